@@ -1,0 +1,223 @@
+"""One frozen, validated configuration object for the whole lifecycle.
+
+Everything that changes a result lives here; :func:`make_config` is the only way in
+from the outside world (CLI flags, a YAML/JSON file, ``mkdocs.yml``) and it rejects
+bad input with one line that names the key, the value and what is allowed.
+No I/O and no torch here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Mapping
+
+DATASETS = ("mnist-5k", "mnist")
+IN_LOOP_RULES = ("threshold", "percentile")
+PROFILES = ("default", "quick")
+DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every option of a run. Build it with :func:`make_config`, never by hand."""
+
+    profile: str = "default"
+    dataset: str = "mnist-5k"
+    data_dir: str | None = None  # directory with the four MNIST IDX files
+    download: bool = True  # fetch full MNIST into cache_dir when data_dir lacks it
+    seed: int = 0
+    steps: int = 5625  # the reference's budget: 3 epochs x 60k images / batch 32
+    epochs: int | None = None  # when set, overrides steps (epochs x batches per epoch)
+    lr: float = 5e-3
+    batch_size: int = 32
+    tau_loop: float = 0.001
+    tau_post: float = 0.4
+    percentile: float = 20.0
+    in_loop_rule: str = "threshold"
+    report_taus: tuple[float, ...] = (0.05, 0.2)
+    hist_bins: int = 121
+    record_every: int = 125  # optimizer steps between dynamics/curve records
+    eval_batch_size: int = 1000
+    sweep_points: int = 40
+    device: str = "auto"
+    threads: int = 2
+    cache_dir: str = ".cache/pruning"
+
+    @property
+    def taus(self) -> tuple[float, ...]:
+        """All thresholds whose below-τ share is reported, sorted and unique."""
+        return tuple(sorted({self.tau_loop, self.tau_post, *self.report_taus}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view (tuples become lists)."""
+        out = asdict(self)
+        out["report_taus"] = list(self.report_taus)
+        return out
+
+
+# Profile defaults: applied before the user's keys, which always win.
+PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31},
+}
+
+# Options that never change a number in the results (where things live, what to call it).
+_NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir"}
+
+_FIELD_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    raise ConfigError(f"invalid config: {key}={value!r}; allowed: {allowed}")
+
+
+def _as_int(key: str, value: Any, minimum: int, allowed: str) -> int:
+    if isinstance(value, bool):
+        _fail(key, value, allowed)
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            _fail(key, value, allowed)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or value < minimum:
+        _fail(key, value, allowed)
+    return value
+
+
+def _as_float(key: str, value: Any, allowed: str, ok) -> float:
+    if isinstance(value, bool):
+        _fail(key, value, allowed)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        _fail(key, value, allowed)
+    if not math.isfinite(number) or not ok(number):
+        _fail(key, value, allowed)
+    return number
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    _fail(key, value, "true or false")
+
+
+def _as_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        _fail(key, value, "one of " + ", ".join(choices))
+    return value
+
+
+def _as_device(value: Any) -> str:
+    allowed = "auto, cpu, cuda, cuda:N or mps"
+    if not isinstance(value, str):
+        _fail("device", value, allowed)
+    name, _, index = value.partition(":")
+    if name not in DEVICE_NAMES or (index and (name != "cuda" or not index.isdigit())):
+        _fail("device", value, allowed)
+    return value
+
+
+def _as_taus(value: Any) -> tuple[float, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        _fail("report_taus", value, "a list of numbers >= 0")
+    return tuple(
+        _as_float("report_taus", item, "a list of numbers >= 0", lambda x: x >= 0)
+        for item in items
+        if not (isinstance(item, str) and not item.strip())
+    )
+
+
+def _validate(key: str, value: Any) -> Any:
+    """Coerce one raw value (e.g. the string of ``--set key=value``) or raise."""
+    if key in ("dataset",):
+        return _as_choice(key, value, DATASETS)
+    if key == "profile":
+        return _as_choice(key, value, PROFILES)
+    if key == "in_loop_rule":
+        return _as_choice(key, value, IN_LOOP_RULES)
+    if key == "device":
+        return _as_device(value)
+    if key == "download":
+        return _as_bool(key, value)
+    if key in ("data_dir", "cache_dir"):
+        if value is None and key == "data_dir":
+            return None
+        if not isinstance(value, str) or not value.strip():
+            _fail(key, value, "a directory path")
+        return value
+    if key == "epochs":
+        if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
+            return None
+        return _as_int(key, value, 1, "an integer >= 1, or none")
+    if key in ("steps", "batch_size", "record_every", "eval_batch_size", "threads"):
+        return _as_int(key, value, 1, "an integer >= 1")
+    if key == "seed":
+        return _as_int(key, value, 0, "an integer >= 0")
+    if key == "hist_bins":
+        return _as_int(key, value, 3, "an integer >= 3")
+    if key == "sweep_points":
+        return _as_int(key, value, 30, "an integer >= 30")
+    if key == "lr":
+        return _as_float(key, value, "a number > 0", lambda x: x > 0)
+    if key in ("tau_loop", "tau_post"):
+        return _as_float(key, value, "a number >= 0", lambda x: x >= 0)
+    if key == "percentile":
+        return _as_float(key, value, "a number in (0, 100)", lambda x: 0 < x < 100)
+    if key == "report_taus":
+        return _as_taus(value)
+    raise AssertionError(key)  # every field is handled above
+
+
+def make_config(values: Mapping[str, Any] | None = None) -> Config:
+    """Validate raw user values over the chosen profile's defaults.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown key or a value outside what the key allows.
+    """
+    values = dict(values or {})
+    for key in values:
+        if key not in _FIELD_TYPES:
+            _fail(key, values[key], "known keys are " + ", ".join(sorted(_FIELD_TYPES)))
+    profile = _validate("profile", values.get("profile", "default"))
+    merged = {**PROFILE_DEFAULTS[profile], **values, "profile": profile}
+    return replace(Config(), **{key: _validate(key, value) for key, value in merged.items()})
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, str]:
+    """Turn ``["tau_post=0.2", ...]`` into a mapping; values stay strings for validation."""
+    out: dict[str, str] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"invalid --set {item!r}; expected key=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def stable_hash(payload: Any) -> str:
+    """Short content hash of a JSON-serialisable payload (sorted keys)."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def key_fields(config: Config) -> dict[str, Any]:
+    """The options that change results: the cache key is a hash of these."""
+    return {k: v for k, v in config.to_dict().items() if k not in _NOT_IN_KEY}

@@ -1,0 +1,69 @@
+"""The finished results of one run, as plain numbers: no torch needed to read them.
+
+A :class:`Results` is what the lifecycle hands to plots, figures and pages:
+``metrics`` is the JSON tree published as ``static/metrics.json`` and ``histograms``
+holds the binned weight counts (numpy arrays) behind every histogram figure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+STAGES = ("init", "trained", "in_loop", "post", "percentile")
+PRUNABLE_LAYERS = ("ffnn1", "cls_head")
+LAYER_KEYS = PRUNABLE_LAYERS + ("global",)
+
+METRICS_FILE = "metrics.json"
+HISTOGRAMS_FILE = "histograms.npz"
+
+
+@dataclass(frozen=True)
+class Results:
+    """Metrics tree plus histogram arrays of one run.
+
+    ``histograms`` keys:
+
+    - ``edges/{layer}``: bin edges, shape (bins + 1,), shared by every stage;
+    - ``counts/{stage}/{layer}``: weights per bin, shape (bins,);
+    - ``dynamics/{layer}``: counts per recorded in-loop step, shape (records, bins);
+    - ``dynamics_steps``: the optimizer step of each record, shape (records,).
+
+    ``layer`` is ``ffnn1``, ``cls_head`` or ``global`` (both together).
+    """
+
+    metrics: dict
+    histograms: dict[str, np.ndarray] = field(repr=False)
+    entry_dir: Path | None = None
+
+    @property
+    def run_id(self) -> str:
+        """The config hash that names this run's cache entry."""
+        return self.metrics["manifest"]["config_hash"]
+
+    def stage(self, stage: str) -> dict:
+        return self.metrics["stages"][stage]
+
+    def edges(self, layer: str) -> np.ndarray:
+        return self.histograms[f"edges/{layer}"]
+
+    def counts(self, stage: str, layer: str) -> np.ndarray:
+        return self.histograms[f"counts/{stage}/{layer}"]
+
+    def save(self, directory: Path) -> None:
+        """Write both files into ``directory`` (the caller makes that atomic)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / METRICS_FILE).write_text(json.dumps(self.metrics, indent=1, sort_keys=True))
+        np.savez(directory / HISTOGRAMS_FILE, **self.histograms)
+
+    @classmethod
+    def load(cls, directory: Path) -> "Results":
+        """Read a saved run; raises on a missing or malformed file."""
+        directory = Path(directory)
+        metrics = json.loads((directory / METRICS_FILE).read_text())
+        with np.load(directory / HISTOGRAMS_FILE, allow_pickle=False) as data:
+            histograms = {key: data[key] for key in data.files}
+        return cls(metrics=metrics, histograms=histograms, entry_dir=directory)
