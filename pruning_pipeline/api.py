@@ -1,9 +1,86 @@
-"""TEMPORARY STUB (replaced by the real lifecycle): returns the fabricated run in /tmp/fake_run."""
+"""Public entry points: run the cached lifecycle, find a finished run, load stage weights.
+
+A cache hit reads only JSON and numpy files, so this module imports torch lazily:
+an unchanged configuration costs milliseconds, not a torch import.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
 from pathlib import Path
 
-from .config import Config
+from .cache import Cache
+from .config import Config, run_key
 from .results import Results
+
+RESULTS_KIND = "results"
+WEIGHTS_DIR = "weights"
+CACHE_ENV = "PRUNING_PIPELINE_CACHE"
+
+
+def device_key(requested: str) -> str:
+    """The device kind a run will use, guessed without importing torch (for the key).
+
+    The manifest records the device that really ran; this only keeps entries from
+    different accelerators apart when ``auto`` is used.
+    """
+    if requested != "auto":
+        return requested
+    if os.path.exists("/dev/nvidiactl") and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != "":
+        return "auto:cuda"
+    if sys.platform == "darwin" and platform.machine() == "arm64":
+        return "auto:mps"
+    return "auto:cpu"
+
+
+def run_id(config: Config) -> str:
+    """Name of the results entry a config maps to."""
+    return run_key(config, device_key(config.device))
 
 
 def run(config: Config, progress: bool = True) -> Results:
-    return Results.load(Path("/tmp/fake_run"))
+    """Results of the configured run: from the cache, or computed and then cached."""
+    cache = Cache(config.cache_dir)
+    key = run_id(config)
+    entry = cache.get(RESULTS_KIND, key)
+    if entry is None:
+        from .experiment import Lifecycle
+
+        # resolves the device and reads the data first: their errors leave nothing on disk
+        life = Lifecycle(config, cache, device_key(config.device), progress)
+        entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
+    return Results.load(entry)
+
+
+def _compute_into(life, key: str, directory: Path) -> None:
+    from safetensors.torch import save_file
+
+    from .experiment import compute
+
+    results, states = compute(life)
+    assert results.run_id == key
+    results.save(directory)
+    (directory / WEIGHTS_DIR).mkdir()
+    for stage, state in states.items():
+        save_file(state, directory / WEIGHTS_DIR / f"{stage}.safetensors")
+
+
+def load_results(run: str, cache_dir: str | Path | None = None) -> Results:
+    """A finished run by its id (the config hash), e.g. from a notebook.
+
+    ``cache_dir`` defaults to ``$PRUNING_PIPELINE_CACHE``, then ``.cache/pruning``.
+    """
+    root = cache_dir or os.environ.get(CACHE_ENV) or Config().cache_dir
+    entry = Cache(root).get(RESULTS_KIND, run)
+    if entry is None:
+        raise FileNotFoundError(f"no intact run {run!r} in cache {root}; run `python -m pruning_pipeline run`")
+    return Results.load(entry)
+
+
+def stage_weights(results: Results, stage: str) -> dict:
+    """The full state dict (torch tensors, CPU) of one stage of a finished run."""
+    from safetensors.torch import load_file
+
+    return load_file(Path(results.entry_dir) / WEIGHTS_DIR / f"{stage}.safetensors")

@@ -136,11 +136,14 @@ def _as_taus(value: Any) -> tuple[float, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         _fail("report_taus", value, "a list of numbers >= 0")
-    return tuple(
-        _as_float("report_taus", item, "a list of numbers >= 0", lambda x: x >= 0)
-        for item in items
-        if not (isinstance(item, str) and not item.strip())
-    )
+    try:
+        return tuple(
+            _as_float("report_taus", item, "a list of numbers >= 0", lambda x: x >= 0)
+            for item in items
+            if not (isinstance(item, str) and not item.strip())
+        )
+    except ConfigError:
+        _fail("report_taus", value, "a list of numbers >= 0")
 
 
 def _validate(key: str, value: Any) -> Any:
@@ -221,3 +224,13 @@ def stable_hash(payload: Any) -> str:
 def key_fields(config: Config) -> dict[str, Any]:
     """The options that change results: the cache key is a hash of these."""
     return {k: v for k, v in config.to_dict().items() if k not in _NOT_IN_KEY}
+
+
+def run_key(config: Config, device_key: str, options: tuple[str, ...] | None = None) -> str:
+    """Cache key: the chosen options (all that change results by default), the device
+    kind and the package version."""
+    from . import __version__
+
+    fields = key_fields(config)
+    chosen = {k: fields[k] for k in options} if options is not None else fields
+    return stable_hash({**chosen, "device": device_key, "version": __version__})

@@ -1,0 +1,124 @@
+"""Command line: ``python -m pruning_pipeline {run,info,figures}``.
+
+Configuration errors print one line and exit with status 2, having written nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import ConfigError, make_config, parse_assignments
+from .data import DataError
+
+
+def _load_file(path: str) -> dict:
+    """Options from a JSON or YAML file (a flat mapping, or one under ``pruning:``)."""
+    text = Path(path).read_text()
+    if path.endswith(".json"):
+        data = json.loads(text)
+    else:
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"invalid config file {path}: expected a mapping of key: value")
+    return data.get("pruning", data)
+
+
+def config_from_args(args: argparse.Namespace):
+    values = _load_file(args.config) if args.config else {}
+    values.update(parse_assignments(args.set or []))
+    return make_config(values)
+
+
+def summary_table(metrics: dict) -> str:
+    """Stage × (accuracy, sparsity of each prunable layer and overall), as text."""
+    layers = metrics["prunable_layers"] + ["global"]
+    header = f"{'stage':<11}{'accuracy':>9}" + "".join(f"{name + ' sparsity':>18}" for name in layers)
+    lines = [header, "-" * len(header)]
+    for stage, values in metrics["stages"].items():
+        sparsity = "".join(f"{values['layers'][name]['sparsity']:>18.2%}" for name in layers)
+        lines.append(f"{stage:<11}{values['accuracy']:>9.2%}{sparsity}")
+    return "\n".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .api import run
+
+    config = config_from_args(args)
+    results = run(config, progress=not args.quiet)
+    manifest = results.metrics["manifest"]
+    print(f"run {results.run_id} on {manifest['device']} ({manifest['threads']} threads), "
+          f"{manifest['steps']} steps, dataset {manifest['dataset']['name']}; entry {results.entry_dir}")
+    print(summary_table(results.metrics))
+    for warning in results.metrics.get("warnings", []):
+        print(f"warning: {warning}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .cache import Cache
+    from .device import available_devices, environment, resolve_device
+
+    config = config_from_args(args)
+    env = environment(resolve_device(config.device), config.threads)
+    print(f"python {env['python']}, torch {env['torch']}, numpy {env['numpy']}, {env['platform']}")
+    print(f"devices present: {', '.join(available_devices())}; device={config.device} uses {env['device']}")
+    entries = Cache(config.cache_dir).entries()
+    print(f"cache {config.cache_dir}: {len(entries)} entries")
+    for entry in entries:
+        print(f"  {entry['kind']:<9} {entry['key']}  {entry['bytes'] / 1e6:7.1f} MB  {entry['state']}")
+    return 0
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from .api import run
+    from .figures import export_figures
+    from .results import METRICS_FILE
+
+    config = config_from_args(args)
+    results = run(config, progress=not args.quiet)
+    out = Path(args.out)
+    written = export_figures(results, out)
+    (out / METRICS_FILE).write_text(json.dumps(results.metrics, indent=1, sort_keys=True))
+    print(f"wrote {len(written)} figures (png, svg, pdf, csv) and {METRICS_FILE} to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pruning_pipeline", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, text in (
+        ("run", _cmd_run, "train, prune and measure (cached), then print a summary"),
+        ("info", _cmd_info, "show devices, versions and cache entries"),
+        ("figures", _cmd_figures, "write every figure (png/svg/pdf/csv) without MkDocs"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--config", help="JSON or YAML file of options")
+        sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one option")
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        if name == "figures":
+            sub.add_argument("--out", required=True, help="directory for the figure files")
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return args.handler(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (DataError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Diagnostics beyond the reference, all evaluation-only (no retraining):
+threshold sweep, per-layer sensitivity, threshold vs percentile at equal sparsity,
+and the compression payoff (bytes and CPU latency, dense vs sparse).
+
+Pruning touches only ``ffnn1`` and ``cls_head``, so the convolutional features of the
+test split are computed once per trained model and every evaluation here runs only the
+small dense head on them.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings as pywarnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .config import Config
+from .model import PRUNABLE, Net
+from .results import LAYER_KEYS, STAGES
+from .training import Tensors
+
+SENSITIVITY_SPARSITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
+KNEE_DROP = 0.01  # one accuracy point
+
+
+class HeadEvaluator:
+    """Accuracy and loss of the trained model with its prunable weights replaced."""
+
+    def __init__(self, state: dict[str, torch.Tensor], data: Tensors, device: torch.device, batch: int) -> None:
+        self.model = Net()
+        self.model.load_state_dict(state)
+        self.model.to(device).eval()
+        self.batch, self.labels = batch, data.test_y
+        with torch.no_grad():  # (N, 768), in the same batches as a full evaluation
+            self.features = torch.cat([
+                self.model.features(data.test_x[i:i + batch]) for i in range(0, len(data.test_y), batch)
+            ])
+        self.dense = {name: getattr(self.model, name).weight.detach().clone() for name in PRUNABLE}
+
+    @torch.no_grad()
+    def __call__(self, weights: dict[str, torch.Tensor]) -> tuple[float, float]:
+        for name in PRUNABLE:
+            getattr(self.model, name).weight.copy_(weights.get(name, self.dense[name]))
+        correct, loss = 0, 0.0
+        for i in range(0, len(self.labels), self.batch):
+            logits = self.model.head(self.features[i:i + self.batch])
+            target = self.labels[i:i + self.batch]
+            loss += float(F.cross_entropy(logits, target, reduction="sum"))
+            correct += int((logits.argmax(1) == target).sum())
+        return correct / len(self.labels), loss / len(self.labels)
+
+
+def _sparsity(weights: dict[str, torch.Tensor]) -> dict[str, float]:
+    zeros = {name: int((w == 0).sum()) for name, w in weights.items()}
+    counts = {name: w.numel() for name, w in weights.items()}
+    out = {name: zeros[name] / counts[name] for name in weights}
+    out["global"] = sum(zeros.values()) / sum(counts.values())
+    return out
+
+
+def sweep_taus(max_abs: float, points: int, configured: float) -> list[float]:
+    """0, then log-spaced up to ``max_abs``, with the configured τ included exactly."""
+    grid = np.geomspace(max_abs * 1e-4, max_abs * 1.0001, points - 1)
+    return sorted({0.0, float(configured), *map(float, grid)})
+
+
+def threshold_sweep(evaluate: HeadEvaluator, config: Config) -> dict:
+    """Accuracy and sparsity of post-training pruning over a grid of τ."""
+    dense = evaluate.dense
+    taus = sweep_taus(max(float(w.abs().max()) for w in dense.values()), config.sweep_points, config.tau_post)
+    rows = []
+    for tau in taus:
+        pruned = {name: w * (w.abs() >= tau) for name, w in dense.items()}
+        rows.append((*evaluate(pruned), _sparsity(pruned)))
+    accuracy = [r[0] for r in rows]
+    sparsity = {name: [r[2][name] for r in rows] for name in LAYER_KEYS}
+    baseline = accuracy[0]
+    within = [i for i, a in enumerate(accuracy) if baseline - a <= KNEE_DROP]
+    knee = max(within, key=lambda i: (sparsity["global"][i], -i))
+    return {
+        "taus": taus,
+        "accuracy": accuracy,
+        "loss": [r[1] for r in rows],
+        "sparsity": sparsity,
+        "configured_tau": config.tau_post,
+        "configured_index": taus.index(float(config.tau_post)),
+        "knee_index": knee,
+        "knee_tau": taus[knee],
+        "knee_drop": KNEE_DROP,
+        "baseline_accuracy": baseline,
+    }
+
+
+def prune_to_sparsity(weight: torch.Tensor, sparsity: float) -> tuple[torch.Tensor, float]:
+    """Zero the ``sparsity`` share of smallest magnitudes; returns (weights, threshold)."""
+    k = round(weight.numel() * sparsity)
+    if k == 0:
+        return weight.clone(), 0.0
+    magnitude = weight.abs().flatten()
+    drop = torch.zeros_like(magnitude, dtype=torch.bool)
+    drop[magnitude.topk(k, largest=False).indices] = True
+    return weight.masked_fill(drop.view_as(weight), 0.0), float(magnitude[drop].max())
+
+
+def layer_sensitivity(evaluate: HeadEvaluator) -> dict:
+    """Accuracy when one layer at a time is pruned to each sparsity (as in Distiller)."""
+    accuracy = {
+        name: [evaluate({name: prune_to_sparsity(evaluate.dense[name], s)[0]})[0] for s in SENSITIVITY_SPARSITIES]
+        for name in PRUNABLE
+    }
+    return {"sparsities": list(SENSITIVITY_SPARSITIES), "accuracy": accuracy, "baseline_accuracy": evaluate({})[0]}
+
+
+def threshold_vs_percentile(evaluate: HeadEvaluator, config: Config, stages: dict) -> dict:
+    """At the same global sparsity p%: one global magnitude threshold (the percentile
+    stage) against every layer pruned to p% of its own weights."""
+    share = config.percentile / 100.0
+    layerwise = {name: prune_to_sparsity(w, share) for name, w in evaluate.dense.items()}
+    pruned = {name: pair[0] for name, pair in layerwise.items()}
+    global_stage = stages["percentile"]
+    return {
+        "sparsity": share,
+        "global_threshold": {
+            "threshold": global_stage["threshold"],
+            "accuracy": global_stage["accuracy"],
+            "sparsity": {name: global_stage["layers"][name]["sparsity"] for name in LAYER_KEYS},
+        },
+        "layerwise_percentile": {
+            "thresholds": {name: pair[1] for name, pair in layerwise.items()},
+            "accuracy": evaluate(pruned)[0],
+            "sparsity": _sparsity(pruned),
+        },
+    }
+
+
+def _median_ms(fn, repeats: int = 15) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def compression_payoff(states: dict, features: torch.Tensor) -> dict:
+    """Per stage: non-zeros, dense/CSR/bitmask bytes of the prunable weights, and the
+    CPU latency of the prunable head as dense matmuls vs ``torch.sparse`` CSR matmuls."""
+    x = features.detach().cpu()  # (N, 768): the test split's features
+    out = {}
+    for stage in STAGES:
+        weights = {name: states[stage][f"{name}.weight"].float() for name in PRUNABLE}
+        with pywarnings.catch_warnings():  # "sparse CSR support is in beta" on every call
+            pywarnings.simplefilter("ignore", UserWarning)
+            csr = {name: w.to_sparse_csr() for name, w in weights.items()}
+        nonzeros = sum(int((w != 0).sum()) for w in weights.values())
+        count = sum(w.numel() for w in weights.values())
+
+        def dense_head():
+            return x @ weights["ffnn1"].T @ weights["cls_head"].T
+
+        def sparse_head():
+            hidden = torch.sparse.mm(csr["ffnn1"], x.T)  # (256, N)
+            return torch.sparse.mm(csr["cls_head"], hidden).T
+
+        dense_ms, sparse_ms = _median_ms(dense_head), _median_ms(sparse_head)
+        out[stage] = {
+            "nonzeros": nonzeros,
+            "count": count,
+            "dense_bytes": count * 4,
+            "csr_bytes": sum(c.values().nbytes + c.col_indices().nbytes + c.crow_indices().nbytes
+                             for c in csr.values()),
+            "bitmask_bytes": sum(-(-w.numel() // 8) for w in weights.values()) + nonzeros * 4,
+            "dense_latency_ms": dense_ms,
+            "sparse_latency_ms": sparse_ms,
+            "sparse_vs_dense_latency": sparse_ms / dense_ms,
+        }
+    return {"batch_size": int(x.shape[0]), "threads": torch.get_num_threads(), "stages": out}
+
+
+def analyse(config: Config, device: torch.device, data: Tensors, states: dict, stages: dict) -> dict:
+    """Every evaluation-only analysis of the trained weights."""
+    evaluate = HeadEvaluator(states["trained"], data, device, config.eval_batch_size)
+    return {
+        "sweep": threshold_sweep(evaluate, config),
+        "sensitivity": layer_sensitivity(evaluate),
+        "threshold_vs_percentile": threshold_vs_percentile(evaluate, config, stages),
+        "compression": compression_payoff(states, evaluate.features),
+    }
+
+
+def warnings(metrics: dict) -> list[str]:
+    """Findings a reader must not miss: a stage that wipes out a layer or the accuracy."""
+    found = []
+    trained = metrics["stages"]["trained"]["accuracy"]
+    tau = metrics["config"]["tau_post"]
+    post = metrics["stages"]["post"]
+    for name in PRUNABLE:
+        sparsity = post["layers"][name]["sparsity"]
+        if sparsity > 0.99:
+            found.append(f"tau_post={tau:g} zeroes {sparsity:.1%} of {name}")
+    if trained - post["accuracy"] > 0.05:
+        found.append(f"tau_post={tau:g} drops test accuracy from {trained:.1%} to {post['accuracy']:.1%}")
+    return found

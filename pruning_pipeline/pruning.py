@@ -1,0 +1,111 @@
+"""Magnitude pruning: pure mask functions, and in-place ``prune_*`` steps that say so.
+
+Two comparison rules follow the reference: inside the training loop a weight with
+``|w| <= tau`` is zeroed, after training one with ``|w| < tau``. Either way ``tau = 0``
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+
+def magnitude_mask(weight: torch.Tensor, tau: float, inclusive: bool = False) -> torch.Tensor:
+    """Keep-mask (1 = keep) of the weights above the threshold; a new tensor."""
+    magnitude = weight.abs()
+    drop = magnitude <= tau if inclusive else magnitude < tau
+    return (~drop).to(weight.dtype)
+
+
+class ThresholdPruning(prune.BasePruningMethod):
+    """Unstructured pruning of every entry with ``|w| < tau`` (PyTorch has no such rule)."""
+
+    PRUNING_TYPE = "unstructured"
+
+    def __init__(self, tau: float) -> None:
+        self.tau = tau
+
+    def compute_mask(self, t: torch.Tensor, default_mask: torch.Tensor) -> torch.Tensor:
+        return default_mask * magnitude_mask(t, self.tau)
+
+
+def prune_threshold_(modules: dict[str, nn.Module], tau: float) -> None:
+    """In place: zero ``|w| < tau`` in each module's weight and make it permanent."""
+    for module in modules.values():
+        ThresholdPruning.apply(module, "weight", tau)
+        prune.remove(module, "weight")
+
+
+def prune_global_percentile_(modules: dict[str, nn.Module], percentile: float) -> float:
+    """In place: zero the ``percentile``% smallest |w| over all modules together.
+
+    Returns the threshold: the largest magnitude that was pruned.
+    """
+    params = [(module, "weight") for module in modules.values()]
+    total = sum(module.weight.numel() for module in modules.values())
+    amount = round(total * percentile / 100.0)
+    prune.global_unstructured(params, pruning_method=prune.L1Unstructured, amount=amount)
+    pruned = torch.cat([m.weight_orig.detach()[m.weight_mask == 0].abs() for m in modules.values()])
+    threshold = float(pruned.max()) if pruned.numel() else 0.0
+    for module in modules.values():
+        prune.remove(module, "weight")
+    return threshold
+
+
+def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None) -> float:
+    """Exact k-th smallest value (1-based) of a flat non-negative tensor.
+
+    ``torch.kthvalue`` over 200k values costs about half a training step. Between two
+    optimizer steps the answer moves little, so count around the previous answer
+    (``guess``) and run ``kthvalue`` only on the narrow band that must contain it.
+    """
+    if guess is not None and guess > 0:
+        width = 0.05 * guess
+        for _ in range(6):
+            low, high = max(guess - width, 0.0), guess + width
+            below = int((magnitudes < low).sum())
+            band = magnitudes[(magnitudes >= low) & (magnitudes <= high)]
+            if below < k <= below + band.numel():
+                return float(band.kthvalue(k - below).values)
+            width *= 4
+    return float(magnitudes.kthvalue(k).values)
+
+
+class InLoopPruner:
+    """Re-prunes the prunable weights after every optimizer step (the push and pull).
+
+    ``rule="threshold"`` zeroes ``|w| <= tau``; ``rule="percentile"`` zeroes the
+    ``percentile``% smallest magnitudes over all layers, the threshold recomputed each
+    step. A plain in-place ``masked_fill_`` keeps the step cheap; the boolean masks of the
+    last prune are kept so regrowth can be measured before the next one.
+    """
+
+    def __init__(self, weights: dict[str, torch.Tensor], rule: str, tau: float, percentile: float) -> None:
+        self.weights = weights
+        self.rule = rule
+        self.tau = tau
+        total = sum(w.numel() for w in weights.values())
+        self.k = max(1, round(total * percentile / 100.0))
+        self.threshold = tau if rule == "threshold" else None
+        self.zeroed: dict[str, torch.Tensor] = {}
+
+    @torch.no_grad()
+    def prune_(self) -> None:
+        """In place: zero the weights at or below the current threshold."""
+        if self.rule == "percentile":
+            flat = torch.cat([w.detach().abs().flatten() for w in self.weights.values()])
+            self.threshold = kth_smallest_magnitude(flat, self.k, self.threshold)
+        for name, weight in self.weights.items():
+            drop = weight.abs() <= self.threshold
+            weight.masked_fill_(drop, 0.0)
+            self.zeroed[name] = drop
+
+    @torch.no_grad()
+    def regrowth(self) -> dict[str, tuple[int, int]]:
+        """Per layer: (weights zeroed by the last prune, how many are non-zero again now)."""
+        return {
+            name: (int(mask.sum()), int((mask & (self.weights[name] != 0)).sum()))
+            for name, mask in self.zeroed.items()
+        }

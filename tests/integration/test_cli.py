@@ -1,0 +1,37 @@
+"""The command line end to end, through a real subprocess."""
+
+import subprocess
+import sys
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "pruning_pipeline", *args], capture_output=True, text=True)
+
+
+def test_run_prints_a_summary_table(tmp_path):
+    out = _cli("run", "--quiet", "--set", "profile=quick", "--set", "steps=40", "--set", "record_every=20",
+               "--set", f"cache_dir={tmp_path}")
+    assert out.returncode == 0, out.stderr
+    for stage in ("init", "trained", "in_loop", "post", "percentile"):
+        assert any(line.startswith(stage) for line in out.stdout.splitlines())
+    assert "ffnn1 sparsity" in out.stdout
+    info = _cli("info", "--set", f"cache_dir={tmp_path}")
+    assert info.returncode == 0 and info.stdout.count(" ok") == 3  # results, trained, in_loop
+
+
+def test_bad_value_exits_2_with_one_line_and_writes_nothing(tmp_path):
+    cache = tmp_path / "cache"
+    out = _cli("run", "--set", "tau_post=-1", "--set", f"cache_dir={cache}")
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: invalid config: tau_post='-1'; allowed: a number >= 0"
+    assert not cache.exists()
+
+
+def test_absent_device_is_an_error_naming_what_is_present(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    out = _cli("run", "--set", "device=cuda", "--set", f"cache_dir={tmp_path / 'c'}")
+    assert out.returncode == 2 and "devices present here: " in out.stderr and "cpu" in out.stderr
+    assert not (tmp_path / "c").exists()

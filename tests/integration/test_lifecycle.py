@@ -1,0 +1,120 @@
+"""A tiny real run (60 steps): the lifecycle's invariants, its cache and its analyses."""
+
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from pruning_pipeline import api
+from pruning_pipeline.cache import Cache
+from pruning_pipeline.results import LAYER_KEYS, STAGES
+
+WEIGHT_COUNTS = {"ffnn1": 196_608, "cls_head": 2_560, "global": 199_168}
+
+
+def _prunable(state):
+    return {name: state[f"{name}.weight"] for name in ("ffnn1", "cls_head")}
+
+
+def test_histograms_count_every_weight_of_every_stage(tiny_results):
+    for stage in STAGES:
+        for layer, count in WEIGHT_COUNTS.items():
+            counts = tiny_results.counts(stage, layer)
+            assert counts.sum() == count
+            assert len(tiny_results.edges(layer)) == len(counts) + 1
+            assert tiny_results.stage(stage)["layers"][layer]["count"] == count
+    steps = tiny_results.histograms["dynamics_steps"]
+    assert steps.tolist() == [20, 40, 60]
+    assert (tiny_results.histograms["dynamics/global"].sum(axis=1) == WEIGHT_COUNTS["global"]).all()
+
+
+def test_post_prunes_only_below_tau_and_keeps_the_rest(tiny_results, tiny_config):
+    trained = _prunable(api.stage_weights(tiny_results, "trained"))
+    post = _prunable(api.stage_weights(tiny_results, "post"))
+    tau = tiny_config.tau_post
+    for name in trained:
+        assert not ((post[name] != 0) & (post[name].abs() < tau)).any()
+        keep = trained[name].abs() >= tau
+        assert torch.equal(post[name][keep], trained[name][keep])
+        expected_zeros = int((trained[name].abs() < tau).sum())
+        assert tiny_results.stage("post")["layers"][name]["zeros"] == expected_zeros
+    full_post, full_trained = api.stage_weights(tiny_results, "post"), api.stage_weights(tiny_results, "trained")
+    for key in full_post:  # biases, convolutions and LayerNorm are never pruned
+        if key not in ("ffnn1.weight", "cls_head.weight"):
+            assert torch.equal(full_post[key], full_trained[key])
+
+
+def test_in_loop_weights_have_no_small_nonzero_after_the_last_prune(tiny_results, tiny_config):
+    for w in _prunable(api.stage_weights(tiny_results, "in_loop")).values():
+        assert not ((w != 0) & (w.abs() <= tiny_config.tau_loop)).any()
+
+
+def test_percentile_stage_is_p_percent_sparse_globally(tiny_results, tiny_config):
+    zeros = tiny_results.stage("percentile")["layers"]["global"]["zeros"]
+    trained_zeros = tiny_results.stage("trained")["layers"]["global"]["zeros"]
+    assert abs(zeros - trained_zeros - WEIGHT_COUNTS["global"] * tiny_config.percentile / 100) <= 1 + trained_zeros
+
+
+def test_init_is_the_uniform_default(tiny_results):
+    for name, fan_in in (("ffnn1", 768), ("cls_head", 256)):
+        layer = tiny_results.stage("init")["layers"][name]
+        assert layer["abs_max"] <= 1 / np.sqrt(fan_in)
+        assert abs(layer["kurtosis"] + 1.2) < 0.1  # uniform, not Gaussian (0)
+
+
+def test_sweep_invariants(tiny_results, tiny_config):
+    sweep = tiny_results.metrics["sweep"]
+    assert len(sweep["taus"]) >= 30 and sweep["taus"][0] == 0 and tiny_config.tau_post in sweep["taus"]
+    for layer in LAYER_KEYS:
+        assert np.all(np.diff(sweep["sparsity"][layer]) >= 0)  # non-decreasing in tau
+    trained = tiny_results.stage("trained")["layers"]["global"]
+    assert sweep["sparsity"]["global"][0] == trained["zeros"] / trained["count"]
+    assert sweep["accuracy"][sweep["configured_index"]] == tiny_results.stage("post")["accuracy"]
+    knee = sweep["knee_index"]
+    assert sweep["baseline_accuracy"] - sweep["accuracy"][knee] <= 0.01
+    assert sweep["baseline_accuracy"] == tiny_results.stage("trained")["accuracy"]
+
+
+def test_regrowth_never_exceeds_the_previous_prune(tiny_results):
+    for layer in LAYER_KEYS:
+        rows = tiny_results.metrics["dynamics"]["layers"][layer]
+        assert all(0 <= r <= p for r, p in zip(rows["regrowth"], rows["pruned_prev"]))
+
+
+def test_sensitivity_and_payoff_shapes(tiny_results):
+    sensitivity = tiny_results.metrics["sensitivity"]
+    assert sensitivity["accuracy"]["ffnn1"][0] == tiny_results.stage("trained")["accuracy"]
+    payoff = tiny_results.metrics["compression"]["stages"]
+    for stage in STAGES:
+        nonzeros = tiny_results.stage(stage)["layers"]["global"]["nonzeros"]
+        assert payoff[stage]["nonzeros"] == nonzeros
+        assert payoff[stage]["dense_bytes"] == WEIGHT_COUNTS["global"] * 4
+
+
+def test_unchanged_config_is_a_cache_hit_without_torch(tiny_config, tiny_results):
+    code = (
+        "import sys; from pruning_pipeline import api; from pruning_pipeline.config import make_config;"
+        f"r = api.run(make_config({tiny_config.to_dict()!r}), progress=False);"
+        "assert 'torch' not in sys.modules, 'torch imported on a cache hit'; print(r.run_id)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == tiny_results.run_id
+
+
+def test_changing_tau_post_reuses_both_trainings(tiny_config, tiny_results):
+    cache = Cache(tiny_config.cache_dir)
+    trainings = lambda: sorted(e["key"] for e in cache.entries() if e["kind"] in ("trained", "in_loop"))  # noqa: E731
+    before = trainings()
+    other = api.run(replace(tiny_config, tau_post=0.02), progress=False)
+    assert trainings() == before and len(before) == 2
+    assert other.run_id != tiny_results.run_id
+    assert np.array_equal(other.counts("trained", "global"), tiny_results.counts("trained", "global"))
+
+
+def test_same_seed_and_threads_give_bitwise_identical_weights(tiny_config, tiny_results, tmp_path):
+    again = api.run(replace(tiny_config, cache_dir=str(tmp_path)), progress=False)
+    for stage in ("trained", "in_loop"):
+        first, second = api.stage_weights(tiny_results, stage), api.stage_weights(again, stage)
+        assert all(torch.equal(first[k], second[k]) for k in first)

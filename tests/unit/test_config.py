@@ -1,0 +1,73 @@
+"""Every validator: bad values name the key, the value and what is allowed."""
+
+import pytest
+
+from pruning_pipeline.config import ConfigError, make_config, parse_assignments, run_key
+
+
+@pytest.mark.parametrize(
+    "key, value, allowed",
+    [
+        ("tau_post", "-0.1", ">= 0"),
+        ("tau_post", "abc", ">= 0"),
+        ("tau_loop", -1, ">= 0"),
+        ("tau_loop", "nan", ">= 0"),
+        ("percentile", 0, "(0, 100)"),
+        ("percentile", "100", "(0, 100)"),
+        ("percentile", -5, "(0, 100)"),
+        ("steps", 0, ">= 1"),
+        ("steps", "2.5", ">= 1"),
+        ("batch_size", 0, ">= 1"),
+        ("epochs", 0, ">= 1"),
+        ("lr", 0, "> 0"),
+        ("threads", 0, ">= 1"),
+        ("hist_bins", 2, ">= 3"),
+        ("sweep_points", 10, ">= 30"),
+        ("seed", -1, ">= 0"),
+        ("dataset", "cifar", "mnist-5k, mnist"),
+        ("device", "tpu", "auto, cpu, cuda"),
+        ("device", "mps:1", "auto, cpu, cuda"),
+        ("profile", "huge", "default, quick"),
+        ("in_loop_rule", "random", "threshold, percentile"),
+        ("download", "maybe", "true or false"),
+        ("report_taus", "0.1,-2", ">= 0"),
+        ("nonsense_key", 1, "known keys are"),
+    ],
+)
+def test_bad_value_names_key_value_and_allowed(key, value, allowed):
+    with pytest.raises(ConfigError) as caught:
+        make_config({key: value})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"{key}={value!r}" in message
+    assert allowed in message
+
+
+def test_strings_from_the_command_line_are_coerced():
+    config = make_config(parse_assignments(["tau_post=0.2", "steps=10", "download=false", "epochs=none"]))
+    assert (config.tau_post, config.steps, config.download, config.epochs) == (0.2, 10, False, None)
+
+
+def test_profile_sets_defaults_that_explicit_keys_override():
+    assert make_config({"profile": "quick"}).steps == 300
+    assert make_config({"profile": "quick", "steps": 7}).steps == 7
+    assert make_config({}).steps == 5625  # 3 epochs x 60,000 images / batch 32
+
+
+def test_config_is_frozen():
+    with pytest.raises(AttributeError):
+        make_config({}).tau_post = 1.0
+
+
+def test_cache_key_ignores_where_things_live_but_not_what_changes_results():
+    base = make_config({})
+    assert run_key(base, "cpu") == run_key(make_config({"cache_dir": "/elsewhere"}), "cpu")
+    assert run_key(base, "cpu") != run_key(make_config({"tau_post": 0.2}), "cpu")
+    assert run_key(base, "cpu") != run_key(base, "cuda")
+    only_training = ("seed", "steps")
+    assert run_key(base, "cpu", only_training) == run_key(make_config({"tau_post": 0.2}), "cpu", only_training)
+
+
+def test_bad_assignment_syntax():
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_assignments(["tau_post"])

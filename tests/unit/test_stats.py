@@ -1,0 +1,41 @@
+import numpy as np
+import torch
+
+from pruning_pipeline.stats import histogram, layer_stats, symmetric_edges
+
+
+def test_histogram_counts_every_weight_and_agrees_with_numpy():
+    torch.manual_seed(0)
+    w = torch.randn(256, 768) * 0.1
+    edges = symmetric_edges(float(w.abs().max()), 121)
+    counts = histogram(w, edges)
+    assert counts.sum() == 196_608
+    reference, _ = np.histogram(w.numpy().astype(np.float64), edges)
+    assert np.abs(counts - reference).sum() <= 4  # float32 vs float64 rounding at bin edges
+
+
+def test_values_outside_the_edges_land_in_the_outer_bins():
+    counts = histogram(torch.tensor([-5.0, 0.0, 5.0]), np.linspace(-1, 1, 4))
+    assert counts.tolist() == [1, 1, 1]
+
+
+def test_odd_bin_count_centres_a_bin_on_zero():
+    edges = symmetric_edges(1.0, 5)
+    middle = len(edges) // 2
+    assert edges[middle - 1] < 0 < edges[middle]
+    assert np.isclose(edges[middle - 1], -edges[middle])
+
+
+def test_moments_of_known_distributions():
+    torch.manual_seed(0)
+    uniform = layer_stats(torch.rand(200_000) * 2 - 1, (0.5,))
+    gaussian = layer_stats(torch.randn(200_000), (0.5,))
+    assert abs(uniform["kurtosis"] + 1.2) < 0.02 and abs(gaussian["kurtosis"]) < 0.05
+    assert abs(uniform["skew"]) < 0.02
+    assert abs(uniform["below_tau"]["0.5"] - 0.5) < 0.01
+
+
+def test_sparsity_counts_exact_zeros():
+    stats = layer_stats(torch.tensor([0.0, 0.0, 1.0, -2.0]), (1.5,))
+    assert (stats["zeros"], stats["nonzeros"], stats["sparsity"]) == (2, 2, 0.5)
+    assert stats["below_tau"]["1.5"] == 0.75 and stats["abs_max"] == 2.0
