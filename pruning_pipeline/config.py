@@ -42,7 +42,7 @@ class Config:
     percentile: float = 20.0
     in_loop_rule: str = "threshold"
     report_taus: tuple[float, ...] = (0.05, 0.2)
-    hist_bins: int = 121
+    hist_bins: int = 2025  # fine shared bins (3^4 * 5^2: many odd merge factors for display)
     record_every: int = 125  # optimizer steps between dynamics/curve records
     eval_batch_size: int = 1000
     sweep_points: int = 40

@@ -24,7 +24,7 @@ from .config import Config, run_key
 from .data import load_dataset
 from .device import environment, prepare
 from .model import PRUNABLE, Net, parameter_summary, prunable_weights
-from .pruning import InLoopPruner, prune_global_percentile_, prune_threshold_
+from .pruning import InLoopPruner, prune_global_percentile_, prune_threshold_, regrowth
 from .results import LAYER_KEYS, STAGES, Results
 from .stats import histogram, layer_stats, symmetric_edges, with_global
 from .training import Tensors, evaluate, steps_for, train
@@ -145,25 +145,28 @@ class DynamicsRecorder:
                                    config.percentile)
         self.every, self.edges = config.record_every, edges
         self.rows: dict[str, list] = {"steps": [], "thresholds": []}
+        self.zeroed: dict[str, torch.Tensor] = {}  # zeros right after the prune before a record
 
     def after_step(self, step: int) -> None:
         recording = step % self.every == 0
-        regrowth = self.pruner.regrowth() if recording else None
+        regrown = regrowth(self.zeroed, self.pruner.weights) if recording else {}
         self.pruner.prune_()
+        if (step + 1) % self.every == 0:
+            self.zeroed = self.pruner.zero_masks()
         if recording:
-            self._record(step, regrowth)
+            self._record(step, regrown)
 
-    def _record(self, step: int, regrowth: dict[str, tuple[int, int]]) -> None:
+    def _record(self, step: int, regrown: dict[str, tuple[int, int]]) -> None:
         layers = with_global(self.pruner.weights)
-        if regrowth:
-            regrowth["global"] = tuple(sum(pair[i] for pair in regrowth.values()) for i in (0, 1))
+        if regrown:
+            regrown["global"] = tuple(sum(pair[i] for pair in regrown.values()) for i in (0, 1))
         self.rows["steps"].append(step)
         self.rows["thresholds"].append(self.pruner.threshold)
         for name, w in layers.items():
-            previous, regrown = regrowth.get(name, (0, 0))
+            previous, regrown_count = regrown.get(name, (0, 0))
             self.rows.setdefault(f"zeros/{name}", []).append(int((w == 0).sum()))
             self.rows.setdefault(f"pruned_prev/{name}", []).append(previous)
-            self.rows.setdefault(f"regrowth/{name}", []).append(regrown)
+            self.rows.setdefault(f"regrowth/{name}", []).append(regrown_count)
             self.rows.setdefault(f"hist/{name}", []).append(histogram(w, self.edges[name]))
 
     def save(self, path: Path) -> None:

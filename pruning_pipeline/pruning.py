@@ -78,34 +78,33 @@ class InLoopPruner:
 
     ``rule="threshold"`` zeroes ``|w| <= tau``; ``rule="percentile"`` zeroes the
     ``percentile``% smallest magnitudes over all layers, the threshold recomputed each
-    step. A plain in-place ``masked_fill_`` keeps the step cheap; the boolean masks of the
-    last prune are kept so regrowth can be measured before the next one.
+    step. ``hardshrink`` written back into the weight is exactly that rule in one fused
+    pass, which keeps the extra cost per step small.
     """
 
     def __init__(self, weights: dict[str, torch.Tensor], rule: str, tau: float, percentile: float) -> None:
         self.weights = weights
         self.rule = rule
-        self.tau = tau
         total = sum(w.numel() for w in weights.values())
         self.k = max(1, round(total * percentile / 100.0))
         self.threshold = tau if rule == "threshold" else None
-        self.zeroed: dict[str, torch.Tensor] = {}
 
     @torch.no_grad()
     def prune_(self) -> None:
         """In place: zero the weights at or below the current threshold."""
         if self.rule == "percentile":
-            flat = torch.cat([w.detach().abs().flatten() for w in self.weights.values()])
+            flat = torch.cat([w.detach().flatten() for w in self.weights.values()]).abs_()
             self.threshold = kth_smallest_magnitude(flat, self.k, self.threshold)
-        for name, weight in self.weights.items():
-            drop = weight.abs() <= self.threshold
-            weight.masked_fill_(drop, 0.0)
-            self.zeroed[name] = drop
+        for weight in self.weights.values():
+            torch.hardshrink(weight, self.threshold, out=weight)
 
     @torch.no_grad()
-    def regrowth(self) -> dict[str, tuple[int, int]]:
-        """Per layer: (weights zeroed by the last prune, how many are non-zero again now)."""
-        return {
-            name: (int(mask.sum()), int((mask & (self.weights[name] != 0)).sum()))
-            for name, mask in self.zeroed.items()
-        }
+    def zero_masks(self) -> dict[str, torch.Tensor]:
+        """Which weights are zero now (call right after a prune to measure regrowth later)."""
+        return {name: w == 0 for name, w in self.weights.items()}
+
+
+@torch.no_grad()
+def regrowth(zeroed: dict[str, torch.Tensor], weights: dict[str, torch.Tensor]) -> dict[str, tuple[int, int]]:
+    """Per layer: (weights zero after the last prune, how many of them are non-zero now)."""
+    return {name: (int(mask.sum()), int((mask & (weights[name] != 0)).sum())) for name, mask in zeroed.items()}

@@ -1,0 +1,151 @@
+"""Speed ratios of the training step, measured in one process (not a test).
+
+    python benchmarks/bench_training.py [--steps 300] [--threads 2]
+
+Every variant runs the same number of real optimizer steps on mnist-5k from the same
+initial weights; variants are interleaved in rounds and the median per-step time of
+each is compared, so machine noise hits all of them alike. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pruning_pipeline.config import make_config
+from pruning_pipeline.data import load_dataset
+from pruning_pipeline.model import Net, prunable_weights
+from pruning_pipeline.pruning import InLoopPruner
+from pruning_pipeline.training import Tensors
+
+
+def our_steps(data: Tensors, steps: int, rule: str | None, percentile_fast: bool = True) -> float:
+    """Seconds per step of the pipeline's loop (device-resident data, index batches)."""
+    torch.manual_seed(0)
+    model = Net()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    pruner = InLoopPruner(prunable_weights(model), rule or "threshold", 0.001, 20) if rule else None
+    order = torch.randperm(len(data.train_y))
+    times = []
+    for step in range(steps):
+        start = time.perf_counter()
+        index = order[(step * 32) % 3968:(step * 32) % 3968 + 32]
+        loss = F.cross_entropy(model(data.train_x[index]), data.train_y[index])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if pruner is not None:
+            if not percentile_fast:
+                pruner.threshold = None  # forces a full kthvalue every step
+            pruner.prune_()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[5:])
+
+
+class PerSampleDataset(torch.utils.data.Dataset):
+    """What a reference-style script does with ``transforms.Compose([ToTensor(),
+    Normalize((0.5,), (0.5,))])``: convert and normalise one image at a time, in torch
+    ops as torchvision does (torchvision itself cannot be installed beside torch 2.13)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        self.images, self.labels = images, labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int):
+        image = torch.from_numpy(self.images[i]).unsqueeze(0).to(torch.float32).div(255)  # ToTensor
+        return image.sub(0.5).div(0.5), int(self.labels[i])  # Normalize
+
+
+def naive_steps(images: np.ndarray, labels: np.ndarray, steps: int) -> float:
+    """Seconds per step of a reference-style loop: DataLoader, per-sample transforms,
+    ``.to(device)`` per batch, and the in-loop prune by boolean indexing of ``.data``."""
+    torch.manual_seed(0)
+    model = Net()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    loader = torch.utils.data.DataLoader(PerSampleDataset(images, labels), batch_size=32, shuffle=True)
+    times, batches = [], iter(loader)
+    start = time.perf_counter()
+    for _ in range(steps):
+        x, y = next(batches, (None, None))
+        if x is None:  # a new epoch
+            batches = iter(loader)
+            x, y = next(batches)
+        x, y = x.to("cpu"), y.to("cpu")
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        running_loss = loss.item()  # the per-step logging such scripts do  # noqa: F841
+        for module in model.modules():
+            if isinstance(module, torch.nn.Linear):
+                module.weight.data[module.weight.data.abs() <= 0.001] = 0
+        now = time.perf_counter()
+        times.append(now - start)
+        start = now
+    return statistics.median(times[5:])
+
+
+def model_flops_per_step(batch: int = 32) -> float:
+    """Multiply-adds x 2 of one forward pass, x 3 for forward + backward."""
+    conv1 = 22 * 22 * 32 * 1 * 7 * 7
+    conv2 = 9 * 9 * 48 * 32 * 3 * 3
+    dense = 768 * 256 + 256 * 10
+    return 3 * 2 * batch * (conv1 + conv2 + dense)
+
+
+def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
+    """Best measured float32 GEMM throughput in FLOP/s: the compute ceiling here."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    dataset = load_dataset(make_config({}))
+    data = Tensors.from_dataset(dataset, torch.device("cpu"))
+
+    variants = {
+        "unpruned": lambda: our_steps(data, args.steps, None),
+        "threshold in loop (hardshrink, in place)": lambda: our_steps(data, args.steps, "threshold"),
+        "percentile in loop (banded kthvalue)": lambda: our_steps(data, args.steps, "percentile"),
+        "percentile in loop (full kthvalue)": lambda: our_steps(data, args.steps, "percentile", False),
+        "naive reference-style loop": lambda: naive_steps(dataset.train_images, dataset.train_labels, args.steps),
+    }
+    samples = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, fn in variants.items():
+            samples[name].append(fn())
+    per_step = {name: statistics.median(values) for name, values in samples.items()}
+    base = per_step["unpruned"]
+    flops, rate = model_flops_per_step(), matmul_rate()
+
+    print(f"{platform.processor() or platform.machine()}, {args.threads} threads, torch {torch.__version__}, "
+          f"{args.steps} steps x {args.rounds} rounds\n")
+    print("| variant | median step (ms) | ratio to unpruned |\n|---|---:|---:|")
+    for name, seconds in per_step.items():
+        print(f"| {name} | {seconds * 1e3:.2f} | {seconds / base:.3f} |")
+    print(f"\nours / naive reference-style: {base / per_step['naive reference-style loop']:.3f}")
+    print(f"compute floor: {flops / 1e9:.3f} GFLOP per step at {rate / 1e9:.1f} GFLOP/s = "
+          f"{flops / rate * 1e3:.2f} ms; unpruned step / floor = {base / (flops / rate):.2f}")
+
+
+if __name__ == "__main__":
+    main()
