@@ -47,8 +47,12 @@ def test_histogram_goes_log_only_for_a_spike_and_marks_the_threshold():
     assert isinstance(pruned, Figure)
     assert pruned.axes[0].get_yscale() == "log" and "log" in pruned.axes[0].get_ylabel()
     assert trained.axes[0].get_yscale() == "linear"
-    marks = [line.get_xdata()[0] for line in pruned.axes[0].get_lines()]
+    lines = pruned.axes[0].get_lines()
+    marks = [line.get_xdata()[0] for line in lines if line.get_linestyle() == "--"]
     assert sorted(marks) == [-0.4, 0.4]
+    zero_marker = [line for line in lines if line.get_marker() == "D"]
+    zeros = results.stage("post")["layers"]["ffnn1"]["zeros"]
+    assert [(m.get_xdata()[0], m.get_ydata()[0]) for m in zero_marker] == [(0, zeros)]
     assert not trained.axes[0].get_lines()
 
 
