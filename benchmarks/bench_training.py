@@ -17,6 +17,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from pruning_pipeline.config import make_config
 from pruning_pipeline.data import load_dataset
@@ -49,19 +50,24 @@ def our_steps(data: Tensors, steps: int, rule: str | None, percentile_fast: bool
 
 
 class PerSampleDataset(torch.utils.data.Dataset):
-    """What a reference-style script does with ``transforms.Compose([ToTensor(),
-    Normalize((0.5,), (0.5,))])``: convert and normalise one image at a time, in torch
-    ops as torchvision does (torchvision itself cannot be installed beside torch 2.13)."""
+    """What ``torchvision.datasets.MNIST`` with ``Compose([ToTensor(), Normalize((0.5,),
+    (0.5,))])`` does per image, step for step (PIL image, ``to_tensor``, ``normalize``);
+    torchvision itself cannot be installed beside torch 2.13."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
-        self.images, self.labels = images, labels
+        self.images, self.labels = torch.from_numpy(images), torch.from_numpy(labels)
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def __getitem__(self, i: int):
-        image = torch.from_numpy(self.images[i]).unsqueeze(0).to(torch.float32).div(255)  # ToTensor
-        return image.sub(0.5).div(0.5), int(self.labels[i])  # Normalize
+        picture = Image.fromarray(self.images[i].numpy(), mode="L")  # MNIST.__getitem__
+        image = torch.from_numpy(np.array(picture, np.uint8, copy=True))  # to_tensor
+        image = image.view(picture.size[1], picture.size[0], len(picture.getbands()))
+        image = image.permute((2, 0, 1)).contiguous().to(dtype=torch.float32).div(255)
+        mean = torch.as_tensor((0.5,), dtype=image.dtype)  # normalize
+        std = torch.as_tensor((0.5,), dtype=image.dtype)
+        return image.sub_(mean[:, None, None]).div_(std[:, None, None]), int(self.labels[i])
 
 
 def naive_steps(images: np.ndarray, labels: np.ndarray, steps: int) -> float:

@@ -65,10 +65,11 @@ def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None
         width = 0.05 * guess
         for _ in range(6):
             low, high = max(guess - width, 0.0), guess + width
-            below = int((magnitudes < low).sum())
-            band = magnitudes[(magnitudes >= low) & (magnitudes <= high)]
-            if below < k <= below + band.numel():
-                return float(band.kthvalue(k - below).values)
+            below = magnitudes < low
+            count_below = int(below.sum())
+            band = magnitudes[torch.logical_xor(below, magnitudes <= high)]  # low <= m <= high
+            if count_below < k <= count_below + band.numel():
+                return float(band.kthvalue(k - count_below).values)
             width *= 4
     return float(magnitudes.kthvalue(k).values)
 
@@ -78,25 +79,29 @@ class InLoopPruner:
 
     ``rule="threshold"`` zeroes ``|w| <= tau``; ``rule="percentile"`` zeroes the
     ``percentile``% smallest magnitudes over all layers, the threshold recomputed each
-    step. ``hardshrink`` written back into the weight is exactly that rule in one fused
-    pass, which keeps the extra cost per step small.
+    step. To keep that cheap, the constructor moves the weights, in place, into one
+    contiguous buffer (each parameter becomes a view of it), so a step needs no
+    concatenation, and ``hardshrink`` written back into that buffer is exactly the
+    pruning rule in one fused pass.
     """
 
     def __init__(self, weights: dict[str, torch.Tensor], rule: str, tau: float, percentile: float) -> None:
         self.weights = weights
         self.rule = rule
-        total = sum(w.numel() for w in weights.values())
-        self.k = max(1, round(total * percentile / 100.0))
+        self.flat = torch.cat([w.detach().flatten() for w in weights.values()])
+        offset = 0
+        for w in weights.values():
+            w.data = self.flat[offset:offset + w.numel()].view_as(w)
+            offset += w.numel()
+        self.k = max(1, round(self.flat.numel() * percentile / 100.0))
         self.threshold = tau if rule == "threshold" else None
 
     @torch.no_grad()
     def prune_(self) -> None:
         """In place: zero the weights at or below the current threshold."""
         if self.rule == "percentile":
-            flat = torch.cat([w.detach().flatten() for w in self.weights.values()]).abs_()
-            self.threshold = kth_smallest_magnitude(flat, self.k, self.threshold)
-        for weight in self.weights.values():
-            torch.hardshrink(weight, self.threshold, out=weight)
+            self.threshold = kth_smallest_magnitude(self.flat.abs(), self.k, self.threshold)
+        torch.hardshrink(self.flat, self.threshold, out=self.flat)
 
     @torch.no_grad()
     def zero_masks(self) -> dict[str, torch.Tensor]:
