@@ -11,11 +11,14 @@ import platform
 import sys
 from pathlib import Path
 
-from .cache import Cache
+from .cache import Cache, source_digest
 from .config import Config, run_key
 from .results import Results
 
 RESULTS_KIND = "results"
+# Every module whose source changes a number in the results.
+COMPUTING_MODULES = ("analysis", "data", "device", "experiment", "model", "pruning", "results",
+                     "stats", "training")
 WEIGHTS_DIR = "weights"
 CACHE_ENV = "PRUNING_PIPELINE_CACHE"
 
@@ -37,7 +40,7 @@ def device_key(requested: str) -> str:
 
 def run_id(config: Config) -> str:
     """Name of the results entry a config maps to."""
-    return run_key(config, device_key(config.device))
+    return run_key(config, device_key(config.device), source_digest(*COMPUTING_MODULES))
 
 
 def run(config: Config, progress: bool = True) -> Results:
@@ -49,7 +52,7 @@ def run(config: Config, progress: bool = True) -> Results:
         from .experiment import Lifecycle
 
         # resolves the device and reads the data first: their errors leave nothing on disk
-        life = Lifecycle(config, cache, device_key(config.device), progress)
+        life = Lifecycle(config, cache, device_key(config.device), key, progress)
         entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
     return Results.load(entry)
 

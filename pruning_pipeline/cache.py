@@ -33,6 +33,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def source_digest(*modules: str) -> str:
+    """Digest of package modules' source, so an edited computation is never served
+    from the cache (e.g. ``source_digest("training", "model")``)."""
+    digest = hashlib.sha256()
+    for name in sorted(modules):
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 class Cache:
     """Content-addressed, atomically written entries under one root directory."""
 

@@ -226,11 +226,11 @@ def key_fields(config: Config) -> dict[str, Any]:
     return {k: v for k, v in config.to_dict().items() if k not in _NOT_IN_KEY}
 
 
-def run_key(config: Config, device_key: str, options: tuple[str, ...] | None = None) -> str:
+def run_key(config: Config, device_key: str, code: str, options: tuple[str, ...] | None = None) -> str:
     """Cache key: the chosen options (all that change results by default), the device
-    kind and the package version."""
+    kind, the package version and ``code``, a digest of the source that computes them."""
     from . import __version__
 
     fields = key_fields(config)
     chosen = {k: fields[k] for k in options} if options is not None else fields
-    return stable_hash({**chosen, "device": device_key, "version": __version__})
+    return stable_hash({**chosen, "device": device_key, "version": __version__, "code": code})

@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from . import __version__, analysis
-from .cache import Cache
+from .cache import Cache, source_digest
 from .config import Config, run_key
 from .data import load_dataset
 from .device import environment, prepare
@@ -38,6 +38,8 @@ DYNAMICS_FILE = "dynamics.npz"
 _TRAIN_OPTIONS = ("dataset", "seed", "steps", "epochs", "lr", "batch_size", "record_every",
                   "eval_batch_size", "device", "threads")
 _IN_LOOP_OPTIONS = _TRAIN_OPTIONS + ("tau_loop", "in_loop_rule", "percentile", "hist_bins")
+# The source each training run depends on: editing any of these retrains.
+TRAINING_MODULES = ("data", "device", "experiment", "model", "pruning", "stats", "training")
 
 
 @contextmanager
@@ -66,9 +68,9 @@ def cpu_state(model: Net) -> dict[str, torch.Tensor]:
 class Lifecycle:
     """Holds what every stage shares (config, device, data, cache) for one run."""
 
-    def __init__(self, config: Config, cache: Cache, device_key: str, progress: bool) -> None:
+    def __init__(self, config: Config, cache: Cache, device_key: str, run_id: str, progress: bool) -> None:
         self.config, self.cache, self.progress = config, cache, progress
-        self.device_key = device_key
+        self.device_key, self.run_id = device_key, run_id
         self.timings: dict[str, float] = {}
         self.device = prepare(config)
         with timed(self.timings, "data"):
@@ -110,7 +112,7 @@ class Lifecycle:
         return load_file(entry / STATE_FILE), curves, dynamics
 
     def _entry(self, kind: str, options: tuple[str, ...], fill) -> Path:
-        key = run_key(self.config, self.device_key, options)
+        key = run_key(self.config, self.device_key, source_digest(*TRAINING_MODULES), options)
         return self.cache.get(kind, key) or self.cache.put(kind, key, fill)
 
     # -- stages after training -------------------------------------------------------
@@ -188,7 +190,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
 
     Returns the results and the CPU state dict of every stage.
     """
-    config, device_key = life.config, life.device_key
+    config = life.config
     init = initial_state(config)
     trained, trained_curves = life.plain_run(init)
     edges = layer_edges([init, trained], config.hist_bins)
@@ -219,7 +221,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         metrics.update(analysis.analyse(config, life.device, life.data, states, stages))
     metrics["manifest"] = {
         "package_version": __version__,
-        "config_hash": run_key(config, device_key),
+        "config_hash": life.run_id,
         **environment(life.device, config.threads),
         "dataset": life.dataset.summary(),
         "steps": life.steps,

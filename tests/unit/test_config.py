@@ -61,11 +61,13 @@ def test_config_is_frozen():
 
 def test_cache_key_ignores_where_things_live_but_not_what_changes_results():
     base = make_config({})
-    assert run_key(base, "cpu") == run_key(make_config({"cache_dir": "/elsewhere"}), "cpu")
-    assert run_key(base, "cpu") != run_key(make_config({"tau_post": 0.2}), "cpu")
-    assert run_key(base, "cpu") != run_key(base, "cuda")
+    assert run_key(base, "cpu", "c0") == run_key(make_config({"cache_dir": "/elsewhere"}), "cpu", "c0")
+    assert run_key(base, "cpu", "c0") != run_key(make_config({"tau_post": 0.2}), "cpu", "c0")
+    assert run_key(base, "cpu", "c0") != run_key(base, "cuda", "c0")
+    assert run_key(base, "cpu", "c0") != run_key(base, "cpu", "c1")  # edited source
     only_training = ("seed", "steps")
-    assert run_key(base, "cpu", only_training) == run_key(make_config({"tau_post": 0.2}), "cpu", only_training)
+    assert run_key(base, "cpu", "c0", only_training) == run_key(make_config({"tau_post": 0.2}), "cpu", "c0",
+                                                                only_training)
 
 
 def test_bad_assignment_syntax():
