@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from .config import Config
 from .model import PRUNABLE, Net
+from .placeholders import fmt_pct
 from .results import LAYER_KEYS, STAGES
 from .training import Tensors
 
@@ -200,7 +201,7 @@ def warnings(metrics: dict) -> list[str]:
     for name in PRUNABLE:
         sparsity = post["layers"][name]["sparsity"]
         if sparsity > 0.99:
-            found.append(f"tau_post={tau:g} zeroes {sparsity:.1%} of {name}")
+            found.append(f"tau_post={tau:g} zeroes {fmt_pct(sparsity, '2')} of {name}")
     if trained - post["accuracy"] > 0.05:
-        found.append(f"tau_post={tau:g} drops test accuracy from {trained:.1%} to {post['accuracy']:.1%}")
+        found.append(f"tau_post={tau:g} drops test accuracy from {fmt_pct(trained)} to {fmt_pct(post['accuracy'])}")
     return found

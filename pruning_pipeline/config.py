@@ -1,6 +1,6 @@
 """One frozen, validated configuration object for the whole lifecycle.
 
-Everything that changes a result lives here; :func:`make_config` is the only way in
+Everything that changes a result lives here; `make_config` is the only way in
 from the outside world (CLI flags, a YAML/JSON file, ``mkdocs.yml``) and it rejects
 bad input with one line that names the key, the value and what is allowed.
 No I/O and no torch here.
@@ -26,7 +26,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
-    """Every option of a run. Build it with :func:`make_config`, never by hand."""
+    """Every option of a run. Build it with `make_config`, never by hand."""
 
     profile: str = "default"
     dataset: str = "mnist-5k"

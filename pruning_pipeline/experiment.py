@@ -216,6 +216,9 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         "stages": stages,
         "curves": {"trained": trained_curves, "in_loop": in_loop_curves},
         "dynamics": _dynamics_metrics(config, dynamics),
+        # the fine grid every stage of a layer is binned on; figures merge adjacent bins
+        "histogram_grid": {name: {"bins": len(e) - 1, "low": float(e[0]), "high": float(e[-1])}
+                           for name, e in edges.items()},
     }
     with timed(life.timings, "analysis"):
         metrics.update(analysis.analyse(config, life.device, life.data, states, stages))

@@ -1,10 +1,10 @@
 """The catalog of every published figure, its data as CSV, and its export and cache.
 
-:func:`catalog` names each figure (stem, title, caption with this run's numbers, the
-page that shows it) without drawing anything; :func:`export_figures` writes every
-figure in every format, light and dark; :func:`cached_figures` keeps one rendered copy
+`catalog` names each figure (stem, title, caption with this run's numbers, the
+page that shows it) without drawing anything; `export_figures` writes every
+figure in every format, light and dark; `cached_figures` keeps one rendered copy
 per run and per version of the plotting code. No torch here: the site renders figures
-from a cached :class:`~pruning_pipeline.results.Results` alone.
+from a cached `pruning_pipeline.results.Results` alone.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Matplotlib figures of one run's :class:`~pruning_pipeline.results.Results`.
+"""Matplotlib figures of one run's `pruning_pipeline.results.Results`.
 
 Pure builders: each takes the results, what selects the figure and a ``dark`` flag,
-and returns a :class:`~matplotlib.figure.Figure` drawn inside :func:`style`. Nothing
-here shows or saves; the caller saves inside the same :func:`style` context, because
+and returns a `matplotlib.figure.Figure` drawn inside `style`. Nothing
+here shows or saves; the caller saves inside the same `style` context, because
 matplotlib creates tick labels lazily and reads their colours only when drawing.
 Histograms are drawn from the stored counts (``ax.stairs``), never re-binned.
 """
@@ -22,6 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter  # noqa: E402
 
 from .binning import display_histograms
+from .placeholders import fmt_pct  # noqa: E402
 from .results import STAGES, Results  # noqa: E402
 
 # Okabe & Ito (2008), the colour-blind-safe palette.
@@ -97,7 +98,7 @@ def colours(dark: bool) -> dict:
 
 
 def _styled(builder):
-    """Run a figure builder inside :func:`style` for its ``dark`` keyword."""
+    """Run a figure builder inside `style` for its ``dark`` keyword."""
 
     @wraps(builder)
     def styled(*args, dark: bool = False, **kwargs) -> Figure:
@@ -146,12 +147,7 @@ def occupied_limits(edges: np.ndarray, counts: np.ndarray | list) -> tuple[float
 
 def share(fraction: float) -> str:
     """A fraction as a percentage that never rounds a partial share to 0% or 100%."""
-    text = f"{fraction:.2%}"
-    if text == "100.00%" and fraction < 1:
-        return ">99.99%"
-    if text == "0.00%" and fraction > 0:
-        return "<0.01%"
-    return text
+    return fmt_pct(fraction, "2")
 
 
 def _mark_threshold(ax, tau: float, label: str, colour: str) -> None:

@@ -1,6 +1,6 @@
 """The finished results of one run, as plain numbers: no torch needed to read them.
 
-A :class:`Results` is what the lifecycle hands to plots, figures and pages:
+A `Results` is what the lifecycle hands to plots, figures and pages:
 ``metrics`` is the JSON tree published as ``static/metrics.json`` and ``histograms``
 holds the binned weight counts (numpy arrays) behind every histogram figure.
 """

@@ -8,8 +8,9 @@ import torch
 
 
 def layer_stats(weight: torch.Tensor, taus: tuple[float, ...]) -> dict:
-    """Count, zeros, moments (excess kurtosis: 0 for a Gaussian, -1.2 for a uniform)
-    and the share of ``|w| < tau`` for every ``tau``."""
+    """Count, zeros, moments (excess kurtosis: 0 for a Gaussian, -1.2 for a uniform;
+    skew and kurtosis are None when every weight is equal, e.g. all pruned) and the
+    share of ``|w| < tau`` for every ``tau``."""
     w = weight.detach().flatten().double()
     mean, std = w.mean(), w.std(unbiased=False)
     z = (w - mean) / std if std > 0 else torch.zeros_like(w)
@@ -25,8 +26,8 @@ def layer_stats(weight: torch.Tensor, taus: tuple[float, ...]) -> dict:
         "min": float(w.min()),
         "max": float(w.max()),
         "abs_max": float(magnitude.max()),
-        "skew": float((z**3).mean()),
-        "kurtosis": float((z**4).mean() - 3.0),
+        "skew": float((z**3).mean()) if std > 0 else None,
+        "kurtosis": float((z**4).mean() - 3.0) if std > 0 else None,
         "below_tau": {f"{tau:g}": float((magnitude < tau).double().mean()) for tau in taus},
     }
 

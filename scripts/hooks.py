@@ -1,0 +1,40 @@
+"""MkDocs hook: render every page's named placeholders with this build's run.
+
+Reads what ``scripts/gen_pages.py`` published (``static/metrics.json`` and
+``static/figures.json``), so a number on a page and the number in ``metrics.json``
+are the same number. An unknown name fails the build.
+"""
+
+import json
+
+from mkdocs.exceptions import PluginError
+
+from pruning_pipeline.placeholders import Figure, PlaceholderError, SiteRenderer, page_index
+
+_renderer = None
+
+
+def _read_json(files, path):
+    file = files.get_file_from_path(path)
+    if file is None:
+        raise PluginError(f"{path} is missing: scripts/gen_pages.py did not publish the run")
+    return json.loads(file.content_string)
+
+
+def on_files(files, config):
+    global _renderer
+    _renderer = SiteRenderer(
+        metrics=_read_json(files, "static/metrics.json"),
+        catalog=[Figure.from_mapping(entry) for entry in _read_json(files, "static/figures.json")],
+        pages=page_index(f.src_uri for f in files if f.src_uri.endswith((".md", ".ipynb"))),
+        site_url=config.site_url,
+    )
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri.endswith(".ipynb"):
+        return markdown  # rendered by mkdocs-jupyter; its numbers come from its own code
+    try:
+        return _renderer.render(markdown, page.file.src_uri)
+    except PlaceholderError as err:
+        raise PluginError(str(err)) from None

@@ -1,0 +1,106 @@
+"""Shared fixtures of the site tests: one strict build of the site, on the quick profile.
+
+The build runs ``mkdocs build --strict`` in a subprocess exactly as a user would, into a
+temporary directory, once per test session. Set ``SITE_DIR`` to test an existing build
+instead (it must have been built with the quick profile's configuration).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mkdocs_env(**extra: str) -> dict[str, str]:
+    """The environment of a test build: quick profile, no MkDocs 2.0 banner."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRUNING_")}
+    env.update(PRUNING_PROFILE="quick", NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def build_site():
+    """``build_site(site_dir, *extra_args, **env)``: a strict build in a subprocess."""
+    def build(site_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir), *args],
+            cwd=ROOT, env=mkdocs_env(**env), capture_output=True, text=True, timeout=1800,
+        )
+    return build
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, build_site) -> Path:
+    """Directory of the built site."""
+    if os.environ.get("SITE_DIR"):
+        return Path(os.environ["SITE_DIR"])
+    site_dir = tmp_path_factory.mktemp("site")
+    result = build_site(site_dir)
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-6000:]}")
+    (site_dir / "build.log").write_text(result.stderr)
+    return site_dir
+
+
+@pytest.fixture(scope="session")
+def metrics(site) -> dict:
+    return json.loads((site / "static" / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def catalog(site) -> list[dict]:
+    return json.loads((site / "static" / "figures.json").read_text())
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads mkdocs.yml, ignoring the Python-object tags some configs use."""
+
+
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+
+
+@pytest.fixture(scope="session")
+def mkdocs_config() -> dict:
+    return yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)
+
+
+def nav_sources(nav) -> list[str]:
+    """Every source file named in the nav, in order."""
+    out: list[str] = []
+    for item in nav:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                out += nav_sources(value) if isinstance(value, list) else [value]
+    return out
+
+
+def page_html(site: Path, source: str) -> Path:
+    """Built HTML file of a nav source (directory URLs)."""
+    stem = source.rsplit(".", 1)[0]
+    if stem == "index":
+        return site / "index.html"
+    if stem.endswith("/index"):
+        return site / stem[: -len("/index")] / "index.html"
+    return site / stem / "index.html"
+
+
+@pytest.fixture(scope="session")
+def nav_pages(site, mkdocs_config) -> list[tuple[str, Path]]:
+    """(source, built HTML) for every page in the nav."""
+    return [(src, page_html(site, src)) for src in nav_sources(mkdocs_config["nav"])]

@@ -1,0 +1,431 @@
+"""The strict build of the site, checked from the outside.
+
+Expectations are derived independently of the site code: figure names from the
+reference study's naming rule, weight counts from the model's layer shapes, numbers on
+pages re-parsed from the HTML and compared with ``metrics.json`` and the CSV files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import struct
+import xml.etree.ElementTree as ET
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.site
+
+LAYER_OF = {"ffnn": "ffnn1", "cls-head": "cls_head", "cls": "cls_head", "": "global"}
+ANALYSIS_STEMS = [
+    "threshold-sweep", "accuracy-vs-sparsity", "layer-sensitivity", "threshold-vs-percentile",
+    "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head", "stage-comparison-ffnn",
+    "stage-comparison-cls-head", "stage-comparison-global", "training-curves", "compression-payoff",
+]
+
+
+def histogram_stems(config: dict) -> dict[str, tuple[str, str]]:
+    """stem -> (stage, layer), by the reference study's naming rule."""
+    tau, p = f"{config['tau_post']:g}", f"{config['percentile']:g}"
+    out = {}
+    for suffix in ("cls-head", "ffnn"):
+        out[f"initialization-{suffix}"] = ("init", LAYER_OF[suffix])
+        out[f"before-pruning-distribution-{suffix}"] = ("trained", LAYER_OF[suffix])
+        out[f"at-prune-{tau}-{suffix}"] = ("post", LAYER_OF[suffix])
+        out[f"percentile-{p}-{suffix}"] = ("percentile", LAYER_OF[suffix])
+    for suffix in ("cls", "ffnn"):
+        out[f"threshold-inside-the-training-loop-{suffix}"] = ("in_loop", LAYER_OF[suffix])
+    out[f"at-prune-{tau}"] = ("post", "global")
+    out[f"percentile-{p}"] = ("percentile", "global")
+    return out
+
+
+def weight_count(metrics: dict, layer: str) -> int:
+    """Weights of a Linear layer from its shape (global: both layers)."""
+    if layer == "global":
+        return weight_count(metrics, "ffnn1") + weight_count(metrics, "cls_head")
+    rows, cols = metrics["model"]["layers"][layer]["shape"]
+    return rows * cols
+
+
+def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    return rows[0], rows[1:]
+
+
+class Links(HTMLParser):
+    """Collects href/src attributes and element ids of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.images: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        for name in ("href", "src"):
+            if attrs.get(name):
+                self.links.append(attrs[name])
+        if tag == "img" and attrs.get("src"):
+            self.images.append(attrs["src"])
+
+
+def parse(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text())
+    return parser
+
+
+def text_of(path: Path) -> str:
+    """Visible text of a page, tags stripped, entities decoded, whitespace collapsed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(), flags=re.S)
+    html = re.sub(r"<(code|span|strong|em|a)\b[^>]*>|</(code|span|strong|em|a)>", "", html)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def percent(text: str) -> float:
+    return float(text.strip().rstrip("%")) / 100
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+def test_every_nav_page_is_built(nav_pages):
+    missing = [src for src, html in nav_pages if not html.is_file()]
+    assert not missing, f"nav pages without HTML: {missing}"
+    assert len(nav_pages) >= 15
+
+
+def test_build_log_has_no_warning(site):
+    log = (site / "build.log").read_text() if (site / "build.log").exists() else ""
+    assert not re.search(r"^WARNING", log, flags=re.M), log
+
+
+def test_no_number_typed_by_hand_in_docs(repo_root):
+    """Prose in docs/*.md carries no digits: numbers come through placeholders."""
+    allowed = {"CC BY-SA 3.0", "Share Alike 3.0", "1/√"}
+    offenders = []
+    for path in sorted((repo_root / "docs").rglob("*.md")):
+        text = path.read_text()
+        text = re.sub(r"```.*?```", " ", text, flags=re.S)   # code blocks
+        text = re.sub(r"`[^`\n]*`", " ", text)               # inline code
+        text = re.sub(r"\{\{.*?\}\}", " ", text, flags=re.S)  # placeholders
+        text = re.sub(r"\]\([^)]*\)", "]", text)              # link targets
+        text = re.sub(r"<[^>]+>", " ", text)                  # HTML tags
+        text = re.sub(r"^\s*\d+\. ", " ", text, flags=re.M)     # ordered-list markers
+        for token in allowed:
+            text = text.replace(token, " ")
+        for line in text.splitlines():
+            if re.search(r"\d", line):
+                offenders.append(f"{path.relative_to(repo_root)}: {line.strip()}")
+    assert not offenders, "digits typed by hand:\n" + "\n".join(offenders)
+
+
+def test_configuration_page_documents_every_option(site, metrics):
+    text = text_of(site / "reproduce" / "configuration" / "index.html")
+    assert "(undocumented)" not in text
+    for option in metrics["config"]:
+        assert option in text, option
+
+
+def test_metrics_json_page_describes_every_path(site, metrics):
+    text = text_of(site / "reproduce" / "metrics-json" / "index.html")
+    assert "(not yet described)" not in text
+    for section in metrics:
+        assert section in text, section
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def test_catalog_has_the_reference_names(catalog, metrics):
+    stems = {entry["stem"] for entry in catalog}
+    expected = set(histogram_stems(metrics["config"])) | set(ANALYSIS_STEMS)
+    assert expected <= stems, f"missing: {sorted(expected - stems)}"
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_every_figure_file_exists_and_is_valid(site, catalog):
+    static = site / "static"
+    for entry in catalog:
+        stem = entry["stem"]
+        assert set(entry["formats"]) >= {"png", "svg", "pdf", "csv"}, stem
+        for name in (f"{stem}.png", f"{stem}-dark.png"):
+            width, height = _png_size((static / name).read_bytes())
+            assert width >= 600 and height >= 200, (name, width, height)
+        for name in (f"{stem}.svg", f"{stem}-dark.svg"):
+            root = ET.parse(static / name).getroot()
+            assert root.tag.endswith("svg"), name
+        pdf = (static / f"{stem}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:], stem
+        header, rows = read_csv(static / f"{stem}.csv")
+        assert header and rows, stem
+        for row in rows:
+            assert len(row) == len(header), stem
+
+
+def test_histogram_csv_counts_sum_to_the_layer_weight_count(site, metrics):
+    for stem, (stage, layer) in histogram_stems(metrics["config"]).items():
+        header, rows = read_csv(site / "static" / f"{stem}.csv")
+        assert header == ["bin_left", "bin_right", "count"], stem
+        total = sum(int(row[2]) for row in rows)
+        assert total == weight_count(metrics, layer), (stem, total)
+
+
+def _on_grid(value: float, grid: dict) -> bool:
+    position = (value - grid["low"]) / (grid["high"] - grid["low"]) * grid["bins"]
+    return abs(position - round(position)) < 1e-6 and 0 <= round(position) <= grid["bins"]
+
+
+def test_metrics_json_agrees_with_the_csvs(site, metrics):
+    for stem, (stage, layer) in histogram_stems(metrics["config"]).items():
+        _, rows = read_csv(site / "static" / f"{stem}.csv")
+        bins = [(float(a), float(b), int(n)) for a, b, n in rows]
+        stats = metrics["stages"][stage]["layers"][layer]
+        assert sum(n for _, _, n in bins) == stats["count"], stem
+        # every exact zero sits in the bin that holds 0
+        zero_bin = next(n for a, b, n in bins if a <= 0.0 <= b)
+        assert zero_bin >= stats["zeros"], stem
+        # occupied bins lie within [min, max]; the extreme bins are occupied
+        occupied = [(a, b) for a, b, n in bins if n]
+        assert occupied[0][0] <= stats["min"] <= occupied[0][1] + 1e-12, stem
+        assert occupied[-1][0] - 1e-12 <= stats["max"] <= occupied[-1][1], stem
+        # every stage of a layer is binned on one shared grid; a figure merges whole bins of it
+        grid = metrics["histogram_grid"][layer]
+        assert all(_on_grid(a, grid) and _on_grid(b, grid) for a, b, _ in bins), stem
+
+
+# ----------------------------------------------------------------------------- numbers on pages
+
+
+def _table_rows(path: Path) -> list[list[str]]:
+    """Cells of every table row of a page (text only)."""
+    html = path.read_text()
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)
+        rows.append([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
+    return rows
+
+
+def test_home_summary_table_matches_metrics(site, metrics):
+    rows = _table_rows(site / "index.html")
+    titles = {"Initialization": "init", "Before pruning (trained)": "trained",
+              "Threshold inside the training loop": "in_loop", "Post-training pruning": "post",
+              "Percentile pruning": "percentile"}
+    seen = set()
+    for row in rows:
+        if row and row[0] in titles:
+            stage = titles[row[0]]
+            data = metrics["stages"][stage]
+            assert percent(row[1]) == pytest.approx(data["accuracy"], abs=0.0005 + 1e-9), (stage, row)
+            for cell, layer in zip(row[3:6], ("ffnn1", "cls_head", "global")):
+                assert percent(cell) == pytest.approx(data["layers"][layer]["sparsity"], abs=0.00005 + 1e-9)
+            seen.add(stage)
+    assert seen == set(titles.values())
+
+
+@pytest.mark.parametrize("page, stage", [
+    ("visualizations/initialization", "init"),
+    ("visualizations/before-pruning", "trained"),
+    ("visualizations/threshold-inside-the-training-loop", "in_loop"),
+    ("visualizations/post-training-pruning", "post"),
+])
+def test_stage_statistics_tables_match_metrics(site, metrics, page, stage):
+    rows = {row[0]: row[1:] for row in _table_rows(site / page / "index.html") if row}
+    layers = metrics["stages"][stage]["layers"]
+    for label, key in (("weights", "count"), ("exact zeros", "zeros")):
+        shown = [int(cell.replace(",", "")) for cell in rows[label]]
+        assert shown == [layers[l][key] for l in ("ffnn1", "cls_head", "global")], (page, label)
+    shown = [percent(cell) for cell in rows["sparsity"]]
+    for value, layer in zip(shown, ("ffnn1", "cls_head", "global")):
+        assert value == pytest.approx(layers[layer]["sparsity"], abs=0.00005 + 1e-9), (page, layer)
+
+
+def test_post_training_page_shows_the_measured_accuracy(site, metrics):
+    html = (site / "visualizations" / "post-training-pruning" / "index.html").read_text()
+    shown = re.search(r'<span id="post-accuracy">([^<]+)</span>', html).group(1)
+    assert percent(shown) == pytest.approx(metrics["stages"]["post"]["accuracy"], abs=0.0005 + 1e-9)
+    tau = f"{metrics['config']['tau_post']:g}"
+    assert f"τ = {tau}" in text_of(site / "visualizations" / "post-training-pruning" / "index.html")
+
+
+def test_claims_on_pages_match_metrics(site, metrics, nav_pages):
+    """Every claim is shown somewhere with the finding and verdict of metrics.json."""
+    claims = metrics["claims"]
+    assert claims, "metrics.json has no claims"
+    shown = " ".join(text_of(html) for _, html in nav_pages)
+    for name, claim in claims.items():
+        finding = re.sub(r"\s+", " ", claim["finding"].replace("`", "").replace("**", ""))
+        assert finding in shown, f"claim {name}: finding not on any page"
+        assert f"— {claim['verdict']}" in shown or f"{claim['verdict'].capitalize()}." in shown, name
+
+
+def test_notebook_page_shows_this_run(site, metrics):
+    page = site / "percentile-pruning" / "index.html"
+    text = text_of(page)
+    assert metrics["manifest"]["config_hash"] in text
+    assert "Traceback" not in text
+    assert "<img" in page.read_text()
+
+
+def test_every_figure_is_shown_on_its_page(site, catalog):
+    for entry in catalog:
+        content = (site / entry["page"] / "index.html").read_text()
+        assert f"static/{entry['stem']}.png" in content, (entry["stem"], entry["page"])
+
+
+# ----------------------------------------------------------------------------- links
+
+
+def test_no_broken_internal_link(site):
+    # 404.html links from the site root ("/..."), wherever it is served: not checked
+    pages = sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+    ids = {page: parse(page).ids for page in pages}
+    broken = []
+    for page in pages:
+        for link in parse(page).links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("//", "mailto:", "data:")):
+                continue
+            if not parts.path:
+                target = page
+            else:
+                target = (page.parent / unquote(parts.path)).resolve()
+                if target.is_dir():
+                    target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {link}")
+            elif parts.fragment and target.suffix == ".html" and target in ids:
+                if unquote(parts.fragment) not in ids[target]:
+                    broken.append(f"{page.relative_to(site)} -> {link} (no such anchor)")
+    assert not broken, "\n".join(broken)
+
+
+def test_pages_link_nothing_on_another_host(site):
+    external = []
+    for page in site.rglob("*.html"):
+        html = page.read_text()
+        for match in re.findall(r'<(?:script|link|img|iframe)\b[^>]*(?:src|href)="(https?:)?//[^"]*"', html):
+            external.append(f"{page.relative_to(site)}")
+    assert not external, external
+
+
+# ----------------------------------------------------------------------------- configuration errors
+
+
+def test_bad_config_fails_with_the_one_line_message(tmp_path, build_site):
+    result = build_site(tmp_path / "site", PRUNING_TAU_POST="-1")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "invalid config" in line]
+    assert len(errors) == 1, result.stderr[-3000:]
+    assert "tau_post=" in errors[0] and "allowed: a number >= 0" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_unknown_placeholder_fails_the_build(tmp_path, repo_root, build_site):
+    """A typo in a placeholder name stops the build and names page and placeholder."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# T\n\n{{ stages.post.acuracy | pct }}\n")
+    config = (repo_root / "mkdocs.yml").read_text()
+    config = re.sub(r"^nav:.*?(?=^\S)", "nav:\n  - index.md\n", config, flags=re.S | re.M)
+    config = re.sub(r"^(watch|extra_css):.*?(?=^\S|\Z)", "", config, flags=re.S | re.M)
+    config = config.replace("scripts/", str(repo_root / "scripts") + "/")
+    config += f"\ndocs_dir: {docs}\n"
+    (tmp_path / "mkdocs.yml").write_text(config)
+    result = build_site(tmp_path / "site", "-f", str(tmp_path / "mkdocs.yml"))
+    assert result.returncode != 0
+    assert "index.md" in result.stderr and "stages.post.acuracy" in result.stderr, result.stderr[-3000:]
+    assert "no 'acuracy' under stages.post" in result.stderr
+
+
+def test_rebuild_with_nothing_changed_trains_nothing(site, build_site, tmp_path):
+    result = build_site(tmp_path / "again")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "it/s" not in result.stderr and "s/it" not in result.stderr, "the rebuild trained again"
+
+
+# ----------------------------------------------------------------------------- the pure parts
+
+
+def test_formats_never_round_a_survivor_away():
+    from pruning_pipeline.placeholders import format_value
+
+    assert format_value(0.999954, "pct:2") == "99.995%"
+    assert format_value(1.0, "pct:2") == "100.00%"
+    assert format_value(0.0, "pct") == "0.0%"
+    assert format_value(215418, "int") == "215,418"
+    assert format_value(0.4, "tau") == "0.4"
+    with pytest.raises(KeyError, match="unknown format 'percent'"):
+        format_value(0.5, "percent")
+
+
+def test_unknown_placeholder_names_page_and_path(metrics):
+    from pruning_pipeline.placeholders import PlaceholderError, SiteRenderer
+
+    renderer = SiteRenderer(metrics=metrics, catalog=[])
+    assert renderer.render("x {{ stages.post.accuracy | pct:1 }} y", "a.md") == \
+        f"x {metrics['stages']['post']['accuracy'] * 100:.1f}% y"
+    with pytest.raises(PlaceholderError, match=r"b\.md: .*stages\.post\.acc .*no 'acc' under stages\.post"):
+        renderer.render("{{ stages.post.acc }}", "b.md")
+    with pytest.raises(PlaceholderError, match="no claim 'nope'"):
+        renderer.render("{{ claim: nope }}", "c.md")
+    assert renderer.render("\\{{ literal }}", "d.md") == "{{ literal }}"
+
+
+def test_figure_alias_follows_the_configured_threshold():
+    from pruning_pipeline.placeholders import Figure, resolve_figure
+
+    catalog = [Figure(stem, "t", "c", "p", "histogram") for stem in (
+        "at-prune-0.2-ffnn", "at-prune-0.2-cls-head", "at-prune-0.2",
+        "percentile-20-ffnn", "threshold-inside-the-training-loop-cls")]
+    config = {"tau_post": 0.2, "percentile": 20.0}
+    assert resolve_figure("post/ffnn", catalog, config).stem == "at-prune-0.2-ffnn"
+    assert resolve_figure("post/cls-head", catalog, config).stem == "at-prune-0.2-cls-head"
+    assert resolve_figure("post/global", catalog, config).stem == "at-prune-0.2"
+    assert resolve_figure("percentile/ffnn", catalog, config).stem == "percentile-20-ffnn"
+    assert resolve_figure("in-loop/cls-head", catalog, config).stem == "threshold-inside-the-training-loop-cls"
+    with pytest.raises(KeyError):
+        resolve_figure("post/ffnn", catalog, {"tau_post": 0.4, "percentile": 20.0})
+
+
+def test_verdicts_follow_the_numbers(metrics):
+    """Change the numbers, and the verdicts flip: no page text can lie about them."""
+    import copy
+
+    from pruning_pipeline import claims
+
+    m = copy.deepcopy({k: v for k, v in metrics.items() if k not in ("claims", "facts")})
+    m["stages"]["post"]["accuracy"] = m["stages"]["trained"]["accuracy"]
+    assert claims.evaluate(m)["post_final_model"]["verdict"] == "confirmed"
+    m["stages"]["post"]["accuracy"] = m["stages"]["trained"]["accuracy"] - 0.2
+    assert claims.evaluate(m)["post_final_model"]["verdict"] == "refuted"
+    for layer in ("ffnn1", "cls_head"):
+        m["stages"]["init"]["layers"][layer]["kurtosis"] = 0.05
+    assert claims.evaluate(m)["init_gaussian"]["verdict"] == "confirmed"
+    m["stages"]["init"]["layers"]["ffnn1"]["kurtosis"] = -1.2
+    assert claims.evaluate(m)["init_gaussian"]["verdict"] == "partly confirmed"
+
+
+def test_environment_overrides_only_known_options():
+    from pruning_pipeline.placeholders import config_values
+
+    values = config_values({"tau_post": 0.4, "seed": 0},
+                           {"PRUNING_TAU_POST": "0.2", "PRUNING_PROFILE": "quick",
+                            "PRUNING_PIPELINE_CACHE": "/x", "HOME": "/root"})
+    assert values == {"tau_post": "0.2", "seed": 0, "profile": "quick"}
