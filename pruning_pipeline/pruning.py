@@ -62,7 +62,7 @@ def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None
     (``guess``) and run ``kthvalue`` only on the narrow band that must contain it.
     """
     if guess is not None and guess > 0:
-        width = 0.05 * guess
+        width = 0.3 * guess  # the 20th percentile moves ~10% per step early in training
         for _ in range(6):
             low, high = max(guess - width, 0.0), guess + width
             below = magnitudes < low
@@ -70,7 +70,7 @@ def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None
             band = magnitudes[torch.logical_xor(below, magnitudes <= high)]  # low <= m <= high
             if count_below < k <= count_below + band.numel():
                 return float(band.kthvalue(k - count_below).values)
-            width *= 4
+            width *= 3
     return float(magnitudes.kthvalue(k).values)
 
 
