@@ -17,16 +17,18 @@ from .data import DataError
 
 def _load_file(path: str) -> dict:
     """Options from a JSON or YAML file (a flat mapping, or one under ``pruning:``)."""
-    text = Path(path).read_text()
-    if path.endswith(".json"):
-        data = json.loads(text)
-    else:
-        import yaml
+    import yaml
 
-        data = yaml.safe_load(text) or {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"invalid config file {path}: expected a mapping of key: value")
-    return data.get("pruning", data)
+    try:
+        text = Path(path).read_text()
+        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text) or {}
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        reason = str(error).splitlines()[0]
+        raise ConfigError(f"invalid config file {path}: {reason}") from None
+    options = data.get("pruning", data) if isinstance(data, dict) else data
+    if not isinstance(options, dict):
+        raise ConfigError(f"invalid config file {path}: expected a mapping of option: value")
+    return options
 
 
 def config_from_args(args: argparse.Namespace):
@@ -77,15 +79,18 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_figures(args: argparse.Namespace) -> int:
     from .api import run
-    from .figures import export_figures
-    from .results import METRICS_FILE
+    from .publish import published_files
 
     config = config_from_args(args)
     results = run(config, progress=not args.quiet)
     out = Path(args.out)
-    written = export_figures(results, out)
-    (out / METRICS_FILE).write_text(json.dumps(results.metrics, indent=1, sort_keys=True))
-    print(f"wrote {len(written)} figures (png, svg, pdf, csv) and {METRICS_FILE} to {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    names = []
+    for name, data in published_files(results):
+        (out / name).write_bytes(data)
+        names.append(name)
+    print(f"wrote {len(names)} files (every figure as png, svg, pdf, csv and dark png/svg; "
+          f"metrics.json; figures.json) to {out}")
     return 0
 
 

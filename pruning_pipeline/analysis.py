@@ -14,16 +14,15 @@ import warnings as pywarnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .config import Config
 from .model import PRUNABLE, Net
 from .placeholders import fmt_pct
-from .results import LAYER_KEYS, STAGES
-from .training import Tensors
+from .results import LAYER_KEYS, ONE_POINT, STAGES, drop_within
+from .training import Tensors, evaluate
 
 SENSITIVITY_SPARSITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
-KNEE_DROP = 0.01  # one accuracy point
+KNEE_DROP = ONE_POINT
 
 
 class HeadEvaluator:
@@ -44,13 +43,7 @@ class HeadEvaluator:
     def __call__(self, weights: dict[str, torch.Tensor]) -> tuple[float, float]:
         for name in PRUNABLE:
             getattr(self.model, name).weight.copy_(weights.get(name, self.dense[name]))
-        correct, loss = 0, 0.0
-        for i in range(0, len(self.labels), self.batch):
-            logits = self.model.head(self.features[i:i + self.batch])
-            target = self.labels[i:i + self.batch]
-            loss += float(F.cross_entropy(logits, target, reduction="sum"))
-            correct += int((logits.argmax(1) == target).sum())
-        return correct / len(self.labels), loss / len(self.labels)
+        return evaluate(self.model.head, self.features, self.labels, self.batch)
 
 
 def _sparsity(weights: dict[str, torch.Tensor]) -> dict[str, float]:
@@ -78,7 +71,7 @@ def threshold_sweep(evaluate: HeadEvaluator, config: Config) -> dict:
     accuracy = [r[0] for r in rows]
     sparsity = {name: [r[2][name] for r in rows] for name in LAYER_KEYS}
     baseline = accuracy[0]
-    within = [i for i, a in enumerate(accuracy) if baseline - a <= KNEE_DROP]
+    within = [i for i, a in enumerate(accuracy) if drop_within(baseline - a, KNEE_DROP)]
     knee = max(within, key=lambda i: (sparsity["global"][i], -i))
     return {
         "taus": taus,

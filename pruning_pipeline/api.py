@@ -17,8 +17,8 @@ from .results import Results
 
 RESULTS_KIND = "results"
 # Every module whose source changes a number in the results.
-COMPUTING_MODULES = ("analysis", "data", "device", "experiment", "model", "pruning", "results",
-                     "stats", "training")
+COMPUTING_MODULES = ("analysis", "data", "device", "experiment", "model", "placeholders", "pruning",
+                     "results", "stats", "training")
 WEIGHTS_DIR = "weights"
 CACHE_ENV = "PRUNING_PIPELINE_CACHE"
 

@@ -91,13 +91,15 @@ class Cache:
             meta = {"kind": kind, "key": key, "version": __version__, "files": files}
             (staging / ENTRY_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True))
             target = self.path(kind, key)
-            try:
-                os.rename(staging, target)
-            except OSError:  # another run published first, or a bad entry sits there
-                if self.problem(kind, key) is not None:
-                    self._discard(target)
+            for _ in range(3):
+                try:
                     os.rename(staging, target)
-            return target
+                    return target
+                except OSError:  # another run published first, or a bad entry sits there
+                    if self.problem(kind, key) is None:
+                        return target
+                    self._discard(target)
+            raise OSError(f"cannot publish cache entry {target}")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping
 
+from .results import drop_within
 from .placeholders import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
 LAYERS = ("ffnn1", "cls_head")
-ONE_POINT = 0.01  # an accuracy drop of one percentage point, as a fraction
 # A uniform distribution on ±a has standard deviation a/√3; the share of a Gaussian with
 # that standard deviation lying beyond ±a is P(|z| > √3).
 _GAUSS_BEYOND_UNIFORM_EDGE = math.erfc(math.sqrt(3) / math.sqrt(2))
@@ -84,7 +84,7 @@ def _tolerance(metrics: Mapping[str, Any]) -> dict:
     base = sens["baseline_accuracy"]
     out = {}
     for layer, accuracy in sens["accuracy"].items():
-        ok = [s for s, a in zip(sens["sparsities"], accuracy) if base - a <= ONE_POINT + 1e-12]
+        ok = [s for s, a in zip(sens["sparsities"], accuracy) if drop_within(base - a)]
         out[layer] = max(ok) if ok else 0.0
     return out
 
@@ -380,7 +380,7 @@ def _post_final_model(m, f):
     drop = base - acc
     kept = f["post"]["kept"]
     tau = m["config"]["tau_post"]
-    verdict = CONFIRMED if drop <= ONE_POINT else REFUTED
+    verdict = CONFIRMED if drop_within(drop) else REFUTED
     text = (
         f"At τ = {fmt_tau(tau)} the model keeps {_each(kept, lambda v: fmt_pct(v, '2'))} of its weights "
         f"and its test accuracy goes from {fmt_pct(base)} to {fmt_pct(acc)}, "
@@ -435,7 +435,7 @@ def _diag_over_pruning(m, f):
     drop = f["post"]["accuracy_drop"]
     knee = f["knee"]
     tau = m["config"]["tau_post"]
-    over = drop > ONE_POINT
+    over = not drop_within(drop)
     return _claim(
         "The visuals help diagnose over-pruning (threshold too large)",
         "Over-pruned: the configured τ costs more than one point of accuracy; the knee is the largest "
@@ -486,7 +486,7 @@ def _diag_sensitivity(m, f):
 
 def _diag_stability(m, f):
     drop = f["in_loop"]["accuracy_drop"]
-    stable = drop <= ONE_POINT
+    stable = drop_within(drop)
     return _claim(
         "The visuals help diagnose training stability under live pruning",
         "Stable: the run pruned in the loop ends within one point of the plain run's accuracy.",
@@ -523,7 +523,7 @@ def _diag_threshold_vs_percentile(m, f):
     tvp = m["threshold_vs_percentile"]
     g, lw = tvp["global_threshold"], tvp["layerwise_percentile"]
     gap = g["accuracy"] - lw["accuracy"]
-    if abs(gap) <= ONE_POINT:
+    if drop_within(abs(gap)):
         verdict, text = "no real difference", "within one point of each other"
     elif gap > 0:
         verdict, text = "global threshold better", f"{fmt_pp(gap)} points apart, the global threshold ahead"

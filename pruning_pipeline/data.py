@@ -117,15 +117,18 @@ def _has_mnist_files(directory: Path) -> bool:
 
 
 def _find_or_download_mnist(config: Config) -> Path:
-    if config.data_dir is not None and _has_mnist_files(Path(config.data_dir)):
-        return Path(config.data_dir)
-    cached = Path(config.cache_dir) / "datasets" / "mnist"
-    if _has_mnist_files(cached):
-        return cached
     how = (
         "put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz "
         "and t10k-labels-idx1-ubyte.gz in a directory and set data_dir=DIR"
     )
+    if config.data_dir is not None:  # the user's own files: never replaced by a download
+        if _has_mnist_files(Path(config.data_dir)):
+            return Path(config.data_dir)
+        missing = [name for name in MNIST_FILES if not (Path(config.data_dir) / name).is_file()]
+        raise DataError(f"dataset mnist: data_dir={config.data_dir!r} lacks {', '.join(missing)}; {how}")
+    cached = Path(config.cache_dir) / "datasets" / "mnist"
+    if _has_mnist_files(cached):
+        return cached
     if not config.download:
         raise DataError(f"dataset mnist: IDX files not found (data_dir={config.data_dir!r}); {how}")
     try:

@@ -8,7 +8,6 @@ what happens after training (τ_post, p, histogram bins, ...) never retrain.
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from contextlib import contextmanager
@@ -37,7 +36,7 @@ DYNAMICS_FILE = "dynamics.npz"
 # Options each training run depends on; everything else is applied after training.
 _TRAIN_OPTIONS = ("dataset", "seed", "steps", "epochs", "lr", "batch_size", "record_every",
                   "eval_batch_size", "device", "threads")
-_IN_LOOP_OPTIONS = _TRAIN_OPTIONS + ("tau_loop", "in_loop_rule", "percentile", "hist_bins")
+_IN_LOOP_RULE_OPTIONS = {"threshold": ("tau_loop",), "percentile": ("percentile",)}
 # The source each training run depends on: editing any of these retrains.
 TRAINING_MODULES = ("data", "device", "experiment", "model", "pruning", "stats", "training")
 
@@ -71,6 +70,7 @@ class Lifecycle:
     def __init__(self, config: Config, cache: Cache, device_key: str, run_id: str, progress: bool) -> None:
         self.config, self.cache, self.progress = config, cache, progress
         self.device_key, self.run_id = device_key, run_id
+        self.reused: list[str] = []  # training runs found in the cache
         self.timings: dict[str, float] = {}
         self.device = prepare(config)
         with timed(self.timings, "data"):
@@ -105,7 +105,8 @@ class Lifecycle:
             (directory / CURVES_FILE).write_text(json.dumps(curves))
             recorder.save(directory / DYNAMICS_FILE)
 
-        entry = self._entry("in_loop", _IN_LOOP_OPTIONS, fill)
+        options = _TRAIN_OPTIONS + ("in_loop_rule", "hist_bins") + _IN_LOOP_RULE_OPTIONS[self.config.in_loop_rule]
+        entry = self._entry("in_loop", options, fill)
         with np.load(entry / DYNAMICS_FILE, allow_pickle=False) as saved:
             dynamics = {k: saved[k] for k in saved.files}
         curves = json.loads((entry / CURVES_FILE).read_text())
@@ -113,7 +114,11 @@ class Lifecycle:
 
     def _entry(self, kind: str, options: tuple[str, ...], fill) -> Path:
         key = run_key(self.config, self.device_key, source_digest(*TRAINING_MODULES), options)
-        return self.cache.get(kind, key) or self.cache.put(kind, key, fill)
+        entry = self.cache.get(kind, key)
+        if entry is not None:
+            self.reused.append(kind)
+            return entry
+        return self.cache.put(kind, key, fill)
 
     # -- stages after training -------------------------------------------------------
     def pruned_states(self, trained: dict) -> tuple[dict, dict, float]:
@@ -175,13 +180,16 @@ class DynamicsRecorder:
         np.savez(path, **{k: np.asarray(v) for k, v in self.rows.items()})
 
 
+EDGE_HEADROOM = 1.25  # the in-loop run (binned on the same edges) may outgrow the plain one
+
+
 def layer_edges(states: list[dict], bins: int) -> dict[str, np.ndarray]:
-    """Fixed, symmetric bin edges per layer covering every given state."""
+    """Fixed, symmetric bin edges per layer covering every given state, with headroom."""
     edges = {}
     for name in LAYER_KEYS:
         keys = PRUNABLE if name == "global" else (name,)
         max_abs = max(float(s[f"{k}.weight"].abs().max()) for s in states for k in keys)
-        edges[name] = symmetric_edges(max_abs, bins)
+        edges[name] = symmetric_edges(EDGE_HEADROOM * max_abs, bins)
     return edges
 
 
@@ -195,7 +203,8 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
     trained, trained_curves = life.plain_run(init)
     edges = layer_edges([init, trained], config.hist_bins)
     in_loop, in_loop_curves, dynamics = life.in_loop_run(init, edges)
-    post, percentile, percentile_threshold = life.pruned_states(trained)
+    with timed(life.timings, "prune_post_and_percentile"):
+        post, percentile, percentile_threshold = life.pruned_states(trained)
     states = {"init": init, "trained": trained, "in_loop": in_loop, "post": post, "percentile": percentile}
 
     histograms = {f"edges/{name}": e for name, e in edges.items()}
@@ -228,10 +237,17 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         **environment(life.device, config.threads),
         "dataset": life.dataset.summary(),
         "steps": life.steps,
+        # training seconds are those of the run that made the (possibly reused) entry
         "timings_s": {"train_trained": trained_curves["seconds"], "train_in_loop": in_loop_curves["seconds"],
                       **life.timings},
+        "reused_training": life.reused,
     }
-    metrics["warnings"] = analysis.warnings(metrics)
+    metrics["warnings"] = analysis.warnings(metrics) + [
+        f"{stage} weights of {name} reach {stages[stage]['layers'][name]['abs_max']:.3g}, beyond the "
+        f"histogram range ±{edges[name][-1]:.3g}: the outermost bins also hold those weights"
+        for stage in STAGES for name in LAYER_KEYS
+        if stages[stage]["layers"][name]["abs_max"] > edges[name][-1]
+    ]
     return Results(metrics=metrics, histograms=histograms), states
 
 

@@ -3,18 +3,13 @@
 `catalog` names each figure (stem, title, caption with this run's numbers, the
 page that shows it) without drawing anything; `export_figures` writes every
 figure in every format, light and dark; `cached_figures` keeps one rendered copy
-per run and per version of the plotting code. No torch here: the site renders figures
+per run and per version of the plotting code, as a cache entry of its own. No torch here: the site renders figures
 from a cached `pruning_pipeline.results.Results` alone.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
-import json
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +19,15 @@ import matplotlib
 
 from . import plots
 from .binning import display_histograms
+from .cache import Cache, source_digest
+from .config import stable_hash
+from .placeholders import DARK_FORMATS
+from .placeholders import Figure as FigureInfo
 from .results import Results
 
 LIGHT_FORMATS = ("png", "svg", "pdf")
-DARK_FORMATS = ("png", "svg")
 # Fixed metadata: no dates, so every file is byte-identical across runs.
 SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
-MANIFEST = "manifest.json"  # written last: file name -> sha256
 
 LAYER_SLUGS = {"ffnn1": "ffnn", "cls_head": "cls-head"}
 HISTOGRAM_STAGES = {  # stage: (stem prefix, page)
@@ -44,22 +41,6 @@ HISTOGRAM_STAGES = {  # stage: (stem prefix, page)
 GLOBAL_STAGES = ("post", "percentile")  # stages that also get a both-layers histogram
 HISTOGRAM_LAYERS = ("cls_head", "ffnn1")
 HISTOGRAM_HEADER = ["bin_left", "bin_right", "count"]
-
-
-@dataclass(frozen=True)
-class FigureInfo:
-    """What the site needs to know about one figure; its files are ``{stem}.{format}``.
-
-    ``page`` is the docs page that shows it; ``kind`` is ``histogram`` or ``analysis``.
-    Every figure also has ``{stem}-dark.png`` and ``{stem}-dark.svg``.
-    """
-
-    stem: str
-    title: str
-    caption: str
-    page: str
-    kind: str
-    formats: tuple[str, ...] = ("png", "svg", "pdf", "csv")
 
 
 Table = tuple[list[str], list[list]]
@@ -345,66 +326,29 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
 # --------------------------------------------------------------------------------- cache
 
 
-def code_key() -> str:
-    """Short hash of the plotting code and the matplotlib version: what changes pixels."""
-    digest = hashlib.sha256(matplotlib.__version__.encode())
-    for module in (plots.__file__, __file__):
-        digest.update(Path(module).read_bytes())
-    return digest.hexdigest()[:12]
+# Every module whose source changes a rendered file.
+FIGURE_MODULES = ("binning", "figures", "placeholders", "plots", "results")
+FIGURES_KIND = "figures"
 
 
-def _results_digest(results: Results) -> str:
-    """Short hash of the numbers drawn, so results rewritten in place are re-rendered."""
-    digest = hashlib.sha256(json.dumps(results.metrics, sort_keys=True, default=str).encode())
-    for key in sorted(results.histograms):
-        array = results.histograms[key]
-        digest.update(f"{key}{array.dtype}{array.shape}".encode() + array.tobytes())
-    return digest.hexdigest()[:8]
+def figures_key(results: Results) -> str:
+    """Cache key of a render: the run, the plotting source and the matplotlib version."""
+    return stable_hash({"run": results.run_id, "code": source_digest(*FIGURE_MODULES),
+                        "matplotlib": matplotlib.__version__})
 
 
 def cached_figures(results: Results) -> Path:
     """Directory holding every rendered figure file of ``results``.
 
-    With ``results.entry_dir`` set, reuse ``entry_dir/figures-{key}`` (key: the plotting
-    code, matplotlib and the results' numbers) when its manifest matches every file;
-    otherwise render into a temporary sibling, rename it into place (a copy placed
-    meanwhile by a concurrent build wins) and delete older ``figures-*`` renders.
-    Without an entry directory, render into a fresh temporary directory.
+    A finished run lives in ``<cache>/results/<run id>``; its render is an entry of its
+    own, ``<cache>/figures/<key>``, written and checked like every cache entry (atomic,
+    checksummed, a damaged one re-rendered). Without a cache entry, render into a fresh
+    temporary directory.
     """
     if results.entry_dir is None:
-        return _render_with_manifest(results, Path(tempfile.mkdtemp(prefix="figures-")))
-    target = Path(results.entry_dir) / f"figures-{code_key()}-{_results_digest(results)}"
-    if _is_complete(target):
-        return target
-    shutil.rmtree(target, ignore_errors=True)  # partial or corrupt: never trusted
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=results.entry_dir))
-    try:
-        _render_with_manifest(results, scratch)
-        with contextlib.suppress(OSError):  # target appeared from a concurrent build: keep it
-            os.replace(scratch, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    for stale in target.parent.glob("figures-*"):  # renders of older plotting code
-        if stale != target:
-            shutil.rmtree(stale, ignore_errors=True)
-    return target
-
-
-def _render_with_manifest(results: Results, directory: Path) -> Path:
-    export_figures(results, directory)
-    hashes = {path.name: _sha256(path) for path in sorted(directory.iterdir())}
-    (directory / MANIFEST).write_text(json.dumps(hashes, indent=1, sort_keys=True))
-    return directory
-
-
-def _is_complete(directory: Path) -> bool:
-    """True when ``directory`` has a manifest and every listed file matches its hash."""
-    try:
-        hashes = json.loads((directory / MANIFEST).read_text())
-        return all(_sha256(directory / name) == digest for name, digest in hashes.items())
-    except (OSError, ValueError):
-        return False
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        directory = Path(tempfile.mkdtemp(prefix="figures-"))
+        export_figures(results, directory)
+        return directory
+    cache = Cache(Path(results.entry_dir).parent.parent)
+    key = figures_key(results)
+    return cache.get(FIGURES_KIND, key) or cache.put(FIGURES_KIND, key, lambda d: export_figures(results, d))

@@ -262,7 +262,9 @@ def relative(from_page: str, target: str) -> str:
 
 @dataclass(frozen=True)
 class Figure:
-    """One entry of the figure catalog, as published in ``static/figures.json``."""
+    """One figure of the catalog (``figures.catalog``), as published in
+    ``static/figures.json``: its files are ``{stem}.{format}`` plus the dark PNG/SVG;
+    ``page`` is the docs page that shows it, ``kind`` is ``histogram`` or ``analysis``."""
 
     stem: str
     title: str
@@ -455,7 +457,7 @@ OPTION_HELP = {
     "report_taus": "Extra thresholds whose below-τ share is reported for every stage.",
     "hist_bins": "Number of histogram bins (edges shared by all stages of a layer).",
     "record_every": "Optimizer steps between two records of curves and in-loop dynamics.",
-    "eval_batch_size": "Batch size for evaluation (does not change any number).",
+    "eval_batch_size": "Batch size for evaluation (large batches are fast; it can move the last digits of a loss, so it is part of the cache key).",
     "sweep_points": "Number of thresholds in the post-training sweep.",
     "device": "Where to train: `auto` takes CUDA, then MPS, then the CPU.",
     "threads": "CPU threads; pinned because the thread count changes results bit for bit.",
@@ -593,6 +595,7 @@ SCHEMA_HELP = {
     "histogram_grid.{layer}.bins": "Fine bins every stage of the layer is counted on (shared by all stages).",
     "histogram_grid.{layer}.low": "Left edge of that grid; the grid is symmetric around zero.",
     "histogram_grid.{layer}.high": "Right edge of that grid. Each figure merges whole runs of its bins.",
+    "manifest.reused_training": "Training runs taken from the cache instead of being run (their seconds are from when they ran).",
     "warnings": "What the pipeline flagged about this run (e.g. a threshold that removes almost everything).",
 }
 

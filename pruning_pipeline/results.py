@@ -17,7 +17,15 @@ STAGES = ("init", "trained", "in_loop", "post", "percentile")
 PRUNABLE_LAYERS = ("ffnn1", "cls_head")
 LAYER_KEYS = PRUNABLE_LAYERS + ("global",)
 
+ONE_POINT = 0.01  # one percentage point of accuracy, as a fraction
+
 METRICS_FILE = "metrics.json"
+
+
+def drop_within(drop: float, limit: float = ONE_POINT) -> bool:
+    """Whether an accuracy drop is at most ``limit``. Accuracies are counts / N, so
+    0.98 - 0.97 comes out as 0.0100000009: compare with a tolerance far below 1 / N."""
+    return drop <= limit + 1e-9
 HISTOGRAMS_FILE = "histograms.npz"
 
 

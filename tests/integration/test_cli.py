@@ -35,3 +35,15 @@ def test_absent_device_is_an_error_naming_what_is_present(tmp_path):
     out = _cli("run", "--set", "device=cuda", "--set", f"cache_dir={tmp_path / 'c'}")
     assert out.returncode == 2 and "devices present here: " in out.stderr and "cpu" in out.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_bad_config_files_are_one_line_errors(tmp_path):
+    cases = {"broken.json": "{not json", "broken.yml": "a: [1, 2", "scalar.yml": "pruning: 5",
+             "unknown.yml": "pruning:\n  tau: 0.1\n"}
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        out = _cli("run", "--config", str(path), "--set", f"cache_dir={tmp_path / 'c'}")
+        assert out.returncode == 2, name
+        assert len(out.stderr.strip().splitlines()) == 1 and "invalid config" in out.stderr, out.stderr
+    assert not (tmp_path / "c").exists()

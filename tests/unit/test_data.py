@@ -53,3 +53,10 @@ def test_full_mnist_download_failure_is_one_clear_line(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="download .* failed .*network is unreachable"):
         load_dataset(config)
     assert not (tmp_path / "datasets" / "mnist").exists()
+
+
+def test_a_data_dir_without_the_files_is_an_error_not_a_download(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_module.urllib.request, "urlopen", lambda *a, **k: pytest.fail("downloaded"))
+    config = make_config({"dataset": "mnist", "data_dir": str(tmp_path), "cache_dir": str(tmp_path)})
+    with pytest.raises(DataError, match="lacks train-images-idx3-ubyte.gz"):
+        load_dataset(config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +64,7 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
     per_layer = {layer: 0.2 for layer in LAYER_KEYS}
     method = {"accuracy": 0.9, "sparsity": per_layer}
     metrics = {
+        "manifest": {"config_hash": "fake-run"},
         "config": {"tau_loop": 0.001, "tau_post": tau_post, "percentile": 20.0,
                    "in_loop_rule": "threshold", "hist_bins": BINS},
         "stages": stages,
@@ -223,19 +223,24 @@ def counted_renders(monkeypatch):
     return calls
 
 
+def _entry(tmp_path: Path) -> Path:
+    """Where a finished run lives in a cache rooted at ``tmp_path``."""
+    return tmp_path / "results" / "run"
+
+
 def test_cache_renders_once_then_reuses(tmp_path, counted_renders):
-    results = fake_results(entry_dir=tmp_path)
+    results = fake_results(entry_dir=_entry(tmp_path))
     first = figures.cached_figures(results)
-    assert first.parent == tmp_path and first.name.startswith(f"figures-{figures.code_key()}")
+    assert first == tmp_path / "figures" / figures.figures_key(results)
     assert (first / "initialization-cls-head.png").is_file()
     assert figures.cached_figures(results) == first
     assert len(counted_renders) == 1
-    assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no scratch left behind
+    assert [p.name for p in first.parent.iterdir()] == [first.name]  # no scratch left behind
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "remove"])
 def test_cache_rerenders_a_damaged_directory(tmp_path, counted_renders, damage):
-    results = fake_results(entry_dir=tmp_path)
+    results = fake_results(entry_dir=_entry(tmp_path))
     directory = figures.cached_figures(results)
     victim = directory / "initialization-ffnn.svg"
     original = victim.read_bytes()
@@ -248,41 +253,22 @@ def test_cache_rerenders_a_damaged_directory(tmp_path, counted_renders, damage):
     assert victim.read_bytes() == original
 
 
-def test_cache_keeps_a_copy_placed_by_a_concurrent_build(tmp_path, counted_renders, monkeypatch):
-    results = fake_results(entry_dir=tmp_path)
-    target = figures.cached_figures(results)
-    shutil.rmtree(target)  # learn the name, then start over
-    render = figures._render_with_manifest
-
-    def render_while_another_build_finishes(results, directory):
-        render(results, target.parent / "elsewhere")
-        (target.parent / "elsewhere").rename(target)
-        return render(results, directory)
-
-    monkeypatch.setattr(figures, "_render_with_manifest", render_while_another_build_finishes)
-    assert figures.cached_figures(results) == target
-    assert [p.name for p in tmp_path.iterdir()] == [target.name]
-    assert figures._is_complete(target)
-
-
-def test_cache_renders_again_when_the_results_change(tmp_path, counted_renders):
-    first = figures.cached_figures(fake_results(entry_dir=tmp_path))
-    second = figures.cached_figures(fake_results(entry_dir=tmp_path, tau_post=0.25))
-    assert first != second and len(counted_renders) == 2
-
-
-def test_cache_renders_again_when_the_plotting_code_changes(tmp_path, counted_renders,
-                                                           monkeypatch):
-    results = fake_results(entry_dir=tmp_path)
-    first = figures.cached_figures(results)
-    monkeypatch.setattr(figures, "code_key", lambda: "edited")
-    second = figures.cached_figures(results)
-    assert second.name.startswith("figures-edited-") and first != second
+def test_cache_renders_again_for_another_run(tmp_path, counted_renders):
+    results = fake_results(entry_dir=_entry(tmp_path))
+    other = fake_results(entry_dir=_entry(tmp_path))
+    other.metrics["manifest"] = {"config_hash": "another-run"}
+    assert figures.cached_figures(results) != figures.cached_figures(other)
     assert len(counted_renders) == 2
-    assert [p.name for p in tmp_path.iterdir()] == [second.name]  # the old render is gone
+
+
+def test_cache_renders_again_when_the_plotting_code_changes(tmp_path, counted_renders, monkeypatch):
+    results = fake_results(entry_dir=_entry(tmp_path))
+    first = figures.cached_figures(results)
+    monkeypatch.setattr(figures, "source_digest", lambda *modules: "edited")
+    second = figures.cached_figures(results)
+    assert first != second and len(counted_renders) == 2
 
 
 def test_cache_without_entry_dir_renders_into_a_fresh_directory(counted_renders):
     directory = figures.cached_figures(fake_results(entry_dir=None))
     assert (directory / "initialization-ffnn.pdf").is_file()
-    assert figures._is_complete(directory)

@@ -1,0 +1,29 @@
+"""The files a build publishes under ``static/``: every figure file, ``metrics.json``
+(the run's metrics with the derived facts and the checked claims) and ``figures.json``
+(the catalog). The MkDocs build and ``python -m pruning_pipeline figures`` both write
+exactly these, so a figure taken from either is the same file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Iterator
+
+from . import claims, figures
+from .results import METRICS_FILE, Results
+
+CATALOG_FILE = "figures.json"
+
+
+def published_files(results: Results) -> Iterator[tuple[str, bytes]]:
+    """(file name, content) of every published file, figures first."""
+    source = figures.cached_figures(results)
+    catalog = figures.catalog(results)
+    for info in catalog:
+        for name in info.files():
+            yield name, (source / name).read_bytes()
+    metrics = claims.publish(results.metrics)
+    yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()
+    entries = [{**asdict(info), "formats": list(info.formats)} for info in catalog]
+    yield CATALOG_FILE, json.dumps(entries, indent=1).encode()
