@@ -19,6 +19,7 @@ from .config import Config
 from .model import PRUNABLE, Net
 from .placeholders import fmt_pct
 from .results import LAYER_KEYS, ONE_POINT, STAGES, drop_within
+from .stats import histogram, with_global
 from .training import Tensors, evaluate
 
 SENSITIVITY_SPARSITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
@@ -107,14 +108,15 @@ def layer_sensitivity(evaluate: HeadEvaluator) -> dict:
     return {"sparsities": list(SENSITIVITY_SPARSITIES), "accuracy": accuracy, "baseline_accuracy": evaluate({})[0]}
 
 
-def threshold_vs_percentile(evaluate: HeadEvaluator, config: Config, stages: dict) -> dict:
+def threshold_vs_percentile(evaluate: HeadEvaluator, config: Config, stages: dict) -> tuple[dict, dict]:
     """At the same global sparsity p%: one global magnitude threshold (the percentile
-    stage) against every layer pruned to p% of its own weights."""
+    stage) against every layer pruned to p% of its own weights. Returns the numbers
+    and the layer-wise pruned weights (for their histograms)."""
     share = config.percentile / 100.0
     layerwise = {name: prune_to_sparsity(w, share) for name, w in evaluate.dense.items()}
     pruned = {name: pair[0] for name, pair in layerwise.items()}
     global_stage = stages["percentile"]
-    return {
+    return pruned, {
         "sparsity": share,
         "global_threshold": {
             "threshold": global_stage["threshold"],
@@ -174,15 +176,21 @@ def compression_payoff(states: dict, features: torch.Tensor) -> dict:
     return {"batch_size": int(x.shape[0]), "threads": torch.get_num_threads(), "stages": out}
 
 
-def analyse(config: Config, device: torch.device, data: Tensors, states: dict, stages: dict) -> dict:
-    """Every evaluation-only analysis of the trained weights."""
+def analyse(config: Config, device: torch.device, data: Tensors, states: dict, stages: dict,
+            edges: dict[str, np.ndarray]) -> tuple[dict, dict]:
+    """Every evaluation-only analysis of the trained weights: metrics, and histograms
+    (``counts/layerwise_percentile/{layer}``) on the stages' edges."""
     evaluate = HeadEvaluator(states["trained"], data, device, config.eval_batch_size)
-    return {
+    layerwise, comparison = threshold_vs_percentile(evaluate, config, stages)
+    histograms = {f"counts/layerwise_percentile/{name}": histogram(w, edges[name])
+                  for name, w in with_global(layerwise).items()}
+    metrics = {
         "sweep": threshold_sweep(evaluate, config),
         "sensitivity": layer_sensitivity(evaluate),
-        "threshold_vs_percentile": threshold_vs_percentile(evaluate, config, stages),
+        "threshold_vs_percentile": comparison,
         "compression": compression_payoff(states, evaluate.features),
     }
+    return metrics, histograms
 
 
 def warnings(metrics: dict) -> list[str]:

@@ -230,7 +230,9 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
                            for name, e in edges.items()},
     }
     with timed(life.timings, "analysis"):
-        metrics.update(analysis.analyse(config, life.device, life.data, states, stages))
+        analysed, analysis_counts = analysis.analyse(config, life.device, life.data, states, stages, edges)
+    metrics.update(analysed)
+    histograms.update(analysis_counts)
     metrics["manifest"] = {
         "package_version": __version__,
         "config_hash": life.run_id,

@@ -155,6 +155,16 @@ def _analysis_specs(r: Results) -> list[_Spec]:
                   f"how each spreads sparsity over the layers.",
                   "percentile-pruning", lambda dark: plots.threshold_vs_percentile(r, dark=dark),
                   lambda: _threshold_vs_percentile_table(r)),
+        _analysis("threshold-vs-percentile-distributions",
+                  "Weights under a global threshold vs per-layer percentiles",
+                  f"The ffnn1 and cls_head weights at {tvp['sparsity']:.0%} global sparsity, "
+                  f"pruned by one global τ (ffnn1 "
+                  f"{plots.share(tvp['global_threshold']['sparsity']['ffnn1'])}, cls_head "
+                  f"{plots.share(tvp['global_threshold']['sparsity']['cls_head'])} zero) and by "
+                  f"the same percentile in every layer, on shared bins, log counts.",
+                  "percentile-pruning",
+                  lambda dark: plots.threshold_vs_percentile_distributions(r, dark=dark),
+                  lambda: _threshold_vs_percentile_distribution_table(r)),
     ]
     specs += [_dynamics_spec(r, layer) for layer in ("ffnn1", "cls_head")]
     specs += [_stage_comparison_spec(r, layer) for layer in ("ffnn1", "cls_head", "global")]
@@ -253,6 +263,17 @@ def _threshold_vs_percentile_table(r: Results) -> Table:
     rows = [[method, *thresholds[method], tvp[method]["accuracy"]]
             + [tvp[method]["sparsity"][layer] for layer in layers] for method in thresholds]
     return header, rows
+
+
+def _threshold_vs_percentile_distribution_table(r: Results) -> Table:
+    rows = []
+    for layer in ("ffnn1", "cls_head"):
+        edges, (by_global, by_layer) = display_histograms(
+            r.edges(layer), r.counts("percentile", layer),
+            r.histograms[f"counts/layerwise_percentile/{layer}"])
+        rows += [[layer, float(left), float(right), int(g), int(p)]
+                 for left, right, g, p in zip(edges[:-1], edges[1:], by_global, by_layer)]
+    return ["layer", "bin_left", "bin_right", "count_global_threshold", "count_per_layer_percentile"], rows
 
 
 def _dynamics_table(r: Results, layer: str) -> Table:

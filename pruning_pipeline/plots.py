@@ -380,6 +380,26 @@ def threshold_vs_percentile(results: Results, *, colour: dict) -> Figure:
 
 
 @_styled
+def threshold_vs_percentile_distributions(results: Results, *, colour: dict) -> Figure:
+    """Each layer's weights under one global τ and under per-layer percentiles, at the
+    same global sparsity: outlines on shared merged bins, log counts."""
+    fig = Figure(figsize=TALL)
+    for ax, layer in zip(fig.subplots(2, 1), ("ffnn1", "cls_head")):
+        edges, (by_global, by_layer) = display_histograms(
+            results.edges(layer), results.counts("percentile", layer),
+            results.histograms[f"counts/layerwise_percentile/{layer}"])
+        ax.stairs(by_global, edges, color=colour["threshold"], linewidth=1.6, label="one global τ")
+        ax.stairs(by_layer, edges, color=colour["weights"], linewidth=1.0, linestyle=(0, (3, 1.5)),
+                  label="per-layer percentile")
+        _count_axis(ax, True)
+        ax.set_xlim(occupied_limits(edges, [by_global, by_layer]))
+        ax.set_title(LAYER_TITLES[layer])
+        ax.legend(loc="upper right")
+    ax.set_xlabel("weight value")
+    return fig
+
+
+@_styled
 def in_loop_dynamics(results: Results, layer: str, *, colour: dict) -> Figure:
     """Heat map of one layer's histogram over the recorded in-loop steps.
 

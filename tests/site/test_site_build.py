@@ -24,6 +24,7 @@ pytestmark = pytest.mark.site
 LAYER_OF = {"ffnn": "ffnn1", "cls-head": "cls_head", "cls": "cls_head", "": "global"}
 ANALYSIS_STEMS = [
     "threshold-sweep", "accuracy-vs-sparsity", "layer-sensitivity", "threshold-vs-percentile",
+    "threshold-vs-percentile-distributions",
     "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head", "stage-comparison-ffnn",
     "stage-comparison-cls-head", "stage-comparison-global", "training-curves", "compression-payoff",
 ]

@@ -23,6 +23,7 @@ STEMS_AT_04 = {
     "at-prune-0.4-cls-head", "at-prune-0.4-ffnn", "at-prune-0.4",
     "percentile-20-cls-head", "percentile-20-ffnn", "percentile-20",
     "threshold-sweep", "accuracy-vs-sparsity", "layer-sensitivity", "threshold-vs-percentile",
+    "threshold-vs-percentile-distributions",
     "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head",
     "stage-comparison-ffnn", "stage-comparison-cls-head", "stage-comparison-global",
     "training-curves", "compression-payoff",
@@ -51,8 +52,8 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
     for layer, n in WEIGHTS.items():
         histograms[f"edges/{layer}"] = np.linspace(-0.9, 0.9, BINS + 1)
         histograms[f"dynamics/{layer}"] = rng.multinomial(n, bell / bell.sum(), size=len(STEPS))
-        for stage in STAGES:
-            p = shapes[stage] / shapes[stage].sum()
+        for stage in (*STAGES, "layerwise_percentile"):
+            p = shapes.get(stage, bell) / shapes.get(stage, bell).sum()
             histograms[f"counts/{stage}/{layer}"] = rng.multinomial(n, p)
     sparsity = {"init": 0.0, "trained": 0.0, "in_loop": 0.01, "post": 0.99, "percentile": 0.2}
     stages = {s: {"accuracy": 0.9, "loss": 0.3,
