@@ -10,7 +10,10 @@ from a cached `pruning_pipeline.results.Results` alone.
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -317,16 +320,37 @@ def export_figures(results: Results, out_dir: Path) -> list[FigureInfo]:
     """Write every catalogued figure into ``out_dir``.
 
     Per stem: ``.png`` (300 dpi), ``.svg``, ``.pdf`` (TrueType fonts embedded), ``.csv``
-    (the data behind it), ``-dark.png`` and ``-dark.svg``. Byte-reproducible.
+    (the data behind it), ``-dark.png`` and ``-dark.svg``. Byte-reproducible. Figures
+    are independent, so where processes can be forked they render on every core.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = _specs(results)
-    for spec in specs:
-        _save_variant(spec, out_dir / spec.info.stem, dark=False)
-        _save_variant(spec, out_dir / f"{spec.info.stem}-dark", dark=True)
-        _write_csv(out_dir / f"{spec.info.stem}.csv", *spec.table())
+    workers = min(os.cpu_count() or 1, len(specs))
+    global _EXPORTING
+    _EXPORTING = (results, out_dir)  # forked workers inherit it: only indices cross over
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                list(pool.map(_export_one, range(len(specs))))
+        else:
+            for index in range(len(specs)):
+                _export_one(index)
+    finally:
+        _EXPORTING = None
     return [spec.info for spec in specs]
+
+
+_EXPORTING: tuple[Results, Path] | None = None
+
+
+def _export_one(index: int) -> None:
+    """Every file of the ``index``-th figure of the catalog being exported."""
+    results, out_dir = _EXPORTING
+    spec = _specs(results)[index]
+    _save_variant(spec, out_dir / spec.info.stem, dark=False)
+    _save_variant(spec, out_dir / f"{spec.info.stem}-dark", dark=True)
+    _write_csv(out_dir / f"{spec.info.stem}.csv", *spec.table())
 
 
 def _save_variant(spec: _Spec, base: Path, dark: bool) -> None:
