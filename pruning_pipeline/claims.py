@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping
 
+from .results import PRUNABLE_LAYERS as LAYERS
 from .results import drop_within
 from .placeholders import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
-LAYERS = ("ffnn1", "cls_head")
 # A uniform distribution on ±a has standard deviation a/√3; the share of a Gaussian with
 # that standard deviation lying beyond ±a is P(|z| > √3).
 _GAUSS_BEYOND_UNIFORM_EDGE = math.erfc(math.sqrt(3) / math.sqrt(2))

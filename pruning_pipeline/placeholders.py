@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from .config import PROFILE_DEFAULTS, Config, ConfigError, make_config
+from .results import LAYER_KEYS as LAYERS
+from .results import STAGES as STAGE_ORDER
 
 PLACEHOLDER = re.compile(r"(\\?)\{\{(.*?)\}\}", re.S)
 FIGURE_FORMATS = ("png", "svg", "pdf", "csv")
 DARK_FORMATS = ("png", "svg")
-STAGE_ORDER = ("init", "trained", "in_loop", "post", "percentile")
-LAYERS = ("ffnn1", "cls_head", "global")
 STAGE_TITLES = {
     "init": "Initialization",
     "trained": "Before pruning (trained)",
