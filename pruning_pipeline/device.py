@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 
@@ -37,7 +38,8 @@ def prepare(config: Config) -> torch.device:
     device = resolve_device(config.device)
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    if device.type == "cuda":
+    if device.type == "cuda":  # bitwise-repeatable kernels (cuBLAS needs its workspace pinned)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
     return device
