@@ -12,11 +12,9 @@ from torch import nn
 from torch.nn.utils import prune
 
 
-def magnitude_mask(weight: torch.Tensor, tau: float, inclusive: bool = False) -> torch.Tensor:
-    """Keep-mask (1 = keep) of the weights above the threshold; a new tensor."""
-    magnitude = weight.abs()
-    drop = magnitude <= tau if inclusive else magnitude < tau
-    return (~drop).to(weight.dtype)
+def magnitude_mask(weight: torch.Tensor, tau: float) -> torch.Tensor:
+    """Keep-mask (1 = keep) of the weights with ``|w| >= tau``; a new tensor."""
+    return (weight.abs() >= tau).to(weight.dtype)
 
 
 class ThresholdPruning(prune.BasePruningMethod):

@@ -41,12 +41,17 @@ def test_tau_zero_changes_nothing():
     assert all(torch.equal(weights[k], before[k]) for k in layers)
 
 
-def test_mask_is_pure_and_inclusive_only_when_asked():
+def test_mask_is_pure_and_keeps_the_threshold_itself():
     w = torch.tensor([-0.2, -0.1, 0.0, 0.05, 0.1])
     copy = w.clone()
     assert magnitude_mask(w, 0.1).tolist() == [1, 1, 0, 0, 1]
-    assert magnitude_mask(w, 0.1, inclusive=True).tolist() == [1, 0, 0, 0, 0]
     assert torch.equal(w, copy)
+
+
+def test_in_loop_rule_zeroes_the_threshold_itself():
+    w = torch.tensor([-0.2, -0.1, 0.0, 0.05, 0.1])
+    InLoopPruner({"w": w}, "threshold", 0.1, 20).prune_()
+    assert torch.equal(w, torch.tensor([-0.2, 0.0, 0.0, 0.0, 0.0]))
 
 
 @pytest.mark.parametrize("percentile", [20.0, 50.0, 3.3])
