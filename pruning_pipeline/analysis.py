@@ -17,7 +17,7 @@ import torch
 
 from .config import Config
 from .model import PRUNABLE, Net
-from .placeholders import fmt_pct
+from .formatting import fmt_pct
 from .results import LAYER_KEYS, ONE_POINT, STAGES, drop_within
 from .stats import histogram, with_global
 from .training import Tensors, evaluate

@@ -17,7 +17,7 @@ from .results import Results
 
 RESULTS_KIND = "results"
 # Every module whose source changes a number in the results.
-COMPUTING_MODULES = ("analysis", "data", "device", "experiment", "model", "placeholders", "pruning",
+COMPUTING_MODULES = ("analysis", "data", "device", "experiment", "formatting", "model", "pruning",
                      "results", "stats", "training")
 WEIGHTS_DIR = "weights"
 CACHE_ENV = "PRUNING_PIPELINE_CACHE"

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from .results import PRUNABLE_LAYERS as LAYERS
 from .results import drop_within
-from .placeholders import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
+from .formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
 # A uniform distribution on ±a has standard deviation a/√3; the share of a Gaussian with

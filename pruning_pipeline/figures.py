@@ -372,7 +372,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
 
 
 # Every module whose source changes a rendered file.
-FIGURE_MODULES = ("binning", "figures", "placeholders", "plots", "results")
+FIGURE_MODULES = ("binning", "figures", "formatting", "placeholders", "plots", "results")
 FIGURES_KIND = "figures"
 
 

@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from .config import PROFILE_DEFAULTS, Config, ConfigError, make_config
+from .formatting import (
+    fmt_bytes, fmt_code, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig, format_value,
+)
 from .results import LAYER_KEYS as LAYERS
 from .results import STAGES as STAGE_ORDER
 
@@ -54,153 +57,6 @@ STAGE_PAGES = {
 
 class PlaceholderError(ValueError):
     """A placeholder cannot be rendered; the message names the page and the placeholder."""
-
-
-# --------------------------------------------------------------------------- formats
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"format '{name}' needs a number, got {value!r}")
-    return float(value)
-
-
-def _digits(arg: str | None, default: int) -> int:
-    return default if arg in (None, "") else int(arg)
-
-
-def _adaptive(number: float, digits: int, ends: tuple[float, ...]) -> int:
-    """More decimals while rounding would turn a non-end value into an end (0, 100, ...)."""
-    while digits < 8 and number not in ends and any(round(number, digits) == end for end in ends):
-        digits += 1
-    return digits
-
-
-def fmt_pct(value: Any, arg: str | None = None) -> str:
-    """Fraction as a percentage: 0.9731 -> '97.3%' (``pct:2`` -> '97.31%').
-
-    A value that is not exactly 0 or 1 never prints as 0% or 100%: 0.999954 -> '99.995%'.
-    """
-    number = _number(value, "pct") * 100
-    return f"{number:.{_adaptive(number, _digits(arg, 1), (0.0, 100.0))}f}%"
-
-
-def fmt_pp(value: Any, arg: str | None = None) -> str:
-    """Fraction as percentage points, no unit: 0.012 -> '1.2'."""
-    number = _number(value, "pp") * 100
-    return f"{number:.{_adaptive(number, _digits(arg, 1), (0.0,))}f}"
-
-
-def fmt_int(value: Any, arg: str | None = None) -> str:
-    """Whole number with thousands separators: 215418 -> '215,418'."""
-    number = _number(value, "int")
-    if not number.is_integer():
-        raise TypeError(f"format 'int' needs a whole number, got {value!r}")
-    return f"{int(number):,}"
-
-
-def fmt_fixed(value: Any, arg: str | None = None) -> str:
-    """Fixed decimals (default 3): 0.03608 -> '0.036'."""
-    return f"{_number(value, 'f'):.{_digits(arg, 3)}f}"
-
-
-def fmt_sig(value: Any, arg: str | None = None) -> str:
-    """Significant digits (default 3): 0.0360844 -> '0.0361'."""
-    number = _number(value, "g")
-    return f"{number:.{_digits(arg, 3)}g}" if number else "0"
-
-
-def fmt_tau(value: Any, arg: str | None = None) -> str:
-    """A threshold as configured: 0.4 -> '0.4', 0.001 -> '0.001'."""
-    return f"{_number(value, 'tau'):g}"
-
-
-def fmt_ratio(value: Any, arg: str | None = None) -> str:
-    """A ratio: 1.234 -> '1.23×'."""
-    number = _number(value, "x")
-    return f"{number:.{_adaptive(number, _digits(arg, 2), (0.0,))}f}×"
-
-
-def fmt_bytes(value: Any, arg: str | None = None) -> str:
-    """Bytes in binary units: 796672 -> '778.0 KiB'."""
-    number = _number(value, "bytes")
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(number) < 1024 or unit == "GiB":
-            return f"{number:,.0f} B" if unit == "B" else f"{number:.1f} {unit}"
-        number /= 1024
-    raise AssertionError  # unreachable
-
-
-def fmt_ms(value: Any, arg: str | None = None) -> str:
-    """Milliseconds: 1.234 -> '1.23 ms'."""
-    return f"{_number(value, 'ms'):.{_digits(arg, 2)}f} ms"
-
-
-def fmt_seconds(value: Any, arg: str | None = None) -> str:
-    """Seconds: 50.04 -> '50.0 s'."""
-    return f"{_number(value, 's'):.{_digits(arg, 1)}f} s"
-
-
-def fmt_code(value: Any, arg: str | None = None) -> str:
-    """Inline code: 'mnist-5k' -> '`mnist-5k`'."""
-    return f"`{fmt_plain(value)}`"
-
-
-def fmt_plain(value: Any, arg: str | None = None) -> str:
-    """Default rendering: ints with separators, floats to 4 significant digits."""
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(fmt_plain(item) for item in value)
-    if isinstance(value, str):
-        return value
-    raise TypeError(f"a {type(value).__name__} cannot be shown inline; name one of its keys")
-
-
-def fmt_len(value: Any, arg: str | None = None) -> str:
-    """Number of items of a list: [0.1, 0.2] -> '2'."""
-    if not isinstance(value, (list, tuple, dict)):
-        raise TypeError(f"format 'len' needs a list, got {value!r}")
-    return f"{len(value):,}"
-
-
-def fmt_title(value: Any, arg: str | None = None) -> str:
-    """First letter upper-case: 'refuted' -> 'Refuted'."""
-    text = fmt_plain(value)
-    return text[:1].upper() + text[1:]
-
-
-FORMATS: dict[str, Callable[[Any, str | None], str]] = {
-    "pct": fmt_pct,
-    "pp": fmt_pp,
-    "int": fmt_int,
-    "f": fmt_fixed,
-    "g": fmt_sig,
-    "tau": fmt_tau,
-    "x": fmt_ratio,
-    "bytes": fmt_bytes,
-    "ms": fmt_ms,
-    "s": fmt_seconds,
-    "code": fmt_code,
-    "plain": fmt_plain,
-    "title": fmt_title,
-    "len": fmt_len,
-}
-
-
-def format_value(value: Any, spec: str | None) -> str:
-    """Apply one format spec (``name`` or ``name:arg``) to a value."""
-    if not spec:
-        return fmt_plain(value)
-    name, _, arg = spec.partition(":")
-    name = name.strip()
-    if name not in FORMATS:
-        raise KeyError(f"unknown format '{name}' (known: {', '.join(FORMATS)})")
-    return FORMATS[name](value, arg.strip() or None)
 
 
 # --------------------------------------------------------------------------- lookup

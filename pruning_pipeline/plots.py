@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter  # noqa: E402
 
 from .binning import display_histograms
-from .placeholders import fmt_pct  # noqa: E402
+from .formatting import fmt_pct  # noqa: E402
 from .results import STAGES, Results  # noqa: E402
 
 # Okabe & Ito (2008), the colour-blind-safe palette.

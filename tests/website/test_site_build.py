@@ -365,7 +365,7 @@ def test_rebuild_with_nothing_changed_trains_nothing(site, build_site, tmp_path)
 
 
 def test_formats_never_round_a_survivor_away():
-    from pruning_pipeline.placeholders import format_value
+    from pruning_pipeline.formatting import format_value
 
     assert format_value(0.999954, "pct:2") == "99.995%"
     assert format_value(1.0, "pct:2") == "100.00%"
