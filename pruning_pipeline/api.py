@@ -1,4 +1,4 @@
-"""Public entry points: run the cached lifecycle, find a finished run, load stage weights.
+"""Public entry points: run the cached lifecycle, load a finished run's stage weights.
 
 A cache hit reads only JSON and numpy files, so this module imports torch lazily:
 an unchanged configuration costs milliseconds, not a torch import.
@@ -20,7 +20,6 @@ RESULTS_KIND = "results"
 COMPUTING_MODULES = ("analysis", "data", "device", "experiment", "formatting", "model", "pruning",
                      "results", "stats", "training")
 WEIGHTS_DIR = "weights"
-CACHE_ENV = "PRUNING_PIPELINE_CACHE"
 
 
 def device_key(requested: str) -> str:
@@ -68,18 +67,6 @@ def _compute_into(life, key: str, directory: Path) -> None:
     (directory / WEIGHTS_DIR).mkdir()
     for stage, state in states.items():
         save_file(state, directory / WEIGHTS_DIR / f"{stage}.safetensors")
-
-
-def load_results(run: str, cache_dir: str | Path | None = None) -> Results:
-    """A finished run by its id (the config hash), e.g. from a notebook.
-
-    ``cache_dir`` defaults to ``$PRUNING_PIPELINE_CACHE``, then ``.cache/pruning``.
-    """
-    root = cache_dir or os.environ.get(CACHE_ENV) or Config().cache_dir
-    entry = Cache(root).get(RESULTS_KIND, run)
-    if entry is None:
-        raise FileNotFoundError(f"no intact run {run!r} in cache {root}; run `python -m pruning_pipeline run`")
-    return Results.load(entry)
 
 
 def stage_weights(results: Results, stage: str) -> dict:
