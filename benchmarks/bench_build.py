@@ -15,21 +15,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from pruning_pipeline import api, figures
+from pruning_pipeline import api
+from pruning_pipeline.figures import export as figures
 from pruning_pipeline.config import make_config, parse_assignments
 
 
 def render_seconds(results, kind: str) -> float:
     """Seconds the build's export (parallel where it can fork) takes for one kind of figure."""
-    every = figures._specs
-    figures._specs = lambda r: [spec for spec in every(r) if spec.info.kind == kind]
+    every = figures.specs
+    figures.specs = lambda r: [spec for spec in every(r) if spec.info.kind == kind]
     try:
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as out:
             figures.export_figures(results, Path(out))
         return time.perf_counter() - start
     finally:
-        figures._specs = every
+        figures.specs = every
 
 
 def main() -> None:

@@ -20,10 +20,10 @@ import torch.nn.functional as F
 from PIL import Image
 
 from pruning_pipeline.config import make_config
-from pruning_pipeline.data import load_dataset
-from pruning_pipeline.model import Net, prunable_weights
-from pruning_pipeline.pruning import InLoopPruner
-from pruning_pipeline.training import Tensors
+from pruning_pipeline.train.data import load_dataset
+from pruning_pipeline.train.model import Net, prunable_weights
+from pruning_pipeline.train.pruning import InLoopPruner
+from pruning_pipeline.train.training import Tensors
 
 
 def our_steps(data: Tensors, steps: int, rule: str | None, percentile_fast: bool = True) -> float:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, make_config, parse_assignments
-from .data import DataError
+from .train.data import DataError
 
 
 def _load_file(path: str) -> dict:
@@ -64,7 +64,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from .cache import Cache
-    from .device import available_devices, environment, resolve_device
+    from .train.device import available_devices, environment, resolve_device
 
     config = config_from_args(args)
     env = environment(resolve_device(config.device), config.threads)
@@ -79,7 +79,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_figures(args: argparse.Namespace) -> int:
     from .api import run
-    from .publish import published_files
+    from .site.publish import published_files
 
     config = config_from_args(args)
     results = run(config, progress=not args.quiet)

@@ -16,9 +16,9 @@ from .config import Config, run_key
 from .results import Results
 
 RESULTS_KIND = "results"
-# Every module whose source changes a number in the results.
-COMPUTING_MODULES = ("analysis", "data", "device", "experiment", "formatting", "model", "pruning",
-                     "results", "stats", "training")
+# The results are keyed by the source of measure/ and all it imports (train/, ...),
+# found by reading the imports: a folder's name is all that is written here.
+RESULTS_SOURCE = "pruning_pipeline.measure"
 WEIGHTS_DIR = "weights"
 
 
@@ -39,7 +39,7 @@ def device_key(requested: str) -> str:
 
 def run_id(config: Config) -> str:
     """Name of the results entry a config maps to."""
-    return run_key(config, device_key(config.device), source_digest(*COMPUTING_MODULES))
+    return run_key(config, device_key(config.device), source_digest(RESULTS_SOURCE))
 
 
 def run(config: Config, progress: bool = True) -> Results:
@@ -48,7 +48,7 @@ def run(config: Config, progress: bool = True) -> Results:
     key = run_id(config)
     entry = cache.get(RESULTS_KIND, key)
     if entry is None:
-        from .experiment import Lifecycle
+        from .measure.lifecycle import Lifecycle
 
         # resolves the device and reads the data first: their errors leave nothing on disk
         life = Lifecycle(config, cache, device_key(config.device), key, progress)
@@ -59,7 +59,7 @@ def run(config: Config, progress: bool = True) -> Results:
 def _compute_into(life, key: str, directory: Path) -> None:
     from safetensors.torch import save_file
 
-    from .experiment import compute
+    from .measure.lifecycle import compute
 
     results, states = compute(life)
     assert results.run_id == key

@@ -10,6 +10,7 @@ moved aside and recomputed.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -33,12 +34,70 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def source_digest(*modules: str) -> str:
-    """Digest of package modules' source, so an edited computation is never served
-    from the cache (e.g. ``source_digest("training", "model")``)."""
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE = PACKAGE_ROOT.name
+
+
+def _module_file(module: str) -> Path:
+    """Source file of a module of this package, given as a dotted name."""
+    parts = module.split(".")[1:]
+    base = PACKAGE_ROOT.joinpath(*parts)
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
+def _imported_modules(module: str) -> set[str]:
+    """Modules of this package that ``module`` imports anywhere in its source (also inside
+    functions: a lazy import is still a dependency), read with ``ast``, never executed."""
+    file = _module_file(module)
+    package = module if file.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(file.read_text(), str(file))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == PACKAGE and (_module_file(name).is_file()):
+                found.add(name)
+    return found
+
+
+def source_closure(module: str) -> list[str]:
+    """``module`` and every module of this package it imports, transitively, sorted.
+
+    A subpackage (a folder) stands for every module in it. Parent packages'
+    ``__init__`` modules count too (importing ``a.b`` runs ``a``).
+    """
+    seen: set[str] = set()
+    todo = [module]
+    folder = _module_file(module).parent
+    if _module_file(module).name == "__init__.py":
+        todo += [f"{module}.{file.stem}" for file in sorted(folder.glob("*.py")) if file.stem != "__init__"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        todo += sorted(_imported_modules(name))
+    return sorted(seen)
+
+
+def source_digest(module: str) -> str:
+    """Digest of the source ``module`` (a module or a subpackage) depends on within this
+    package: its import closure. An edited computation is then never served from the
+    cache, while an edit elsewhere (a page's wording) keeps the entry. Computed from the
+    imports, never listed by hand."""
     digest = hashlib.sha256()
-    for name in sorted(modules):
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    for name in source_closure(module):
+        digest.update(name.encode() + b"\0" + _module_file(name).read_bytes())
     return digest.hexdigest()[:16]
 
 

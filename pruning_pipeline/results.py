@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 STAGES = ("init", "trained", "in_loop", "post", "percentile")
-PRUNABLE_LAYERS = ("ffnn1", "cls_head")
-LAYER_KEYS = PRUNABLE_LAYERS + ("global",)
+PRUNABLE_LAYERS = ("ffnn1", "cls_head")  # the reference model's Linear layers
+GLOBAL = "global"  # all prunable layers together
+LAYER_KEYS = PRUNABLE_LAYERS + (GLOBAL,)
 
 ONE_POINT = 0.01  # one percentage point of accuracy, as a fraction
 
@@ -26,6 +27,8 @@ def drop_within(drop: float, limit: float = ONE_POINT) -> bool:
     """Whether an accuracy drop is at most ``limit``. Accuracies are counts / N, so
     0.98 - 0.97 comes out as 0.0100000009: compare with a tolerance far below 1 / N."""
     return drop <= limit + 1e-9
+
+
 HISTOGRAMS_FILE = "histograms.npz"
 
 

@@ -16,8 +16,8 @@ from mkdocs.exceptions import PluginError
 
 from pruning_pipeline import api
 from pruning_pipeline.config import ConfigError, make_config
-from pruning_pipeline.placeholders import config_values, notebook_for_run
-from pruning_pipeline.publish import published_files
+from pruning_pipeline.site.glue import config_values, notebook_for_run
+from pruning_pipeline.site.publish import published_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "percentile-pruning.ipynb"

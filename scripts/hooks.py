@@ -9,7 +9,9 @@ import json
 
 from mkdocs.exceptions import PluginError
 
-from pruning_pipeline.placeholders import Figure, PlaceholderError, SiteRenderer, page_index
+from pruning_pipeline.figures.catalog import FigureInfo
+from pruning_pipeline.site.glue import page_index
+from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer
 
 _renderer = None
 
@@ -25,7 +27,7 @@ def on_files(files, config):
     global _renderer
     _renderer = SiteRenderer(
         metrics=_read_json(files, "static/metrics.json"),
-        catalog=[Figure.from_mapping(entry) for entry in _read_json(files, "static/figures.json")],
+        catalog=[FigureInfo.from_mapping(entry) for entry in _read_json(files, "static/figures.json")],
         pages=page_index(f.src_uri for f in files if f.src_uri.endswith((".md", ".ipynb"))),
         site_url=config.site_url,
     )

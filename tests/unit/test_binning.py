@@ -1,6 +1,6 @@
 import numpy as np
 
-from pruning_pipeline.binning import coarsen, display_histograms, merge_factor, occupied_bins
+from pruning_pipeline.figures.binning import coarsen, display_histograms, merge_factor, occupied_bins
 
 
 def test_merge_keeps_every_count_and_the_zero_centred_bin():

@@ -3,9 +3,9 @@ import gzip
 import numpy as np
 import pytest
 
-from pruning_pipeline import data as data_module
+from pruning_pipeline.train import data as data_module
 from pruning_pipeline.config import make_config
-from pruning_pipeline.data import DataError, _read_idx, load_dataset, normalise, stratified_split
+from pruning_pipeline.train.data import DataError, _read_idx, load_dataset, normalise, stratified_split
 
 
 def test_mnist_5k_is_split_400_100_per_class_shuffled_and_disjoint():

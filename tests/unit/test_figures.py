@@ -10,91 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pruning_pipeline import figures
-from pruning_pipeline.results import LAYER_KEYS, STAGES, Results
-
-WEIGHTS = {"ffnn1": 196_608, "cls_head": 2_560, "global": 199_168}  # 256x768, 10x256, both
-BINS = 9
-STEPS = [10, 20, 30]
-STEMS_AT_04 = {
-    "initialization-cls-head", "initialization-ffnn",
-    "before-pruning-distribution-cls-head", "before-pruning-distribution-ffnn",
-    "threshold-inside-the-training-loop-cls", "threshold-inside-the-training-loop-ffnn",
-    "at-prune-0.4-cls-head", "at-prune-0.4-ffnn", "at-prune-0.4",
-    "percentile-20-cls-head", "percentile-20-ffnn", "percentile-20",
-    "threshold-sweep", "accuracy-vs-sparsity", "layer-sensitivity", "threshold-vs-percentile",
-    "threshold-vs-percentile-distributions",
-    "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head",
-    "stage-comparison-ffnn", "stage-comparison-cls-head", "stage-comparison-global",
-    "training-curves", "compression-payoff",
-}
-PAGES = {
-    "visualizations/initialization", "visualizations/before-pruning",
-    "visualizations/threshold-inside-the-training-loop", "visualizations/post-training-pruning",
-    "percentile-pruning", "what-the-visuals-reveal", "training-dynamics", "compression-payoff",
-}
-
-
-def _layer_stats(n: int, sparsity: float) -> dict:
-    return {"count": n, "zeros": int(n * sparsity), "nonzeros": n - int(n * sparsity),
-            "sparsity": sparsity, "mean": 0.001, "std": 0.1, "min": -0.5, "max": 0.5,
-            "abs_max": 0.5, "skew": 0.0, "kurtosis": 3.0, "below_tau": {"0.4": sparsity}}
-
-
-def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Results:
-    """A run with every key the figures read; counts sum to the real layers' sizes."""
-    rng = np.random.default_rng(0)
-    bell = np.array([1, 2, 6, 15, 30, 15, 6, 2, 1], float)
-    spike = np.array([1, 1, 0, 0, 200, 0, 0, 1, 1], float)
-    shapes = {"init": np.array([0, 0, 0, 1, 1, 1, 0, 0, 0], float), "trained": bell,
-              "in_loop": bell, "post": spike, "percentile": bell}
-    histograms = {"dynamics_steps": np.array(STEPS)}
-    for layer, n in WEIGHTS.items():
-        histograms[f"edges/{layer}"] = np.linspace(-0.9, 0.9, BINS + 1)
-        histograms[f"dynamics/{layer}"] = rng.multinomial(n, bell / bell.sum(), size=len(STEPS))
-        for stage in (*STAGES, "layerwise_percentile"):
-            p = shapes.get(stage, bell) / shapes.get(stage, bell).sum()
-            histograms[f"counts/{stage}/{layer}"] = rng.multinomial(n, p)
-    sparsity = {"init": 0.0, "trained": 0.0, "in_loop": 0.01, "post": 0.99, "percentile": 0.2}
-    stages = {s: {"accuracy": 0.9, "loss": 0.3,
-                  "layers": {layer: _layer_stats(n, sparsity[s]) for layer, n in WEIGHTS.items()}}
-              for s in STAGES}
-    stages["post"]["threshold"] = tau_post
-    stages["percentile"]["threshold"] = 0.02
-    taus = [0.0, 0.001, 0.01, 0.1, tau_post, 1.0]
-    per_layer = {layer: 0.2 for layer in LAYER_KEYS}
-    method = {"accuracy": 0.9, "sparsity": per_layer}
-    metrics = {
-        "manifest": {"config_hash": "fake-run"},
-        "config": {"tau_loop": 0.001, "tau_post": tau_post, "percentile": 20.0,
-                   "in_loop_rule": "threshold", "hist_bins": BINS},
-        "stages": stages,
-        "curves": {run: {"steps": STEPS, "train_loss": [2.0, 1.0, 0.5],
-                         "test_loss": [2.1, 1.1, 0.6], "test_accuracy": [0.3, 0.8, 0.9]}
-                   for run in ("trained", "in_loop")},
-        "dynamics": {"rule": "threshold", "threshold": 0.001, "steps": STEPS,
-                     "layers": {layer: {"sparsity": [0.01, 0.02, 0.01], "pruned_prev": [5, 6, 7],
-                                        "regrowth": [1, 2, 3]} for layer in LAYER_KEYS}},
-        "sweep": {"taus": taus, "accuracy": [0.9, 0.9, 0.9, 0.85, 0.3, 0.1],
-                  "loss": [0.3] * 6, "sparsity": {layer: [0, 0.01, 0.1, 0.5, 0.9, 1.0]
-                                                  for layer in LAYER_KEYS},
-                  "configured_tau": tau_post, "configured_index": 4, "knee_index": 2,
-                  "baseline_accuracy": 0.9},
-        "sensitivity": {"sparsities": [0, 0.5, 0.9], "baseline_accuracy": 0.9,
-                        "accuracy": {"ffnn1": [0.9, 0.9, 0.8], "cls_head": [0.9, 0.7, 0.2]}},
-        "threshold_vs_percentile": {
-            "sparsity": 0.2, "global_threshold": {"threshold": 0.02, **method},
-            "layerwise_percentile": {"thresholds": {"ffnn1": 0.01, "cls_head": 0.05}, **method}},
-        "compression": {"stages": {s: {"nonzeros": 100, "dense_bytes": 4000, "csr_bytes": 900,
-                                       "bitmask_bytes": 600, "dense_latency_ms": 1.0,
-                                       "sparse_latency_ms": 2.0, "sparse_vs_dense_latency": 2.0}
-                                   for s in STAGES}},
-    }
-    return Results(metrics=metrics, histograms=histograms, entry_dir=entry_dir)
-
+from pruning_pipeline.figures import export as figures
+from pruning_pipeline.figures.catalog import FigureInfo, catalog
+from handmade import PAGES, STEMS_AT_04, WEIGHTS, fake_results
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory) -> tuple[Path, list[figures.FigureInfo]]:
+def exported(tmp_path_factory) -> tuple[Path, list[FigureInfo]]:
     out = tmp_path_factory.mktemp("figures")
     return out, figures.export_figures(fake_results(), out)
 
@@ -115,7 +36,7 @@ def _layer_of_stem(stem: str) -> str:
 
 
 def test_catalog_names_every_published_figure_once():
-    infos = figures.catalog(fake_results())
+    infos = catalog(fake_results())
     stems = [info.stem for info in infos]
     assert set(stems) == STEMS_AT_04 and len(stems) == len(STEMS_AT_04)
     assert {info.page for info in infos} <= PAGES
@@ -125,7 +46,7 @@ def test_catalog_names_every_published_figure_once():
 
 
 def test_at_prune_stems_follow_the_configured_tau():
-    infos = figures.catalog(fake_results(tau_post=0.25))
+    infos = catalog(fake_results(tau_post=0.25))
     at_prune = sorted(info.stem for info in infos if info.stem.startswith("at-prune"))
     assert at_prune == ["at-prune-0.25", "at-prune-0.25-cls-head", "at-prune-0.25-ffnn"]
     assert all("0.25" in info.caption for info in infos if info.stem.startswith("at-prune"))
@@ -187,8 +108,8 @@ def test_export_is_byte_reproducible_across_processes(exported, tmp_path):
     out, _ = exported
     script = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
-        "from test_figures import fake_results; from pruning_pipeline import figures;"
-        "specs = figures._specs; figures._specs = lambda results: specs(results)[::3];"
+        "from test_figures import fake_results; from pruning_pipeline.figures import export as figures;"
+        "specs = figures.specs; figures.specs = lambda results: specs(results)[::3];"
         "figures.export_figures(fake_results(), Path(sys.argv[1]))"
     )
     second = tmp_path / "second"
@@ -200,7 +121,7 @@ def test_export_is_byte_reproducible_across_processes(exported, tmp_path):
 
 
 def test_figure_modules_do_not_import_torch():
-    code = ("import sys, pruning_pipeline.figures, pruning_pipeline.plots;"
+    code = ("import sys, pruning_pipeline.figures.export, pruning_pipeline.site.publish;"
             "sys.exit('torch' in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
@@ -212,8 +133,8 @@ def test_figure_modules_do_not_import_torch():
 def counted_renders(monkeypatch):
     """Count full renders; keep them cheap by exporting only the first two figures."""
     calls = []
-    specs = figures._specs
-    monkeypatch.setattr(figures, "_specs", lambda results: specs(results)[:2])
+    specs = figures.specs
+    monkeypatch.setattr(figures, "specs", lambda results: specs(results)[:2])
     export = figures.export_figures
 
     def counting_export(results, out_dir):

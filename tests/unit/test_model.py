@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from pruning_pipeline.model import PRUNABLE, Net, parameter_summary
+from pruning_pipeline.train.model import PRUNABLE, Net, parameter_summary
 
 
 def test_parameter_count_matches_the_layer_shapes():

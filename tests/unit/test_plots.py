@@ -7,8 +7,9 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from pruning_pipeline import plots
-from test_figures import fake_results
+from pruning_pipeline.figures import analysis_plots, plots
+from pruning_pipeline.figures.style import DARK_BACKGROUND
+from handmade import fake_results
 
 
 @pytest.mark.parametrize("counts, expected", [
@@ -66,6 +67,6 @@ def test_histogram_draws_the_stored_counts_on_the_stored_edges():
 
 
 def test_dark_style_uses_the_dark_background():
-    figure = plots.threshold_sweep(fake_results(), dark=True)
-    assert to_hex(figure.get_facecolor()) == plots.DARK_BACKGROUND
-    assert to_hex(plots.threshold_sweep(fake_results()).get_facecolor()) == "#ffffff"
+    figure = analysis_plots.threshold_sweep(fake_results(), dark=True)
+    assert to_hex(figure.get_facecolor()) == DARK_BACKGROUND
+    assert to_hex(analysis_plots.threshold_sweep(fake_results()).get_facecolor()) == "#ffffff"

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from pruning_pipeline.pruning import (
+from pruning_pipeline.train.pruning import (
     InLoopPruner,
     kth_smallest_magnitude,
     regrowth,

@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from pruning_pipeline.stats import histogram, layer_stats, symmetric_edges
+from pruning_pipeline.measure.stats import histogram, layer_stats, symmetric_edges
 
 
 def test_histogram_counts_every_weight_and_agrees_with_numpy():

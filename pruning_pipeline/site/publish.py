@@ -10,20 +10,22 @@ import json
 from dataclasses import asdict
 from typing import Iterator
 
-from . import claims, figures
-from .results import METRICS_FILE, Results
+from ..figures.catalog import catalog
+from ..figures.export import cached_figures
+from ..results import METRICS_FILE, Results
+from . import claims
 
 CATALOG_FILE = "figures.json"
 
 
 def published_files(results: Results) -> Iterator[tuple[str, bytes]]:
     """(file name, content) of every published file, figures first."""
-    source = figures.cached_figures(results)
-    catalog = figures.catalog(results)
-    for info in catalog:
+    source = cached_figures(results)
+    figures = catalog(results)
+    for info in figures:
         for name in info.files():
             yield name, (source / name).read_bytes()
     metrics = claims.publish(results.metrics)
     yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()
-    entries = [{**asdict(info), "formats": list(info.formats)} for info in catalog]
+    entries = [{**asdict(info), "formats": list(info.formats)} for info in figures]
     yield CATALOG_FILE, json.dumps(entries, indent=1).encode()

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import Config
+from ..config import Config
 from .data import Dataset, normalise
 from .model import Net
 

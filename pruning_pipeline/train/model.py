@@ -6,7 +6,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-PRUNABLE = ("ffnn1", "cls_head")  # Linear weights only; biases, convs and LayerNorm stay dense
+from ..results import PRUNABLE_LAYERS as PRUNABLE  # Linear weights only; biases, convs and LayerNorm stay dense
+
 LEAKY_SLOPE = 1e-4
 
 

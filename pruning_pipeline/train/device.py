@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import torch
 
-from .config import Config, ConfigError
+from ..config import Config, ConfigError
 
 
 def available_devices() -> list[str]:

@@ -15,12 +15,12 @@ import warnings as pywarnings
 import numpy as np
 import torch
 
-from .config import Config
-from .model import PRUNABLE, Net
-from .formatting import fmt_pct
-from .results import LAYER_KEYS, ONE_POINT, STAGES, drop_within
+from ..config import Config
+from ..train.model import PRUNABLE, Net
+from ..formatting import fmt_pct
+from ..results import LAYER_KEYS, ONE_POINT, STAGES, drop_within
 from .stats import histogram, with_global
-from .training import Tensors, evaluate
+from ..train.training import Tensors, evaluate
 
 SENSITIVITY_SPARSITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
 KNEE_DROP = ONE_POINT

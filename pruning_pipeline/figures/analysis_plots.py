@@ -1,0 +1,168 @@
+"""Matplotlib figures of the evaluation-only analyses: the threshold sweep, accuracy
+against sparsity, per-layer sensitivity, threshold vs percentile, training curves and
+the compression payoff. Pure builders, as in `pruning_pipeline.figures.plots`."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from ..names import LAYER, STAGE
+from ..results import STAGES, Results
+from .plots import SINGLE_COLUMN, TALL
+from .style import _styled
+
+# ------------------------------------------------------------------------------ analysis
+
+
+def _mark_sweep_points(ax, sweep: dict, colour: dict) -> None:
+    knee = sweep["taus"][sweep["knee_index"]]
+    ax.axvline(sweep["configured_tau"], color=colour["threshold"], linestyle="--",
+               linewidth=0.9, label=f"configured τ = {sweep['configured_tau']:.3g}")
+    ax.axvline(knee, color=colour["knee"], linestyle=":", linewidth=1.1,
+               label=f"knee τ = {knee:.3g}")
+
+
+@_styled
+def threshold_sweep(results: Results, *, colour: dict) -> Figure:
+    """Test accuracy (top) and sparsity (bottom) against the post-training τ.
+
+    The x axis is symlog: linear below the smallest positive τ, so τ = 0 is drawn.
+    """
+    sweep = results.metrics["sweep"]
+    taus = np.asarray(sweep["taus"])
+    fig = Figure(figsize=TALL)
+    acc, sparsity = fig.subplots(2, 1, sharex=True)
+    acc.plot(taus, sweep["accuracy"], color=colour["ink"], marker="o", markersize=2)
+    acc.axhline(sweep["baseline_accuracy"], color=colour["muted"], linewidth=0.7,
+                label="unpruned")
+    acc.set_ylabel("test accuracy")
+    for layer in ("global", "ffnn1", "cls_head"):
+        sparsity.plot(taus, sweep["sparsity"][layer], color=colour[layer],
+                      label=LAYER[layer].title, marker="o", markersize=2)
+    sparsity.set_ylabel("sparsity")
+    sparsity.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    sparsity.set_xscale("symlog", linthresh=taus[taus > 0].min(), linscale=0.3)
+    sparsity.set_xlabel("threshold τ (symlog; 0 at left)")
+    for ax in (acc, sparsity):
+        _mark_sweep_points(ax, sweep, colour)
+    sparsity.legend(handles=sparsity.lines[:3], loc="upper left")
+    acc.legend(loc="lower left")
+    acc.set_title("Post-training threshold sweep")
+    return fig
+
+
+@_styled
+def accuracy_vs_sparsity(results: Results, *, colour: dict) -> Figure:
+    """Test accuracy against global sparsity along the τ sweep."""
+    sweep = results.metrics["sweep"]
+    sparsity, accuracy = sweep["sparsity"]["global"], sweep["accuracy"]
+    fig = Figure(figsize=SINGLE_COLUMN)
+    ax = fig.add_subplot()
+    ax.plot(sparsity, accuracy, color=colour["ink"], marker="o", markersize=2)
+    ax.axhline(sweep["baseline_accuracy"], color=colour["muted"], linewidth=0.7,
+               label="unpruned")
+    configured, knee = sweep["configured_index"], sweep["knee_index"]
+    ax.plot(sparsity[configured], accuracy[configured], marker="s", linestyle="none",
+            markersize=5, color=colour["threshold"],
+            label=f"configured τ = {sweep['taus'][configured]:.3g}")
+    ax.plot(sparsity[knee], accuracy[knee], marker="D", linestyle="none", markersize=5,
+            color=colour["knee"], label=f"knee τ = {sweep['taus'][knee]:.3g}")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set(xlabel="global sparsity", ylabel="test accuracy",
+           title="Accuracy against sparsity (τ sweep)")
+    ax.legend(loc="lower left")
+    return fig
+
+
+@_styled
+def layer_sensitivity(results: Results, *, colour: dict) -> Figure:
+    """Test accuracy when one layer alone is pruned to each sparsity."""
+    sens = results.metrics["sensitivity"]
+    fig = Figure(figsize=SINGLE_COLUMN)
+    ax = fig.add_subplot()
+    for layer, accuracy in sens["accuracy"].items():
+        ax.plot(sens["sparsities"], accuracy, color=colour[layer], marker="o",
+                markersize=2.5, label=f"only {layer} pruned")
+    ax.axhline(sens["baseline_accuracy"], color=colour["muted"], linewidth=0.7,
+               label="unpruned")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set(xlabel="sparsity of the pruned layer", ylabel="test accuracy",
+           title="Layer sensitivity")
+    ax.legend(loc="lower left")
+    return fig
+
+
+@_styled
+def threshold_vs_percentile(results: Results, *, colour: dict) -> Figure:
+    """Accuracy and per-layer sparsity: one global τ vs layer-wise percentiles."""
+    comparison = results.metrics["threshold_vs_percentile"]
+    methods = {"global_threshold": "one global τ", "layerwise_percentile": "per-layer percentile"}
+    groups = ["accuracy", "ffnn1", "cls_head", "global"]
+    fig = Figure(figsize=SINGLE_COLUMN)
+    ax = fig.add_subplot()
+    x, width = np.arange(len(groups)), 0.38
+    for offset, (key, label), shade in zip((-width / 2, width / 2), methods.items(),
+                                           ("threshold", "weights")):
+        entry = comparison[key]
+        values = [entry["accuracy"]] + [entry["sparsity"][g] for g in groups[1:]]
+        bars = ax.bar(x + offset, values, width, label=label, color=colour[shade])
+        ax.bar_label(bars, fmt="{:.1%}", fontsize=5.5, padding=1)
+    ax.set_xticks(x, ["test accuracy", "ffnn1\nsparsity", "cls_head\nsparsity",
+                      "global\nsparsity"])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1.15)
+    ax.grid(axis="x", visible=False)
+    ax.legend(loc="upper right", ncols=2)
+    ax.set_title(f"Global τ vs per-layer percentile at {comparison['sparsity']:.0%} sparsity")
+    return fig
+
+
+@_styled
+def training_curves(results: Results, *, colour: dict) -> Figure:
+    """Loss (top) and test accuracy (bottom) against step, plain and in-loop runs."""
+    curves = results.metrics["curves"]
+    fig = Figure(figsize=TALL)
+    loss, acc = fig.subplots(2, 1, sharex=True)
+    # The plain run is drawn first and wider, so the in-loop run stays visible on top.
+    for run, name, width in (("trained", "plain", 2.2), ("in_loop", "in-loop pruned", 1.0)):
+        curve = curves[run]
+        line = {"color": colour[run], "linewidth": width}
+        loss.plot(curve["steps"], curve["train_loss"], label=f"{name}, train", **line)
+        loss.plot(curve["steps"], curve["test_loss"], linestyle="--", label=f"{name}, test",
+                  **line)
+        acc.plot(curve["steps"], curve["test_accuracy"], label=name, **line)
+    loss.set(ylabel="cross-entropy loss", title="Training curves")
+    acc.set(xlabel="optimizer step", ylabel="test accuracy")
+    loss.legend(loc="upper right")
+    acc.legend(loc="lower right")
+    return fig
+
+
+@_styled
+def compression_payoff(results: Results, *, colour: dict) -> Figure:
+    """Bytes per storage format (top) and sparse/dense latency (bottom) per stage."""
+    stages = results.metrics["compression"]["stages"]
+    names = [s for s in STAGES if s in stages]
+    fig = Figure(figsize=TALL)
+    size, latency = fig.subplots(2, 1, sharex=True)
+    x, width = np.arange(len(names)), 0.27
+    formats = (("dense_bytes", "dense", "muted"), ("csr_bytes", "CSR", "weights"),
+               ("bitmask_bytes", "bitmask", "init"))
+    for offset, (key, label, role) in zip((-width, 0, width), formats):
+        size.bar(x + offset, [stages[s][key] / 1024 for s in names], width, label=label,
+                 color=colour[role])
+    size.set(ylabel="Linear weights (KiB)", title="Compression payoff")
+    size.set_ylim(0, size.get_ylim()[1] * 1.2)  # headroom for the legend
+    size.legend(loc="upper center", ncols=3)
+    size.grid(axis="x", visible=False)
+    ratios = [stages[s]["sparse_vs_dense_latency"] for s in names]
+    bars = latency.bar(x, ratios, 0.5, color=colour["threshold"])
+    latency.bar_label(bars, fmt="{:.2f}×", fontsize=5.5, padding=1)
+    latency.axhline(1, color=colour["ink"], linewidth=0.7)
+    latency.set_ylim(0, max(ratios + [1]) * 1.2)
+    latency.set_ylabel("sparse / dense latency")
+    latency.set_xticks(x, [STAGE[s].short for s in names])
+    latency.grid(axis="x", visible=False)
+    return fig

@@ -1,0 +1,215 @@
+"""The catalog of every published figure: its stem, title, caption with this run's
+numbers and the page that shows it, plus (lazily) how to draw it and the table of data
+behind it. Draws nothing itself; no torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from ..formatting import fmt_pct
+from ..names import LAYER, STAGE
+from ..results import GLOBAL, PRUNABLE_LAYERS, Results
+from . import analysis_plots, plots, tables
+from .tables import Table
+
+FIGURE_FORMATS = ("png", "svg", "pdf", "csv")
+LIGHT_FORMATS = ("png", "svg", "pdf")
+DARK_FORMATS = ("png", "svg")
+GLOBAL_STAGES = ("post", "percentile")  # stages that also get a both-layers histogram
+HISTOGRAM_LAYERS = ("cls_head", "ffnn1")
+
+
+@dataclass(frozen=True)
+class FigureInfo:
+    """One figure of the catalog, as published in ``static/figures.json``: its files are
+    ``{stem}.{format}`` plus the dark PNG/SVG; ``page`` is the docs page that shows it,
+    ``kind`` is ``histogram`` or ``analysis``."""
+
+    stem: str
+    title: str
+    caption: str
+    page: str
+    kind: str
+    formats: tuple[str, ...] = FIGURE_FORMATS
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "FigureInfo":
+        return cls(
+            stem=str(data["stem"]),
+            title=str(data["title"]),
+            caption=str(data["caption"]),
+            page=str(data["page"]),
+            kind=str(data["kind"]),
+            formats=tuple(data.get("formats") or FIGURE_FORMATS),
+        )
+
+    def files(self) -> list[str]:
+        """Every file name of this figure: each format, plus the dark PNG/SVG."""
+        names = [f"{self.stem}.{ext}" for ext in self.formats]
+        names += [f"{self.stem}-dark.{ext}" for ext in DARK_FORMATS if ext in self.formats]
+        return names
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A catalog entry with its (lazy) drawing and data."""
+
+    info: FigureInfo
+    draw: Callable[..., object]  # draw(dark=bool) -> Figure
+    table: Callable[[], Table]
+
+
+# ------------------------------------------------------------------------------ catalog
+
+
+def catalog(results: Results) -> list[FigureInfo]:
+    """Every figure of ``results``, in page order; draws nothing."""
+    return [spec.info for spec in specs(results)]
+
+
+def specs(results: Results) -> list[Spec]:
+    histograms = [_histogram_spec(results, stage, layer)
+                  for stage in STAGE
+                  for layer in HISTOGRAM_LAYERS + ((GLOBAL,) if stage in GLOBAL_STAGES else ())]
+    return histograms + _analysisspecs(results)
+
+
+def histogram_stem(results: Results, stage: str, layer: str) -> str:
+    """Public stem of a histogram figure, e.g. ``at-prune-0.4-ffnn`` or ``percentile-20``."""
+    return STAGE[stage].figure_stem(LAYER[layer], results.metrics["config"])
+
+
+def _stage_phrase(results: Results, stage: str) -> str:
+    """How the weights of ``stage`` came to be, with its threshold, for captions."""
+    if stage in ("init", "trained"):
+        return {"init": "at initialization", "trained": "after training, before any pruning"}[stage]
+    tau = plots.stage_threshold(results, stage)
+    if stage == "in_loop":
+        rule = f"at τ = {tau:.3g}" if tau is not None else "by percentile"
+        return f"after training with pruning {rule} after every step"
+    if stage == "post":
+        return f"after pruning the trained weights at τ = {tau:.3g}"
+    percentile = results.metrics["config"]["percentile"]
+    return f"after pruning at the global {percentile:g}th percentile of |w| (τ = {tau:.3g})"
+
+
+def _weights_noun(layer: str) -> str:
+    return "weights of both Linear layers" if layer == "global" else f"{layer} weights"
+
+
+def _histogram_spec(results: Results, stage: str, layer: str) -> Spec:
+    stats = results.stage(stage)["layers"][layer]
+    title = f"{LAYER[layer].title}, {STAGE[stage].phrase}"
+    weights = _weights_noun(layer)
+    caption = (f"Histogram of the {stats['count']:,} {weights} {_stage_phrase(results, stage)}: "
+               f"{stats['zeros']:,} ({fmt_pct(stats['sparsity'], '2')}) are zero, "
+               f"mean {stats['mean']:.3g}, "
+               f"std {stats['std']:.3g}; test accuracy {fmt_pct(results.stage(stage)['accuracy'])}.")
+    return Spec(
+        FigureInfo(histogram_stem(results, stage, layer), title, caption,
+                   STAGE[stage].page, "histogram"),
+        lambda dark: plots.histogram(results, stage, layer, dark=dark),
+        lambda: tables.histogram_table(*tables.displayed(results.edges(layer), results.counts(stage, layer))),
+    )
+
+
+def _analysis(stem, title, caption, page, draw, table) -> Spec:
+    return Spec(FigureInfo(stem, title, caption, page, "analysis"), draw, table)
+
+
+def _analysisspecs(r: Results) -> list[Spec]:
+    m = r.metrics
+    sweep, tvp, comp = m["sweep"], m["threshold_vs_percentile"], m["compression"]["stages"]
+    ci, ki = sweep["configured_index"], sweep["knee_index"]
+    sens = m["sensitivity"]
+    specs = [
+        _analysis("threshold-sweep", "Threshold sweep",
+                  f"Test accuracy and sparsity as the post-training threshold τ grows: "
+                  f"at the configured τ = {sweep['taus'][ci]:.3g}, "
+                  f"{fmt_pct(sweep['accuracy'][ci])} accuracy at "
+                  f"{fmt_pct(sweep['sparsity']['global'][ci], '2')} sparsity; the knee is at "
+                  f"τ = {sweep['taus'][ki]:.3g} ({fmt_pct(sweep['accuracy'][ki])} at "
+                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')}).",
+                  "what-the-visuals-reveal", lambda dark: analysis_plots.threshold_sweep(r, dark=dark),
+                  lambda: tables.sweep_table(r)),
+        _analysis("accuracy-vs-sparsity", "Accuracy against sparsity",
+                  f"Test accuracy against global sparsity along the τ sweep; unpruned "
+                  f"accuracy {fmt_pct(sweep['baseline_accuracy'])}, configured τ and knee marked.",
+                  "what-the-visuals-reveal",
+                  lambda dark: analysis_plots.accuracy_vs_sparsity(r, dark=dark),
+                  lambda: tables.sweep_table(r)),
+        _analysis("layer-sensitivity", "Layer sensitivity",
+                  f"Test accuracy when one layer alone is pruned; at "
+                  f"{fmt_pct(sens['sparsities'][-1], '0')} sparsity: "
+                  + ", ".join(f"{layer} {fmt_pct(acc[-1])}" for layer, acc in sens["accuracy"].items())
+                  + f" (unpruned {fmt_pct(sens['baseline_accuracy'])}).",
+                  "what-the-visuals-reveal", lambda dark: analysis_plots.layer_sensitivity(r, dark=dark),
+                  lambda: tables.sensitivity_table(r)),
+        _analysis("threshold-vs-percentile", "Global threshold vs per-layer percentile",
+                  f"At {fmt_pct(tvp['sparsity'], '0')} sparsity, one global threshold "
+                  f"(τ = {tvp['global_threshold']['threshold']:.3g}) reaches "
+                  f"{fmt_pct(tvp['global_threshold']['accuracy'])} test accuracy and per-layer "
+                  f"percentiles {fmt_pct(tvp['layerwise_percentile']['accuracy'])}; bars show "
+                  f"how each spreads sparsity over the layers.",
+                  "percentile-pruning", lambda dark: analysis_plots.threshold_vs_percentile(r, dark=dark),
+                  lambda: tables.threshold_vs_percentile_table(r)),
+        _analysis("threshold-vs-percentile-distributions",
+                  "Weights under a global threshold vs per-layer percentiles",
+                  f"The ffnn1 and cls_head weights at {fmt_pct(tvp['sparsity'], '0')} global sparsity, "
+                  f"pruned by one global τ (ffnn1 "
+                  f"{fmt_pct(tvp['global_threshold']['sparsity']['ffnn1'], '2')}, cls_head "
+                  f"{fmt_pct(tvp['global_threshold']['sparsity']['cls_head'], '2')} zero) and by "
+                  f"the same percentile in every layer, on shared bins, log counts.",
+                  "percentile-pruning",
+                  lambda dark: plots.threshold_vs_percentile_distributions(r, dark=dark),
+                  lambda: tables.threshold_vs_percentile_distribution_table(r)),
+    ]
+    specs += [_dynamics_spec(r, layer) for layer in PRUNABLE_LAYERS]
+    specs += [_stage_comparison_spec(r, layer) for layer in (*PRUNABLE_LAYERS, GLOBAL)]
+    specs += [
+        _analysis("training-curves", "Training curves",
+                  "Loss and test accuracy against step for plain training and with pruning "
+                  "in the loop; final test accuracy "
+                  f"{fmt_pct(m['curves']['trained']['test_accuracy'][-1])} (plain) and "
+                  f"{fmt_pct(m['curves']['in_loop']['test_accuracy'][-1])} (in-loop).",
+                  "training-dynamics", lambda dark: analysis_plots.training_curves(r, dark=dark),
+                  lambda: tables.curves_table(r)),
+        _analysis("compression-payoff", "Compression payoff",
+                  f"Bytes of the Linear weights stored dense, as CSR and as a bitmask, and "
+                  f"the sparse/dense latency ratio, per stage; after pruning, CSR takes "
+                  f"{fmt_pct(comp['post']['csr_bytes'] / comp['post']['dense_bytes'])} of the dense "
+                  f"bytes at {comp['post']['sparse_vs_dense_latency']:.2f}× dense latency.",
+                  "compression-payoff", lambda dark: analysis_plots.compression_payoff(r, dark=dark),
+                  lambda: tables.compression_table(r)),
+    ]
+    return specs
+
+
+def _dynamics_spec(r: Results, layer: str) -> Spec:
+    dynamics = r.metrics["dynamics"]
+    series = dynamics["layers"][layer]
+    return _analysis(
+        f"in-loop-dynamics-{LAYER[layer].slug}", f"{layer} during in-loop pruning",
+        f"The {layer} weight histogram over {len(dynamics['steps'])} recorded steps of "
+        f"training {_stage_phrase(r, 'in_loop').removeprefix('after training ')}; below, "
+        f"sparsity (final {fmt_pct(series['sparsity'][-1], '2')}) and the share of the "
+        f"weights zeroed by the previous step's prune that the next optimizer step moved "
+        f"off zero again (final "
+        f"{series['regrowth'][-1]:,} of {series['pruned_prev'][-1]:,}).",
+        "training-dynamics", lambda dark: plots.in_loop_dynamics(r, layer, dark=dark),
+        lambda: tables.dynamics_table(r, layer))
+
+
+def _stage_comparison_spec(r: Results, layer: str) -> Spec:
+    slug = LAYER[layer].slug
+    path = " → ".join(fmt_pct(r.stage(s)["layers"][layer]["sparsity"], "2")
+                      for s in plots.COMPARED_STAGES)
+    return _analysis(
+        f"stage-comparison-{slug}", f"{LAYER[layer].title} by stage",
+        f"The {_weights_noun(layer)} at initialization, after training, pruned in the loop "
+        f"and pruned after training, on the same bins, linear and log counts; "
+        f"sparsity {path}.",
+        "what-the-visuals-reveal", lambda dark: plots.stage_comparison(r, layer, dark=dark),
+        lambda: tables.stage_comparison_table(r, layer))

@@ -1,0 +1,106 @@
+"""Rendering the catalog: every figure in every format, light and dark, with its CSV,
+byte-reproducible; one render per run and per version of the plotting source, kept as a
+cache entry of its own."""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import matplotlib
+
+from ..cache import Cache, source_digest
+from ..config import stable_hash
+from ..results import Results
+from .catalog import DARK_FORMATS, LIGHT_FORMATS, FigureInfo, Spec, specs
+from .style import style
+
+# Fixed metadata: no dates, so every file is byte-identical across runs.
+SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+
+
+
+def export_figures(results: Results, out_dir: Path) -> list[FigureInfo]:
+    """Write every catalogued figure into ``out_dir``.
+
+    Per stem: ``.png`` (300 dpi), ``.svg``, ``.pdf`` (TrueType fonts embedded), ``.csv``
+    (the data behind it), ``-dark.png`` and ``-dark.svg``. Byte-reproducible. Figures
+    are independent, so where processes can be forked they render on every core.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    every = specs(results)
+    workers = min(os.cpu_count() or 1, len(every))
+    global _EXPORTING
+    _EXPORTING = (results, out_dir)  # forked workers inherit it: only indices cross over
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                list(pool.map(_export_one, range(len(every))))
+        else:
+            for index in range(len(every)):
+                _export_one(index)
+    finally:
+        _EXPORTING = None
+    return [spec.info for spec in every]
+
+
+_EXPORTING: tuple[Results, Path] | None = None
+
+
+def _export_one(index: int) -> None:
+    """Every file of the ``index``-th figure of the catalog being exported."""
+    results, out_dir = _EXPORTING
+    spec = specs(results)[index]
+    _save_variant(spec, out_dir / spec.info.stem, dark=False)
+    _save_variant(spec, out_dir / f"{spec.info.stem}-dark", dark=True)
+    _write_csv(out_dir / f"{spec.info.stem}.csv", *spec.table())
+
+
+def _save_variant(spec: Spec, base: Path, dark: bool) -> None:
+    # Saved inside the style: matplotlib styles lazily created ticks at draw time.
+    with style(dark):
+        figure = spec.draw(dark=dark)
+        for fmt in DARK_FORMATS if dark else LIGHT_FORMATS:
+            figure.savefig(base.with_name(f"{base.name}.{fmt}"), metadata=SAVE_METADATA[fmt])
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+
+
+FIGURES_KIND = "figures"
+FIGURES_SOURCE = "pruning_pipeline.figures"  # figures/ and what it imports; never site/
+
+
+def figures_key(results: Results) -> str:
+    """Cache key of a render: the run, the source this module imports (figures/ and what
+    it uses, read from the imports) and the matplotlib version."""
+    return stable_hash({"run": results.run_id, "code": source_digest(FIGURES_SOURCE),
+                        "matplotlib": matplotlib.__version__})
+
+
+def cached_figures(results: Results) -> Path:
+    """Directory holding every rendered figure file of ``results``.
+
+    A finished run lives in ``<cache>/results/<run id>``; its render is an entry of its
+    own, ``<cache>/figures/<key>``, written and checked like every cache entry (atomic,
+    checksummed, a damaged one re-rendered). Without a cache entry, render into a fresh
+    temporary directory.
+    """
+    if results.entry_dir is None:
+        directory = Path(tempfile.mkdtemp(prefix="figures-"))
+        export_figures(results, directory)
+        return directory
+    cache = Cache(Path(results.entry_dir).parent.parent)
+    key = figures_key(results)
+    return cache.get(FIGURES_KIND, key) or cache.put(FIGURES_KIND, key, lambda d: export_figures(results, d))

@@ -1,0 +1,77 @@
+"""The one figure style: colour-blind-safe colours per role, light and dark, and the
+matplotlib settings every figure is drawn and saved with."""
+
+from __future__ import annotations
+
+import contextlib
+from functools import wraps
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+# Okabe & Ito (2008), the colour-blind-safe palette.
+OKABE_ITO = {
+    "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+DARK_BACKGROUND = "#1e2129"  # Material for MkDocs' slate background
+
+# Colour of each role; the dark palette swaps in colours that keep their contrast.
+LIGHT_COLOURS = {
+    "ink": "#000000", "muted": "#666666", "weights": OKABE_ITO["blue"],
+    "threshold": OKABE_ITO["vermillion"], "knee": OKABE_ITO["green"],
+    "ffnn1": OKABE_ITO["blue"], "cls_head": OKABE_ITO["orange"], "global": "#000000",
+    "init": OKABE_ITO["orange"], "trained": OKABE_ITO["blue"],
+    "in_loop": OKABE_ITO["green"], "post": OKABE_ITO["vermillion"],
+    "percentile": OKABE_ITO["purple"], "heatmap": matplotlib.colormaps["cividis"],
+}
+DARK_COLOURS = {
+    **LIGHT_COLOURS, "ink": "#e6e6e6", "muted": "#a0a0a0", "weights": OKABE_ITO["sky"],
+    "ffnn1": OKABE_ITO["sky"], "global": "#e6e6e6", "trained": OKABE_ITO["sky"],
+    # cividis without its darkest fifth, which vanishes into the dark background
+    "heatmap": ListedColormap(matplotlib.colormaps["cividis"](np.linspace(0.2, 1, 256))),
+}
+
+BASE_RC = {
+    "font.size": 7.5, "axes.titlesize": 8, "axes.labelsize": 7.5, "legend.fontsize": 6.5,
+    "xtick.labelsize": 6.5, "ytick.labelsize": 6.5, "axes.linewidth": 0.6,
+    "lines.linewidth": 1.2, "grid.linewidth": 0.4, "grid.alpha": 0.5, "axes.grid": True,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.axisbelow": True,
+    "legend.frameon": False,
+    "figure.dpi": 100, "savefig.dpi": 300, "figure.constrained_layout.use": True,
+    "pdf.fonttype": 42, "ps.fonttype": 42, "svg.hashsalt": "pruning-pipeline",
+}
+DARK_RC = {
+    "figure.facecolor": DARK_BACKGROUND, "axes.facecolor": DARK_BACKGROUND,
+    "savefig.facecolor": DARK_BACKGROUND, "text.color": DARK_COLOURS["ink"],
+    "axes.labelcolor": DARK_COLOURS["ink"], "axes.edgecolor": DARK_COLOURS["muted"],
+    "xtick.color": DARK_COLOURS["ink"], "ytick.color": DARK_COLOURS["ink"],
+    "grid.color": "#4a4f5c",
+}
+
+@contextlib.contextmanager
+def style(dark: bool = False):
+    """Apply the one figure style (light or dark) to everything drawn or saved inside."""
+    with matplotlib.rc_context({**BASE_RC, **(DARK_RC if dark else {})}):
+        yield
+
+
+def colours(dark: bool) -> dict:
+    """Colour (or colour map) of each role: layer, stage, threshold... in either style."""
+    return DARK_COLOURS if dark else LIGHT_COLOURS
+
+
+def _styled(builder):
+    """Run a figure builder inside `style` for its ``dark`` keyword."""
+
+    @wraps(builder)
+    def styled(*args, dark: bool = False, **kwargs) -> Figure:
+        with style(dark):
+            return builder(*args, colour=colours(dark), **kwargs)
+
+    return styled

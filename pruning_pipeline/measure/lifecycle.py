@@ -1,0 +1,154 @@
+"""The lifecycle itself, on one device from one seed:
+
+init → trained (plain run) → post (threshold τ_post) and percentile (global p%),
+init → in_loop (re-pruned after every step), each stage measured on the test split.
+The two training runs are cache entries of their own, so options that only change
+what happens after training (τ_post, p, histogram bins, ...) never retrain.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..cache import Cache, source_digest
+from ..config import Config, run_key
+from ..results import LAYER_KEYS, STAGES, Results
+from ..train import runs
+from ..train.data import load_dataset
+from ..train.device import environment, prepare
+from ..train.model import PRUNABLE, Net, parameter_summary
+from ..train.training import Tensors, steps_for
+from . import analysis
+from .stages import layer_edges, measure, pruned_states
+
+# The training runs are keyed by the source of train/ and what it imports, so editing
+# a measurement, a figure or a page never retrains.
+TRAINING_SOURCE = "pruning_pipeline.train"
+
+
+@contextmanager
+def timed(timings: dict, name: str):
+    start = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - start, 3)
+
+
+class Lifecycle:
+    """Holds what every stage shares (config, device, data, cache) for one run."""
+
+    def __init__(self, config: Config, cache: Cache, device_key: str, run_id: str, progress: bool) -> None:
+        self.config, self.cache, self.progress = config, cache, progress
+        self.device_key, self.run_id = device_key, run_id
+        self.reused: list[str] = []  # training runs found in the cache
+        self.timings: dict[str, float] = {}
+        self.device = prepare(config)
+        with timed(self.timings, "data"):
+            self.dataset = load_dataset(config)
+            self.data = Tensors.from_dataset(self.dataset, self.device)
+        self.steps = steps_for(config, len(self.dataset.train_labels))
+
+    # -- the two training runs, each a cache entry ---------------------------------
+    def plain_run(self, init: dict) -> tuple[dict, dict]:
+        """Trained weights and curves of the run without pruning."""
+        entry = self._entry("trained", runs.TRAIN_OPTIONS, lambda d: runs.plain_run_into(
+            d, init, self.data, self.config, self.device, self.progress))
+        return runs.load_run(entry)
+
+    def in_loop_run(self, init: dict, edges: dict[str, np.ndarray]) -> tuple[dict, dict, dict]:
+        """Weights, curves and recorded dynamics of the run re-pruned after every step."""
+        entry = self._entry("in_loop", runs.in_loop_options(self.config), lambda d: runs.in_loop_run_into(
+            d, init, self.data, self.config, self.device, edges, self.progress))
+        return (*runs.load_run(entry), runs.load_dynamics(entry))
+
+    def _entry(self, kind: str, options: tuple[str, ...], fill) -> Path:
+        key = run_key(self.config, self.device_key, source_digest(TRAINING_SOURCE), options)
+        entry = self.cache.get(kind, key)
+        if entry is not None:
+            self.reused.append(kind)
+            return entry
+        return self.cache.put(kind, key, fill)
+
+
+def compute(life: Lifecycle) -> tuple[Results, dict]:
+    """Run (or reuse) both trainings, derive and measure every stage, analyse.
+
+    Returns the results and the CPU state dict of every stage.
+    """
+    config = life.config
+    init = runs.initial_state(config)
+    trained, trained_curves = life.plain_run(init)
+    edges = layer_edges([init, trained], config.hist_bins)
+    in_loop, in_loop_curves, dynamics = life.in_loop_run(init, edges)
+    with timed(life.timings, "prune_post_and_percentile"):
+        post, percentile, percentile_threshold = pruned_states(trained, config, life.device)
+    states = {"init": init, "trained": trained, "in_loop": in_loop, "post": post, "percentile": percentile}
+
+    histograms = {f"edges/{name}": e for name, e in edges.items()}
+    stages = {}
+    with timed(life.timings, "measure"):
+        for stage in STAGES:
+            stages[stage], counts = measure(states[stage], edges, life.data, config, life.device)
+            histograms.update({f"counts/{stage}/{name}": c for name, c in counts.items()})
+    stages["post"]["threshold"] = config.tau_post
+    stages["percentile"]["threshold"] = percentile_threshold
+    histograms.update({f"dynamics/{name}": dynamics[f"hist/{name}"] for name in LAYER_KEYS})
+    histograms["dynamics_steps"] = dynamics["steps"]
+
+    metrics = {
+        "config": config.to_dict(),
+        "model": parameter_summary(Net()),
+        "prunable_layers": list(PRUNABLE),
+        "stages": stages,
+        "curves": {"trained": trained_curves, "in_loop": in_loop_curves},
+        "dynamics": _dynamics_metrics(config, dynamics),
+        # the fine grid every stage of a layer is binned on; figures merge adjacent bins
+        "histogram_grid": {name: {"bins": len(e) - 1, "low": float(e[0]), "high": float(e[-1])}
+                           for name, e in edges.items()},
+    }
+    with timed(life.timings, "analysis"):
+        analysed, analysis_counts = analysis.analyse(config, life.device, life.data, states, stages, edges)
+    metrics.update(analysed)
+    histograms.update(analysis_counts)
+    metrics["manifest"] = {
+        "package_version": __version__,
+        "config_hash": life.run_id,
+        **environment(life.device, config.threads),
+        "dataset": life.dataset.summary(),
+        "steps": life.steps,
+        # training seconds are those of the run that made the (possibly reused) entry
+        "timings_s": {"train_trained": trained_curves["seconds"], "train_in_loop": in_loop_curves["seconds"],
+                      **life.timings},
+        "reused_training": life.reused,
+    }
+    metrics["warnings"] = analysis.warnings(metrics) + [
+        f"{stage} weights of {name} reach {stages[stage]['layers'][name]['abs_max']:.3g}, beyond the "
+        f"histogram range ±{edges[name][-1]:.3g}: the outermost bins also hold those weights"
+        for stage in STAGES for name in LAYER_KEYS
+        if stages[stage]["layers"][name]["abs_max"] > edges[name][-1]
+    ]
+    return Results(metrics=metrics, histograms=histograms), states
+
+
+def _dynamics_metrics(config: Config, dynamics: dict) -> dict:
+    layers = {}
+    for name in LAYER_KEYS:
+        zeros = dynamics[f"zeros/{name}"]
+        count = int(dynamics[f"hist/{name}"][0].sum())
+        layers[name] = {
+            "sparsity": (zeros / count).tolist(),
+            "zeros": zeros.tolist(),
+            "pruned_prev": dynamics[f"pruned_prev/{name}"].tolist(),
+            "regrowth": dynamics[f"regrowth/{name}"].tolist(),
+        }
+    return {
+        "rule": config.in_loop_rule,
+        "threshold": config.tau_loop if config.in_loop_rule == "threshold" else None,
+        "thresholds": dynamics["thresholds"].tolist(),
+        "steps": dynamics["steps"].tolist(),
+        "layers": layers,
+    }

@@ -1,0 +1,52 @@
+"""The stages derived from trained weights and their measurement: shared histogram
+edges per layer, the post-training and percentile prunes, and one stage measured
+(accuracy, loss, per-layer statistics, histograms)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..config import Config
+from ..results import LAYER_KEYS
+from ..train.model import PRUNABLE, Net, prunable_weights
+from ..train.pruning import prune_global_percentile_, prune_threshold_
+from ..train.runs import cpu_state, model_from
+from ..train.training import Tensors, evaluate
+from .stats import histogram, layer_stats, symmetric_edges, with_global
+
+EDGE_HEADROOM = 1.25  # the in-loop run (binned on the same edges) may outgrow the plain one
+
+
+def layer_edges(states: list[dict], bins: int) -> dict[str, np.ndarray]:
+    """Fixed, symmetric bin edges per layer covering every given state, with headroom."""
+    edges = {}
+    for name in LAYER_KEYS:
+        keys = PRUNABLE if name == "global" else (name,)
+        max_abs = max(float(s[f"{k}.weight"].abs().max()) for s in states for k in keys)
+        edges[name] = symmetric_edges(EDGE_HEADROOM * max_abs, bins)
+    return edges
+
+
+def _modules(model: Net) -> dict[str, torch.nn.Module]:
+    return {name: getattr(model, name) for name in PRUNABLE}
+
+
+def pruned_states(trained: dict, config: Config, device: torch.device) -> tuple[dict, dict, float]:
+    """(post, percentile, percentile threshold) from the trained weights."""
+    post = model_from(trained, device)
+    prune_threshold_(_modules(post), config.tau_post)
+    percentile = model_from(trained, device)
+    threshold = prune_global_percentile_(_modules(percentile), config.percentile)
+    return cpu_state(post), cpu_state(percentile), threshold
+
+
+def measure(state: dict, edges: dict[str, np.ndarray], data: Tensors, config: Config,
+            device: torch.device) -> tuple[dict, dict]:
+    """Accuracy, loss and per-layer stats of one stage, and its histograms."""
+    model = model_from(state, device)
+    accuracy, loss = evaluate(model, data.test_x, data.test_y, config.eval_batch_size)
+    layers = with_global({k: w.detach() for k, w in prunable_weights(model).items()})
+    stats = {name: layer_stats(w, config.taus) for name, w in layers.items()}
+    counts = {name: histogram(w, edges[name]) for name, w in layers.items()}
+    return {"accuracy": accuracy, "loss": loss, "layers": stats}, counts

@@ -1,0 +1,120 @@
+"""The diagnoses beyond the reference's sentences, judged from the run: over- and
+under-pruning, layer sensitivity, stability of in-loop pruning, the compression payoff,
+one global threshold against per-layer percentiles."""
+
+from __future__ import annotations
+
+from ..formatting import fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
+from ..results import drop_within
+from .verdicts import each, judged, verdict_of
+
+
+def diag_over_pruning(m, f):
+    drop = f["post"]["accuracy_drop"]
+    knee = f["knee"]
+    tau = m["config"]["tau_post"]
+    over = not drop_within(drop)
+    return judged(
+        "The visuals help diagnose over-pruning (threshold too large)",
+        "Over-pruned: the configured τ costs more than one point of accuracy; the knee is the largest "
+        "sparsity of the sweep within one point.",
+        "over-pruned" if over else "not over-pruned",
+        (f"τ = {fmt_tau(tau)} is past the knee: it costs {fmt_pp(drop)} points of accuracy, while τ = "
+         f"{fmt_sig(knee['tau'], '3')} reaches {fmt_pct(knee['sparsity']['global'], '2')} sparsity for "
+         f"{fmt_pp(max(knee['drop'], 0))} points." if over else
+         f"τ = {fmt_tau(tau)} costs {fmt_pp(drop)} points of accuracy: not over-pruned. "
+         f"The knee is τ = {fmt_sig(knee['tau'], '3')} at {fmt_pct(knee['sparsity']['global'], '2')} sparsity."),
+        {"drop": drop, "knee": knee, "tau_post": tau},
+        tone="failure" if over else "success",
+    )
+
+
+def diag_under_pruning(m, f):
+    knee = f["knee"]
+    sp_loop = m["stages"]["in_loop"]["layers"]["global"]["sparsity"]
+    under = sp_loop < knee["sparsity"]["global"] / 2
+    return judged(
+        "The visuals help diagnose under-pruning (threshold too small)",
+        "Under-pruned: the in-loop threshold leaves less than half the sparsity the knee reaches at no real cost.",
+        "under-pruned" if under else "not under-pruned",
+        f"The in-loop τ = {fmt_tau(m['config']['tau_loop'])} ends at {fmt_pct(sp_loop, '2')} sparsity, "
+        f"the knee at {fmt_pct(knee['sparsity']['global'], '2')}.",
+        {"in_loop_sparsity": sp_loop, "knee_sparsity": knee["sparsity"]["global"]},
+        tone="warning" if under else "success",
+    )
+
+
+def diag_sensitivity(m, f):
+    tol = f["tolerance"]
+    names = list(tol)
+    fragile = min(names, key=lambda l: tol[l])
+    robust = max(names, key=lambda l: tol[l])
+    same = tol[fragile] == tol[robust]
+    return judged(
+        "The visuals help diagnose layer-specific sensitivity",
+        "Per layer, the largest one-layer sparsity whose accuracy drop is at most one point.",
+        "equally sensitive" if same else f"{fragile} more sensitive",
+        ("Both layers tolerate the same sparsity: " if same else
+         f"`{fragile}` is the more sensitive layer: ")
+        + " and ".join(f"{fmt_pct(tol[l], '0')} (`{l}`)" for l in names) + " of a layer can go within one point.",
+        {"tolerance": tol},
+        tone="info",
+    )
+
+
+def diag_stability(m, f):
+    drop = f["in_loop"]["accuracy_drop"]
+    stable = drop_within(drop)
+    return judged(
+        "The visuals help diagnose training stability under live pruning",
+        "Stable: the run pruned in the loop ends within one point of the plain run's accuracy.",
+        "stable" if stable else "unstable",
+        f"Pruned in the loop, the model ends at {fmt_pct(m['stages']['in_loop']['accuracy'])} against "
+        f"{fmt_pct(m['stages']['trained']['accuracy'])} without pruning.",
+        {"drop": drop},
+        tone="success" if stable else "failure",
+    )
+
+
+def compression_payoff(m, f):
+    stages = m["compression"]["stages"]
+    names = [st for st in ("init", "trained", "in_loop", "post", "percentile") if st in stages]
+    smaller = [st for st in names if stages[st]["csr_bytes"] < stages[st]["dense_bytes"]]
+    faster = [st for st in names if stages[st]["sparse_vs_dense_latency"] < 1]
+    post = stages["post"]
+    flags = [post["csr_bytes"] < post["dense_bytes"], post["sparse_vs_dense_latency"] < 1]
+    listed = lambda items: ", ".join(f"`{st}`" for st in items) or "no stage"  # noqa: E731
+    return judged(
+        "The pruned model is the compressed model",
+        "At the post-training stage, CSR storage is smaller than dense storage and sparse inference "
+        "is faster than dense inference on the CPU.",
+        verdict_of(flags),
+        f"CSR storage is smaller than dense at {listed(smaller)}; `torch.sparse` inference beats dense at "
+        f"{listed(faster)}. After the cut at τ = {fmt_tau(m['config']['tau_post'])}, CSR needs "
+        f"{fmt_ratio(f['compression']['post']['csr_vs_dense'])} the dense bytes and sparse inference takes "
+        f"{fmt_ratio(post['sparse_vs_dense_latency'])} the dense time.",
+        {"smaller": smaller, "faster": faster},
+    )
+
+
+def diag_threshold_vs_percentile(m, f):
+    tvp = m["threshold_vs_percentile"]
+    g, lw = tvp["global_threshold"], tvp["layerwise_percentile"]
+    gap = g["accuracy"] - lw["accuracy"]
+    if drop_within(abs(gap)):
+        verdict, text = "no real difference", "within one point of each other"
+    elif gap > 0:
+        verdict, text = "global threshold better", f"{fmt_pp(gap)} points apart, the global threshold ahead"
+    else:
+        verdict, text = "per-layer percentile better", f"{fmt_pp(-gap)} points apart, the per-layer percentile ahead"
+    return judged(
+        "Layer-specific sensitivity matters when choosing how to prune",
+        "At equal global sparsity, compare one global magnitude threshold with the same percentile "
+        "applied to each layer; a gap of at most one point counts as no real difference.",
+        verdict,
+        f"At {fmt_pct(tvp['sparsity'], '0')} global sparsity the two rules reach {fmt_pct(g['accuracy'])} and "
+        f"{fmt_pct(lw['accuracy'])} test accuracy, {text}. The global threshold prunes "
+        f"{each(g['sparsity'], lambda v: fmt_pct(v, '2'))}.",
+        {"gap": gap, "global_threshold": g["accuracy"], "layerwise_percentile": lw["accuracy"]},
+        tone="info",
+    )

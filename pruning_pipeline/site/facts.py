@@ -1,0 +1,161 @@
+"""Numbers derived from a run's metrics for the pages and the claims: kept shares,
+accuracy drops, the knee of the sweep, per-layer tolerance, regrowth, compression ratios.
+
+Pure. Every input is required: a missing metrics key raises `MissingInput` with its
+dotted path, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from ..results import PRUNABLE_LAYERS as LAYERS
+from ..results import drop_within
+
+
+class MissingInput(KeyError):
+    """A metrics path that a fact or claim needs is absent; ``path`` names it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class _Strict(dict):
+    """A metrics mapping whose missing key raises `MissingInput` with the full path."""
+
+    def __init__(self, data: Mapping[str, Any], path: str) -> None:
+        super().__init__({k: strict(v, f"{path}.{k}" if path else str(k)) for k, v in data.items()})
+        self.path = path
+
+    def __missing__(self, key: str):
+        raise MissingInput(f"{self.path}.{key}" if self.path else str(key))
+
+
+def strict(tree: Any, path: str = "") -> Any:
+    """``tree`` with every mapping (also inside lists) made strict; other values as they are."""
+    if isinstance(tree, _Strict):
+        return tree
+    if isinstance(tree, Mapping):
+        return _Strict(tree, path)
+    if isinstance(tree, list):
+        return [strict(item, f"{path}.{i}") for i, item in enumerate(tree)]
+    return tree
+
+
+def below_tau(layer: Mapping[str, Any], tau: float) -> float:
+    """Share of |w| < tau from ``below_tau``, whose keys are thresholds as text."""
+    for key, value in layer["below_tau"].items():
+        if math.isclose(float(key), tau, rel_tol=1e-9, abs_tol=1e-15):
+            return value
+    raise MissingInput(f"stages.*.layers.*.below_tau.{tau:g}")
+
+
+
+def _knee(metrics: Mapping[str, Any]) -> dict:
+    sweep = metrics["sweep"]
+    i = sweep["knee_index"]
+    base = sweep["baseline_accuracy"]
+    return {
+        "index": i,
+        "tau": sweep["taus"][i],
+        "accuracy": sweep["accuracy"][i],
+        "drop": base - sweep["accuracy"][i],
+        "sparsity": {layer: values[i] for layer, values in sweep["sparsity"].items()},
+    }
+
+
+def _tolerance(metrics: Mapping[str, Any]) -> dict:
+    """Per layer: the largest one-layer sparsity whose accuracy drop is <= one point."""
+    sens = metrics["sensitivity"]
+    base = sens["baseline_accuracy"]
+    out = {}
+    for layer, accuracy in sens["accuracy"].items():
+        ok = [s for s, a in zip(sens["sparsities"], accuracy) if drop_within(base - a)]
+        out[layer] = max(ok) if ok else 0.0
+    return out
+
+
+def derive_facts(metrics: Mapping[str, Any]) -> dict:
+    """Numbers the pages quote that are not stored as such in the metrics.
+
+    Raises `MissingInput` naming the first metrics path it needs and cannot find.
+    """
+    metrics = strict(metrics)
+    cfg = metrics["config"]
+    stages = metrics["stages"]
+    base = stages["trained"]["accuracy"]
+    facts: dict[str, Any] = {
+        "tau": {"loop": cfg["tau_loop"], "post": cfg["tau_post"]},
+        "percentile": cfg["percentile"],
+        "percentile_share": cfg["percentile"] / 100,
+        "steps": metrics["manifest"]["steps"],
+    }
+    for stage, data in stages.items():
+        facts[stage] = {
+            "kept": {layer: 1 - data["layers"][layer]["sparsity"] for layer in data["layers"]},
+            "accuracy_drop": base - data["accuracy"],
+        }
+    facts["init"]["bound"] = {
+        layer: 1 / math.sqrt(metrics["model"]["layers"][layer]["shape"][1]) for layer in LAYERS
+    }
+    facts["init"]["fan_in"] = {layer: metrics["model"]["layers"][layer]["shape"][1] for layer in LAYERS}
+    facts["trained"]["std_ratio"] = {
+        layer: stages["trained"]["layers"][layer]["std"] / stages["init"]["layers"][layer]["std"]
+        for layer in LAYERS
+    }
+    facts["trained"]["below_tau_post"] = {
+        layer: below_tau(stages["trained"]["layers"][layer], cfg["tau_post"])
+        for layer in (*LAYERS, "global")
+    }
+    facts["trained"]["below_tau_loop"] = {
+        layer: below_tau(stages["trained"]["layers"][layer], cfg["tau_loop"])
+        for layer in (*LAYERS, "global")
+    }
+    facts["knee"] = _knee(metrics)
+    facts["tolerance"] = _tolerance(metrics)
+    facts["regrowth"] = _regrowth(metrics)
+    facts["compression"] = _compression(metrics)
+    facts["threshold_vs_percentile"] = _tvp(metrics)
+    facts["curves"] = _curves(metrics)
+    return facts
+
+
+def _regrowth(metrics: Mapping[str, Any]) -> dict:
+    out = {}
+    for layer, d in metrics["dynamics"]["layers"].items():
+        pruned, regrown = sum(d["pruned_prev"]), sum(d["regrowth"])
+        out[layer] = {
+            "share": regrown / pruned if pruned else 0.0,
+            "records_with_regrowth": sum(1 for r in d["regrowth"] if r > 0) / len(d["regrowth"]),
+            "final_sparsity": d["sparsity"][-1],
+            "max_sparsity": max(d["sparsity"]),
+            "total_regrown": regrown,
+            "total_pruned": pruned,
+        }
+    return out
+
+
+def _compression(metrics: Mapping[str, Any]) -> dict:
+    out = {}
+    for stage, s in metrics["compression"]["stages"].items():
+        out[stage] = {
+            "csr_vs_dense": s["csr_bytes"] / s["dense_bytes"],
+            "bitmask_vs_dense": s["bitmask_bytes"] / s["dense_bytes"],
+            "latency_ratio": s["sparse_vs_dense_latency"],
+        }
+    return out
+
+
+def _tvp(metrics: Mapping[str, Any]) -> dict:
+    tvp = metrics["threshold_vs_percentile"]
+    return {"accuracy_gap": tvp["global_threshold"]["accuracy"] - tvp["layerwise_percentile"]["accuracy"]}
+
+
+def _curves(metrics: Mapping[str, Any]) -> dict:
+    return {run: {"final_test_accuracy": c["test_accuracy"][-1], "final_train_loss": c["train_loss"][-1]}
+            for run, c in metrics["curves"].items()}

@@ -1,0 +1,55 @@
+"""Markdown building blocks of the pages: pipe tables, relative links, a figure with
+its light and dark image and downloads, a claim as a coloured admonition. Pure."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any, Iterable, Mapping
+
+from ..figures.catalog import FigureInfo
+
+def md_table(headers: list[str], rows: Iterable[list[str]], align: str | None = None) -> str:
+    """A Markdown pipe table; ``align`` is one letter per column (l/r/c)."""
+    align = align or "l" + "r" * (len(headers) - 1)
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def relative(from_page: str, target: str) -> str:
+    """Relative link from a page's source path to another source path."""
+    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+
+
+def figure_block(fig: FigureInfo, page: str, static: str = "static") -> str:
+    """A Material ``<figure>``: light image, dark image, caption with download links."""
+    def url(name: str) -> str:
+        return relative(page, f"{static}/{name}")
+
+    alt = fig.title.replace("[", "(").replace("]", ")")
+    light = f"![{alt}]({url(fig.stem + '.png')}#only-light)"
+    dark = (
+        f"![{alt}]({url(fig.stem + '-dark.png')}#only-dark)"
+        if "png" in fig.formats else ""
+    )
+    links = " · ".join(f"[{ext.upper()}]({url(fig.stem + '.' + ext)})" for ext in fig.formats)
+    caption = f"**{fig.title}.** {fig.caption} <span class=\"figure-downloads\">{links}</span>"
+    return "\n".join([
+        f'<figure markdown="span" id="{fig.stem}">',
+        f"  {light}",
+        f"  {dark}" if dark else "",
+        f'  <figcaption markdown="span">{caption}</figcaption>',
+        "</figure>",
+    ]).replace("\n\n", "\n")
+
+
+def claim_block(name: str, claim: Mapping[str, Any]) -> str:
+    """An admonition whose colour and title follow the measured verdict."""
+    verdict = claim["verdict"]
+    kind = claim.get("tone", "note")
+    said = claim["reference"].replace('"', "'")
+    title = f"Reference: “{said}” — {verdict}"
+    body = [claim["finding"], "", f"*How this is judged:* {claim['criterion']}"]
+    lines = [f'!!! {kind} "{title}"', ""] + [("    " + line) if line else "" for line in body]
+    return "\n".join(lines)

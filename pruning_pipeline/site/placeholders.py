@@ -1,0 +1,187 @@
+"""Named placeholders that put this run's numbers, figures and tables into Markdown.
+
+Pure: text and plain data in, text out (no I/O, no torch, no MkDocs). The site's hook
+builds one `SiteRenderer` per build from the published ``metrics.json`` and the
+figure catalog, then renders every page with it.
+
+Syntax (inside a page)::
+
+    {{ stages.post.accuracy | pct }}        a value from the namespace, formatted
+    {{ facts.post.kept.ffnn1 | pct:2 }}     a format with an argument
+    {{ figure: post/ffnn }}                 a figure, by stage/layer alias or by stem
+    {{ stem: post/ffnn }}                   just its stem, e.g. ``at-prune-0.4-ffnn``
+    {{ claim: init_gaussian }}              a reference claim and its measured verdict
+    {{ table: stats post }}                 a generated table
+    \\{{ ... }}                              a literal ``{{ ... }}`` (escaped)
+
+An unknown name, format, figure, claim or table raises `PlaceholderError`
+naming the page and the placeholder, so a typo fails the build instead of printing
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from ..figures.catalog import FigureInfo
+from ..formatting import format_value
+from ..names import layer_by_slug, stage_by_alias
+from . import schema, tables
+from .markdown import claim_block, figure_block
+
+PLACEHOLDER = re.compile(r"(\\?)\{\{(.*?)\}\}", re.S)
+
+
+class PlaceholderError(ValueError):
+    """A placeholder cannot be rendered; the message names the page and the placeholder."""
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def lookup(namespace: Mapping[str, Any], path: str) -> Any:
+    """Resolve a dotted path; list items by index, keys that contain dots greedily.
+
+    Raises ``KeyError`` with a message that says where the path stops matching.
+    """
+    parts = [part.strip() for part in path.split(".")]
+    value: Any = namespace
+    done: list[str] = []
+    i = 0
+    while i < len(parts):
+        if isinstance(value, Mapping):
+            for j in range(len(parts), i, -1):  # longest key first: "below_tau.0.4"
+                key = ".".join(parts[i:j])
+                if key in value:
+                    value, i = value[key], j
+                    done.append(key)
+                    break
+            else:
+                where = ".".join(done) or "the namespace"
+                known = ", ".join(sorted(map(str, value))[:20])
+                raise KeyError(f"no '{parts[i]}' under {where} (known: {known})")
+        elif isinstance(value, (list, tuple)):
+            try:
+                value = value[int(parts[i])]
+            except (ValueError, IndexError):
+                where = ".".join(done)
+                raise KeyError(f"'{parts[i]}' is not an index of {where} (length {len(value)})")
+            done.append(parts[i])
+            i += 1
+        else:
+            raise KeyError(f"{'.'.join(done)} is a value, not a section; it has no '{parts[i]}'")
+    return value
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def resolve_figure(ref: str, catalog: Iterable[FigureInfo], config: Mapping[str, Any]) -> FigureInfo:
+    """Find a figure by stem, or by ``stage/layer`` alias (so τ is never typed).
+
+    ``post/ffnn`` is the stem the names table builds for (post, ffnn1) under this
+    configuration, e.g. ``at-prune-0.4-ffnn``; nothing is parsed back from a stem.
+    """
+    by_stem = {fig.stem: fig for fig in catalog}
+    if ref in by_stem:
+        return by_stem[ref]
+    alias, slash, slug = ref.partition("/")
+    try:
+        stem = stage_by_alias(alias).figure_stem(layer_by_slug(slug), config) if slash else None
+    except KeyError as err:
+        raise KeyError(f"no figure '{ref}': use a stem from the catalog or STAGE/LAYER ({err.args[0]})") from None
+    if stem not in by_stem:
+        raise KeyError(f"no figure '{ref}' in the catalog (it would be '{stem}')" if stem else
+                       f"no figure '{ref}': use a stem from the catalog or STAGE/LAYER")
+    return by_stem[stem]
+
+
+# --------------------------------------------------------------------------- renderer
+
+
+@dataclass
+class SiteRenderer:
+    """Renders placeholders of every page of one build.
+
+    Parameters
+    ----------
+    metrics
+        The published metrics tree (``static/metrics.json``: metrics, ``claims``, ``facts``).
+    catalog
+        The figure catalog (``static/figures.json`` entries).
+    pages
+        Page id (``"visualizations/initialization"``) -> source path (``"...md"``).
+    site_url
+        The site's public URL, for stable figure links; None when unknown.
+    """
+
+    metrics: Mapping[str, Any]
+    catalog: list[FigureInfo]
+    pages: Mapping[str, str] = field(default_factory=dict)
+    site_url: str | None = None
+
+    def render(self, text: str, page: str) -> str:
+        """Replace every placeholder of ``text``; ``page`` is the source path for errors/links."""
+        out: list[str] = []
+        last = 0
+        for match in PLACEHOLDER.finditer(text):
+            out.append(text[last:match.start()])
+            last = match.end()
+            escaped, body = match.group(1), match.group(2).replace("\\|", "|")
+            if escaped:
+                out.append("{{" + body + "}}")
+                continue
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            indent = re.match(r"[ \t]*", text[line_start:match.start()]).group(0)
+            try:
+                value = self.expand(body.strip(), page)
+            except (KeyError, TypeError, ValueError) as err:
+                message = err.args[0] if err.args else repr(err)
+                raise PlaceholderError(f"{page}: cannot render {{{{ {body.strip()} }}}}: {message}") from None
+            out.append(value.replace("\n", "\n" + indent) if "\n" in value else value)
+        out.append(text[last:])
+        return "".join(out)
+
+    def expand(self, body: str, page: str) -> str:
+        kind, colon, rest = body.partition(":")
+        kind = kind.strip()
+        if colon and kind in ("figure", "stem", "claim", "table"):
+            arg = rest.strip()
+            if kind in ("figure", "stem"):
+                fig = resolve_figure(arg, self.catalog, self.metrics["config"])
+                return figure_block(fig, page) if kind == "figure" else fig.stem
+            if kind == "claim":
+                claims = self.metrics.get("claims", {})
+                if arg not in claims:
+                    raise KeyError(f"no claim '{arg}' (known: {', '.join(sorted(claims))})")
+                return claim_block(arg, claims[arg])
+            return self.table(arg, page)
+        path, _, spec = body.partition("|")
+        value = lookup(self.metrics, path.strip())
+        return format_value(value, spec.strip() or None)
+
+    def table(self, spec: str, page: str) -> str:
+        name, _, arg = spec.partition(" ")
+        arg = arg.strip()
+        facts = self.metrics.get("facts", {})
+        builders: dict[str, Callable[[], str]] = {
+            "stages": lambda: tables.table_stages(self.metrics, page, self.pages),
+            "stats": lambda: tables.table_stats(self.metrics, arg),
+            "config": lambda: schema.table_config(self.metrics),
+            "manifest": lambda: schema.table_manifest(self.metrics),
+            "schema": lambda: schema.table_schema(self.metrics),
+            "figures": lambda: tables.table_figures(self.catalog, page, self.pages, self.site_url),
+            "compression": lambda: tables.table_compression(self.metrics),
+            "sensitivity": lambda: tables.table_sensitivity(self.metrics, facts),
+            "sweep": lambda: tables.table_sweep(self.metrics, facts),
+            "dynamics": lambda: tables.table_dynamics(self.metrics),
+            "threshold-vs-percentile": lambda: tables.table_threshold_vs_percentile(self.metrics),
+            "warnings": lambda: tables.warnings_block(self.metrics),
+        }
+        if name not in builders:
+            raise KeyError(f"no table '{name}' (known: {', '.join(builders)})")
+        if name == "stats" and arg not in self.metrics["stages"]:
+            raise KeyError(f"table 'stats' needs a stage, one of {', '.join(self.metrics['stages'])}")
+        return builders[name]()

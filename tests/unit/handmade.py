@@ -1,0 +1,101 @@
+"""A tiny hand-made run with every key the figures, facts, claims and pages read.
+
+Counts sum to the real layers' sizes (256x768 and 10x256 weights), so anything derived
+from them can be checked against numbers written here by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from pruning_pipeline.results import LAYER_KEYS, STAGES, Results
+
+WEIGHTS = {"ffnn1": 196_608, "cls_head": 2_560, "global": 199_168}  # 256x768, 10x256, both
+BINS = 9
+STEPS = [10, 20, 30]
+STEMS_AT_04 = {
+    "initialization-cls-head", "initialization-ffnn",
+    "before-pruning-distribution-cls-head", "before-pruning-distribution-ffnn",
+    "threshold-inside-the-training-loop-cls", "threshold-inside-the-training-loop-ffnn",
+    "at-prune-0.4-cls-head", "at-prune-0.4-ffnn", "at-prune-0.4",
+    "percentile-20-cls-head", "percentile-20-ffnn", "percentile-20",
+    "threshold-sweep", "accuracy-vs-sparsity", "layer-sensitivity", "threshold-vs-percentile",
+    "threshold-vs-percentile-distributions",
+    "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head",
+    "stage-comparison-ffnn", "stage-comparison-cls-head", "stage-comparison-global",
+    "training-curves", "compression-payoff",
+}
+PAGES = {
+    "visualizations/initialization", "visualizations/before-pruning",
+    "visualizations/threshold-inside-the-training-loop", "visualizations/post-training-pruning",
+    "percentile-pruning", "what-the-visuals-reveal", "training-dynamics", "compression-payoff",
+}
+
+
+def _layer_stats(n: int, sparsity: float) -> dict:
+    return {"count": n, "zeros": int(n * sparsity), "nonzeros": n - int(n * sparsity),
+            "sparsity": sparsity, "mean": 0.001, "std": 0.1, "min": -0.5, "max": 0.5,
+            "abs_max": 0.5, "skew": 0.0, "kurtosis": 3.0, "below_tau": {"0.001": sparsity / 10, "0.05": sparsity / 2, "0.2": sparsity,
+                          "0.4": sparsity}}
+
+
+def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Results:
+    """A run with every key the figures read; counts sum to the real layers' sizes."""
+    rng = np.random.default_rng(0)
+    bell = np.array([1, 2, 6, 15, 30, 15, 6, 2, 1], float)
+    spike = np.array([1, 1, 0, 0, 200, 0, 0, 1, 1], float)
+    shapes = {"init": np.array([0, 0, 0, 1, 1, 1, 0, 0, 0], float), "trained": bell,
+              "in_loop": bell, "post": spike, "percentile": bell}
+    histograms = {"dynamics_steps": np.array(STEPS)}
+    for layer, n in WEIGHTS.items():
+        histograms[f"edges/{layer}"] = np.linspace(-0.9, 0.9, BINS + 1)
+        histograms[f"dynamics/{layer}"] = rng.multinomial(n, bell / bell.sum(), size=len(STEPS))
+        for stage in (*STAGES, "layerwise_percentile"):
+            p = shapes.get(stage, bell) / shapes.get(stage, bell).sum()
+            histograms[f"counts/{stage}/{layer}"] = rng.multinomial(n, p)
+    sparsity = {"init": 0.0, "trained": 0.0, "in_loop": 0.01, "post": 0.99, "percentile": 0.2}
+    stages = {s: {"accuracy": 0.9, "loss": 0.3,
+                  "layers": {layer: _layer_stats(n, sparsity[s]) for layer, n in WEIGHTS.items()}}
+              for s in STAGES}
+    stages["post"]["threshold"] = tau_post
+    stages["percentile"]["threshold"] = 0.02
+    taus = [0.0, 0.001, 0.01, 0.1, tau_post, 1.0]
+    per_layer = {layer: 0.2 for layer in LAYER_KEYS}
+    method = {"accuracy": 0.9, "sparsity": per_layer}
+    metrics = {
+        "manifest": {"config_hash": "fake-run", "steps": 30, "timings_s": {"data": 0.1}},
+        "model": {"parameters": 215_418,
+                  "layers": {"ffnn1": {"shape": [256, 768], "parameters": 196_864},
+                             "cls_head": {"shape": [10, 256], "parameters": 2_570}}},
+        "prunable_layers": ["ffnn1", "cls_head"],
+        "warnings": [],
+        "config": {"tau_loop": 0.001, "tau_post": tau_post, "percentile": 20.0,
+                   "in_loop_rule": "threshold", "hist_bins": BINS, "steps": 30,
+                   "report_taus": [0.05, 0.2]},
+        "stages": stages,
+        "curves": {run: {"steps": STEPS, "train_loss": [2.0, 1.0, 0.5],
+                         "test_loss": [2.1, 1.1, 0.6], "test_accuracy": [0.3, 0.8, 0.9]}
+                   for run in ("trained", "in_loop")},
+        "dynamics": {"rule": "threshold", "threshold": 0.001, "steps": STEPS,
+                     "thresholds": [0.001] * 3,
+                     "layers": {layer: {"sparsity": [0.01, 0.02, 0.01], "zeros": [2, 4, 2],
+                                        "pruned_prev": [5, 6, 7], "regrowth": [1, 2, 3]}
+                                for layer in LAYER_KEYS}},
+        "sweep": {"taus": taus, "accuracy": [0.9, 0.9, 0.9, 0.85, 0.3, 0.1],
+                  "loss": [0.3] * 6, "sparsity": {layer: [0, 0.01, 0.1, 0.5, 0.9, 1.0]
+                                                  for layer in LAYER_KEYS},
+                  "configured_tau": tau_post, "configured_index": 4, "knee_index": 2,
+                  "baseline_accuracy": 0.9},
+        "sensitivity": {"sparsities": [0, 0.5, 0.9], "baseline_accuracy": 0.9,
+                        "accuracy": {"ffnn1": [0.9, 0.9, 0.8], "cls_head": [0.9, 0.7, 0.2]}},
+        "threshold_vs_percentile": {
+            "sparsity": 0.2, "global_threshold": {"threshold": 0.02, **method},
+            "layerwise_percentile": {"thresholds": {"ffnn1": 0.01, "cls_head": 0.05}, **method}},
+        "compression": {"stages": {s: {"nonzeros": 100, "dense_bytes": 4000, "csr_bytes": 900,
+                                       "bitmask_bytes": 600, "dense_latency_ms": 1.0,
+                                       "sparse_latency_ms": 2.0, "sparse_vs_dense_latency": 2.0}
+                                   for s in STAGES}},
+    }
+    return Results(metrics=metrics, histograms=histograms, entry_dir=entry_dir)

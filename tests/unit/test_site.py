@@ -1,0 +1,213 @@
+"""The pure parts of the site: formats, placeholders, tables, facts and claims, the
+names table and the figure catalog, on a hand-made run (``handmade.fake_results``)."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from handmade import fake_results
+
+from pruning_pipeline.figures.catalog import FigureInfo, catalog
+from pruning_pipeline.formatting import fmt_pct, format_value
+from pruning_pipeline.names import LAYER, STAGE, STAGE_TABLE
+from pruning_pipeline.results import GLOBAL, LAYER_KEYS, STAGES
+from pruning_pipeline.site import claims, tables
+from pruning_pipeline.site.facts import derive_facts
+from pruning_pipeline.site.glue import config_values, page_index
+from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer, resolve_figure
+from pruning_pipeline.train.model import PRUNABLE
+
+
+@pytest.fixture
+def metrics() -> dict:
+    return copy.deepcopy(fake_results().metrics)
+
+
+# ---------------------------------------------------------------------------- formats
+
+
+def test_formats_never_round_a_survivor_away():
+    assert format_value(0.999954, "pct:2") == "99.995%"
+    assert format_value(1.0, "pct:2") == "100.00%"
+    assert format_value(0.0, "pct") == "0.0%"
+    assert format_value(215418, "int") == "215,418"
+    assert format_value(0.4, "tau") == "0.4"
+    with pytest.raises(KeyError, match="unknown format 'percent'"):
+        format_value(0.5, "percent")
+
+
+def test_captions_and_pages_write_a_percentage_the_same_way():
+    """An accuracy of 99.96% must not read 100.0% in a caption."""
+    results = fake_results()
+    results.metrics["stages"]["post"]["accuracy"] = 0.9996
+    info = next(i for i in catalog(results) if i.stem == "at-prune-0.4-ffnn")
+    assert f"test accuracy {fmt_pct(0.9996)}." in info.caption and "99.96%" in info.caption
+    renderer = SiteRenderer(metrics=results.metrics, catalog=[])
+    assert renderer.render("{{ stages.post.accuracy | pct }}", "a.md") == "99.96%"
+
+
+# ------------------------------------------------------------------------ placeholders
+
+
+def test_unknown_placeholder_names_page_and_path(metrics):
+    renderer = SiteRenderer(metrics=metrics, catalog=[])
+    assert renderer.render("x {{ stages.post.accuracy | pct:1 }} y", "a.md") == "x 90.0% y"
+    with pytest.raises(PlaceholderError, match=r"b\.md: .*stages\.post\.acc .*no 'acc' under stages\.post"):
+        renderer.render("{{ stages.post.acc }}", "b.md")
+    with pytest.raises(PlaceholderError, match="no claim 'nope'"):
+        renderer.render("{{ claim: nope }}", "c.md")
+    with pytest.raises(PlaceholderError, match="no table 'nope'"):
+        renderer.render("{{ table: nope }}", "c.md")
+    assert renderer.render("\\{{ literal }}", "d.md") == "{{ literal }}"
+
+
+@pytest.mark.parametrize("table", ["stages", "stats post", "config", "manifest", "schema", "figures",
+                                   "compression", "sensitivity", "sweep", "dynamics",
+                                   "threshold-vs-percentile"])
+def test_every_table_renders_through_its_placeholder(table):
+    results = fake_results()
+    metrics = claims.publish(results.metrics)
+    renderer = SiteRenderer(metrics=metrics, catalog=catalog(results))
+    text = renderer.render(f"{{{{ table: {table} }}}}", "reproduce/index.md")
+    lines = text.splitlines()
+    assert "{{" not in text and len(lines) >= 3
+    if table != "figures":
+        assert lines[1].startswith("| :--") and all(line.startswith("|") for line in lines)
+
+
+def test_figure_alias_follows_the_configured_threshold():
+    figures = [FigureInfo(stem, "t", "c", "p", "histogram") for stem in (
+        "at-prune-0.2-ffnn", "at-prune-0.2-cls-head", "at-prune-0.2",
+        "percentile-20-ffnn", "threshold-inside-the-training-loop-cls")]
+    config = {"tau_post": 0.2, "percentile": 20.0}
+    assert resolve_figure("post/ffnn", figures, config).stem == "at-prune-0.2-ffnn"
+    assert resolve_figure("post/cls-head", figures, config).stem == "at-prune-0.2-cls-head"
+    assert resolve_figure("post/global", figures, config).stem == "at-prune-0.2"
+    assert resolve_figure("percentile/ffnn", figures, config).stem == "percentile-20-ffnn"
+    assert resolve_figure("in-loop/cls-head", figures, config).stem == "threshold-inside-the-training-loop-cls"
+    assert resolve_figure("at-prune-0.2", figures, config).stem == "at-prune-0.2"
+    with pytest.raises(KeyError, match="at-prune-0.4-ffnn"):
+        resolve_figure("post/ffnn", figures, {"tau_post": 0.4, "percentile": 20.0})
+    with pytest.raises(KeyError, match="no stage 'later'"):
+        resolve_figure("later/ffnn", figures, config)
+
+
+def test_figure_placeholder_gives_a_figure_with_both_palettes_and_downloads(metrics):
+    renderer = SiteRenderer(metrics=metrics, catalog=catalog(fake_results()))
+    block = renderer.render("{{ figure: post/ffnn }}", "visualizations/post-training-pruning.md")
+    assert '<figure markdown="span" id="at-prune-0.4-ffnn">' in block
+    assert "(../static/at-prune-0.4-ffnn.png#only-light)" in block
+    assert "(../static/at-prune-0.4-ffnn-dark.png#only-dark)" in block
+    assert [ext for ext in ("PNG", "SVG", "PDF", "CSV") if f"[{ext}](" in block] == ["PNG", "SVG", "PDF", "CSV"]
+
+
+def test_environment_overrides_only_known_options():
+    values = config_values({"tau_post": 0.4, "seed": 0},
+                           {"PRUNING_TAU_POST": "0.2", "PRUNING_PROFILE": "quick",
+                            "PRUNING_PIPELINE_CACHE": "/x", "HOME": "/root"})
+    assert values == {"tau_post": "0.2", "seed": 0, "profile": "quick"}
+
+
+def test_page_index_maps_ids_to_sources():
+    assert page_index(["index.md", "reproduce/index.md", "figures.md", "percentile-pruning.ipynb"]) == {
+        "index": "index.md", "reproduce": "reproduce/index.md", "figures": "figures.md",
+        "percentile-pruning": "percentile-pruning.ipynb"}
+
+
+# ------------------------------------------------------------------------------ tables
+
+
+def _cells(table: str) -> list[list[str]]:
+    """Body cells of a Markdown pipe table, escaped pipes restored."""
+    rows = [re.split(r"(?<!\\)\|", line.strip()[1:-1]) for line in table.splitlines()[2:]]
+    return [[cell.strip().replace("\\|", "|") for cell in row] for row in rows]
+
+
+def test_stats_table_has_a_column_per_layer_and_the_numbers_of_the_stage(metrics):
+    metrics["stages"]["post"]["layers"]["ffnn1"]["zeros"] = 123_456
+    rows = {row[0]: row[1:] for row in _cells(tables.table_stats(metrics, "post"))}
+    assert rows["exact zeros"][0] == "123,456"
+    assert len(rows["weights"]) == len(LAYER_KEYS)
+    assert rows["share with |w| < 0.4"] == [fmt_pct(0.99, "2")] * len(LAYER_KEYS)
+
+
+def test_stages_table_links_each_stage_to_its_page(metrics):
+    pages = {STAGE[s].page: f"{STAGE[s].page}.md" for s in STAGES}
+    rows = _cells(tables.table_stages(metrics, "index.md", pages))
+    assert [row[0] for row in rows] == [f"[{STAGE[s].title}]({STAGE[s].page}.md)" for s in STAGES]
+    assert all(row[1] == "90.0%" for row in rows)
+
+
+def test_sweep_table_keeps_the_knee_and_the_configured_tau(metrics):
+    notes = [row[-1] for row in _cells(tables.table_sweep(metrics, {}))]
+    assert "knee" in notes and "nearest to configured τ" in notes
+
+
+def test_warnings_block_is_empty_without_warnings_and_lists_them_otherwise(metrics):
+    assert tables.warnings_block(metrics) == ""
+    metrics["warnings"] = ["tau_post=0.4 zeroes 99.72% of ffnn1"]
+    assert "    - tau_post=0.4 zeroes 99.72% of ffnn1" in tables.warnings_block(metrics)
+
+
+# --------------------------------------------------------------------- facts and claims
+
+
+def test_facts_derive_kept_shares_and_drops(metrics):
+    facts = derive_facts(metrics)
+    assert facts["post"]["kept"]["ffnn1"] == pytest.approx(1 - 0.99)
+    assert facts["init"]["fan_in"] == {"ffnn1": 768, "cls_head": 256}
+    assert facts["knee"]["tau"] == metrics["sweep"]["taus"][2]
+
+
+def test_every_claim_is_judged_on_a_complete_run(metrics):
+    judged = claims.evaluate(metrics)
+    assert set(judged) == set(claims.CLAIMS)
+    assert all(c["verdict"] and c["finding"] for c in judged.values())
+
+
+def test_verdicts_follow_the_numbers(metrics):
+    """Change the numbers, and the verdicts flip: no page text can lie about them."""
+    metrics["stages"]["post"]["accuracy"] = metrics["stages"]["trained"]["accuracy"]
+    assert claims.evaluate(metrics)["post_final_model"]["verdict"] == "confirmed"
+    metrics["stages"]["post"]["accuracy"] = metrics["stages"]["trained"]["accuracy"] - 0.2
+    assert claims.evaluate(metrics)["post_final_model"]["verdict"] == "refuted"
+    for layer in ("ffnn1", "cls_head"):
+        metrics["stages"]["init"]["layers"][layer]["kurtosis"] = 0.05
+    assert claims.evaluate(metrics)["init_gaussian"]["verdict"] == "confirmed"
+    metrics["stages"]["init"]["layers"]["ffnn1"]["kurtosis"] = -1.2
+    assert claims.evaluate(metrics)["init_gaussian"]["verdict"] == "partly confirmed"
+
+
+@pytest.mark.parametrize("path, claim", [
+    (("stages", "init", "layers", "ffnn1", "kurtosis"), "init_gaussian"),
+    (("compression", "stages", "post", "csr_bytes"), None),  # a fact needs it first
+])
+def test_a_missing_input_fails_naming_the_claim_and_the_key(metrics, path, claim):
+    node = metrics
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    error = claims.ClaimInputError if claim else KeyError
+    with pytest.raises(error, match=re.escape(".".join(path))) as caught:
+        claims.publish(metrics)
+    if claim:
+        assert f"claim '{claim}'" in str(caught.value)
+
+
+# ------------------------------------------------------------------- names and catalog
+
+
+def test_the_names_table_names_every_stage_and_the_models_layers():
+    assert tuple(STAGE) == STAGES
+    assert tuple(LAYER) == (*PRUNABLE, GLOBAL)
+    assert len({s.alias for s in STAGE_TABLE}) == len(STAGE_TABLE)
+
+
+def test_catalog_pages_and_titles_come_from_the_names_table():
+    infos = {i.stem: i for i in catalog(fake_results())}
+    for stage in STAGE_TABLE:
+        stem = stage.figure_stem(LAYER["ffnn1"], {"tau_post": 0.4, "percentile": 20.0})
+        assert infos[stem].page == stage.page
+        assert infos[stem].title == f"{LAYER['ffnn1'].title}, {stage.phrase}"
