@@ -45,7 +45,7 @@ class Config:
     hist_bins: int = 2025  # fine shared bins (3^4 * 5^2: many odd merge factors for display)
     record_every: int = 125  # optimizer steps between dynamics/curve records
     eval_batch_size: int = 1000
-    sweep_points: int = 40
+    sweep_points: int = 101  # a smooth walk for the explorer's slider
     device: str = "auto"
     threads: int = 2
     cache_dir: str = ".cache/pruning"

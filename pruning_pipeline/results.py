@@ -41,7 +41,9 @@ class Results:
     - ``edges/{layer}``: bin edges, shape (bins + 1,), shared by every stage;
     - ``counts/{stage}/{layer}``: weights per bin, shape (bins,);
     - ``dynamics/{layer}``: counts per recorded in-loop step, shape (records, bins);
-    - ``dynamics_steps``: the optimizer step of each record, shape (records,).
+    - ``dynamics_steps``: the optimizer step of each record, shape (records,);
+    - ``sweep/{layer}``: counts of the non-zero weights after pruning the trained model at
+      each τ of ``metrics["sweep"]["taus"]``, shape (taus, bins).
 
     ``layer`` is ``ffnn1``, ``cls_head`` or ``global`` (both together).
     """

@@ -30,6 +30,7 @@ def on_files(files, config):
         catalog=[FigureInfo.from_mapping(entry) for entry in _read_json(files, "static/figures.json")],
         pages=page_index(f.src_uri for f in files if f.src_uri.endswith((".md", ".ipynb"))),
         site_url=config.site_url,
+        directory_urls=config.use_directory_urls,
     )
 
 

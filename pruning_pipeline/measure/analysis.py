@@ -61,14 +61,19 @@ def sweep_taus(max_abs: float, points: int, configured: float) -> list[float]:
     return sorted({0.0, float(configured), *map(float, grid)})
 
 
-def threshold_sweep(evaluate: HeadEvaluator, config: Config) -> dict:
-    """Accuracy and sparsity of post-training pruning over a grid of τ."""
+def threshold_sweep(evaluate: HeadEvaluator, config: Config,
+                    edges: dict[str, np.ndarray]) -> tuple[dict, dict[str, np.ndarray]]:
+    """Accuracy and sparsity of post-training pruning over a grid of τ, and per layer the
+    histogram of the surviving (non-zero) weights at every τ on the layer's shared edges,
+    shape (taus, bins): what the interactive explorer redraws."""
     dense = evaluate.dense
     taus = sweep_taus(max(float(w.abs().max()) for w in dense.values()), config.sweep_points, config.tau_post)
-    rows = []
+    rows, survivors = [], {name: [] for name in LAYER_KEYS}
     for tau in taus:
         pruned = {name: w * (w.abs() >= tau) for name, w in dense.items()}
         rows.append((*evaluate(pruned), _sparsity(pruned)))
+        for name, w in with_global(pruned).items():
+            survivors[name].append(histogram(w[w != 0], edges[name]))
     accuracy = [r[0] for r in rows]
     sparsity = {name: [r[2][name] for r in rows] for name in LAYER_KEYS}
     baseline = accuracy[0]
@@ -85,7 +90,7 @@ def threshold_sweep(evaluate: HeadEvaluator, config: Config) -> dict:
         "knee_tau": taus[knee],
         "knee_drop": KNEE_DROP,
         "baseline_accuracy": baseline,
-    }
+    }, {f"sweep/{name}": np.stack(counts).astype(np.int32) for name, counts in survivors.items()}
 
 
 def prune_to_sparsity(weight: torch.Tensor, sparsity: float) -> tuple[torch.Tensor, float]:
@@ -179,13 +184,15 @@ def compression_payoff(states: dict, features: torch.Tensor) -> dict:
 def analyse(config: Config, device: torch.device, data: Tensors, states: dict, stages: dict,
             edges: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """Every evaluation-only analysis of the trained weights: metrics, and histograms
-    (``counts/layerwise_percentile/{layer}``) on the stages' edges."""
+    (``counts/layerwise_percentile/{layer}``, ``sweep/{layer}``) on the stages' edges."""
     evaluate = HeadEvaluator(states["trained"], data, device, config.eval_batch_size)
     layerwise, comparison = threshold_vs_percentile(evaluate, config, stages)
     histograms = {f"counts/layerwise_percentile/{name}": histogram(w, edges[name])
                   for name, w in with_global(layerwise).items()}
+    sweep, sweep_counts = threshold_sweep(evaluate, config, edges)
+    histograms.update(sweep_counts)
     metrics = {
-        "sweep": threshold_sweep(evaluate, config),
+        "sweep": sweep,
         "sensitivity": layer_sensitivity(evaluate),
         "threshold_vs_percentile": comparison,
         "compression": compression_payoff(states, evaluate.features),

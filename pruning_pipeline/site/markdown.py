@@ -53,3 +53,22 @@ def claim_block(name: str, claim: Mapping[str, Any]) -> str:
     body = [claim["finding"], "", f"*How this is judged:* {claim['criterion']}"]
     lines = [f'!!! {kind} "{title}"', ""] + [("    " + line) if line else "" for line in body]
     return "\n".join(lines)
+
+
+EXPLORER_MODES = ("full", "compact")
+
+
+def explorer_block(mode: str, page: str, directory_urls: bool = True, static: str = "static") -> str:
+    """The τ explorer's container, filled by ``tau-explorer.js``; hidden until it runs, so
+    a reader without JavaScript sees the ``tau-explorer-fallback`` that follows it.
+
+    Its ``data-src`` is raw HTML, which MkDocs does not rewrite: it is made relative to
+    the URL the page is served at (``a/b.md`` -> ``a/b/`` with directory URLs).
+    """
+    if mode not in EXPLORER_MODES:
+        raise KeyError(f"no explorer mode '{mode}' (known: {', '.join(EXPLORER_MODES)})")
+    stem = page.rsplit(".", 1)[0]
+    served = posixpath.dirname(stem) if not directory_urls or posixpath.basename(stem) == "index" else stem
+    src = posixpath.relpath(f"{static}/explorer.json", served or ".")
+    return f'<div class="tau-explorer" data-src="{src}" data-mode="{mode}" hidden></div>'
+

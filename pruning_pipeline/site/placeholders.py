@@ -29,7 +29,7 @@ from ..figures.catalog import FigureInfo
 from ..formatting import format_value
 from ..names import layer_by_slug, stage_by_alias
 from . import schema, tables
-from .markdown import claim_block, figure_block
+from .markdown import claim_block, explorer_block, figure_block
 
 PLACEHOLDER = re.compile(r"(\\?)\{\{(.*?)\}\}", re.S)
 
@@ -115,12 +115,15 @@ class SiteRenderer:
         Page id (``"visualizations/initialization"``) -> source path (``"...md"``).
     site_url
         The site's public URL, for stable figure links; None when unknown.
+    directory_urls
+        MkDocs' ``use_directory_urls``: where a page's HTML lands, for raw-HTML links.
     """
 
     metrics: Mapping[str, Any]
     catalog: list[FigureInfo]
     pages: Mapping[str, str] = field(default_factory=dict)
     site_url: str | None = None
+    directory_urls: bool = True
 
     def render(self, text: str, page: str) -> str:
         """Replace every placeholder of ``text``; ``page`` is the source path for errors/links."""
@@ -147,11 +150,13 @@ class SiteRenderer:
     def expand(self, body: str, page: str) -> str:
         kind, colon, rest = body.partition(":")
         kind = kind.strip()
-        if colon and kind in ("figure", "stem", "claim", "table"):
+        if colon and kind in ("figure", "stem", "claim", "table", "explorer"):
             arg = rest.strip()
             if kind in ("figure", "stem"):
                 fig = resolve_figure(arg, self.catalog, self.metrics["config"])
                 return figure_block(fig, page) if kind == "figure" else fig.stem
+            if kind == "explorer":
+                return explorer_block(arg, page, self.directory_urls)
             if kind == "claim":
                 claims = self.metrics.get("claims", {})
                 if arg not in claims:

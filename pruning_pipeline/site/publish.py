@@ -1,6 +1,6 @@
 """The files a build publishes under ``static/``: every figure file, ``metrics.json``
 (the run's metrics with the derived facts and the checked claims) and ``figures.json``
-(the catalog). The MkDocs build and ``python -m pruning_pipeline figures`` both write
+(the catalog) and ``explorer.json`` (the τ explorer's data). The MkDocs build and ``python -m pruning_pipeline figures`` both write
 exactly these, so a figure taken from either is the same file.
 """
 
@@ -14,6 +14,7 @@ from ..figures.catalog import catalog
 from ..figures.export import cached_figures
 from ..results import METRICS_FILE, Results
 from . import claims
+from .explorer import EXPLORER_FILE, explorer_data
 
 CATALOG_FILE = "figures.json"
 
@@ -29,3 +30,4 @@ def published_files(results: Results) -> Iterator[tuple[str, bytes]]:
     yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()
     entries = [{**asdict(info), "formats": list(info.formats)} for info in figures]
     yield CATALOG_FILE, json.dumps(entries, indent=1).encode()
+    yield EXPLORER_FILE, json.dumps(explorer_data(results), separators=(",", ":")).encode()

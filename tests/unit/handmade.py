@@ -14,6 +14,7 @@ from pruning_pipeline.results import LAYER_KEYS, STAGES, Results
 
 WEIGHTS = {"ffnn1": 196_608, "cls_head": 2_560, "global": 199_168}  # 256x768, 10x256, both
 BINS = 9
+SWEEP_SPARSITY = [0, 0.01, 0.1, 0.5, 0.9, 1.0]
 STEPS = [10, 20, 30]
 STEMS_AT_04 = {
     "initialization-cls-head", "initialization-ffnn",
@@ -62,6 +63,10 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
     stages["post"]["threshold"] = tau_post
     stages["percentile"]["threshold"] = 0.02
     taus = [0.0, 0.001, 0.01, 0.1, tau_post, 1.0]
+    survivors = {layer: [n - round(n * s) for s in SWEEP_SPARSITY] for layer, n in WEIGHTS.items()}
+    for layer, kept in survivors.items():  # surviving weights avoid the centre bin, as after a cut
+        outer = bell * (np.arange(BINS) != BINS // 2)
+        histograms[f"sweep/{layer}"] = np.stack([rng.multinomial(k, outer / outer.sum()) for k in kept])
     per_layer = {layer: 0.2 for layer in LAYER_KEYS}
     method = {"accuracy": 0.9, "sparsity": per_layer}
     metrics = {
@@ -84,8 +89,8 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
                                         "pruned_prev": [5, 6, 7], "regrowth": [1, 2, 3]}
                                 for layer in LAYER_KEYS}},
         "sweep": {"taus": taus, "accuracy": [0.9, 0.9, 0.9, 0.85, 0.3, 0.1],
-                  "loss": [0.3] * 6, "sparsity": {layer: [0, 0.01, 0.1, 0.5, 0.9, 1.0]
-                                                  for layer in LAYER_KEYS},
+                  "loss": [0.3] * 6,
+                  "sparsity": {layer: [1 - k / WEIGHTS[layer] for k in survivors[layer]] for layer in LAYER_KEYS},
                   "configured_tau": tau_post, "configured_index": 4, "knee_index": 2,
                   "baseline_accuracy": 0.9},
         "sensitivity": {"sparsities": [0, 0.5, 0.9], "baseline_accuracy": 0.9,

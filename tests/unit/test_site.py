@@ -14,6 +14,8 @@ from pruning_pipeline.formatting import fmt_pct, format_value
 from pruning_pipeline.names import LAYER, STAGE, STAGE_TABLE
 from pruning_pipeline.results import GLOBAL, LAYER_KEYS, STAGES
 from pruning_pipeline.site import claims, tables
+from pruning_pipeline.site.explorer import explorer_data
+from pruning_pipeline.site.markdown import explorer_block
 from pruning_pipeline.site.facts import derive_facts
 from pruning_pipeline.site.glue import config_values, page_index
 from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer, resolve_figure
@@ -211,3 +213,35 @@ def test_catalog_pages_and_titles_come_from_the_names_table():
         stem = stage.figure_stem(LAYER["ffnn1"], {"tau_post": 0.4, "percentile": 20.0})
         assert infos[stem].page == stage.page
         assert infos[stem].title == f"{LAYER['ffnn1'].title}, {stage.phrase}"
+
+
+# ---------------------------------------------------------------------------- explorer
+
+
+def test_explorer_data_is_the_sweep_with_a_histogram_per_tau():
+    results = fake_results()
+    data = explorer_data(results)
+    sweep = results.metrics["sweep"]
+    assert data["taus"] == sweep["taus"] and data["accuracy"] == sweep["accuracy"]
+    assert [layer["key"] for layer in data["layers"]] == list(LAYER_KEYS)
+    for layer in data["layers"]:
+        key, count = layer["key"], layer["count"]
+        assert len(data["counts"][key]) == len(sweep["taus"])
+        for i, row in enumerate(data["counts"][key]):
+            assert len(data["edges"][key]) == len(row) + 1
+            assert sum(row) + data["zeros"][key][i] == count  # every weight: a survivor or a zero
+            assert data["zeros"][key][i] / count == pytest.approx(sweep["sparsity"][key][i])
+
+
+@pytest.mark.parametrize("page, src", [
+    ("explore.md", "../static/explorer.json"),
+    ("visualizations/post-training-pruning.md", "../../static/explorer.json"),
+    ("index.md", "static/explorer.json"),
+    ("reproduce/index.md", "../static/explorer.json"),
+])
+def test_explorer_block_points_at_the_json_from_where_the_page_is_served(page, src):
+    block = explorer_block("full", page)
+    assert f'data-src="{src}"' in block and " hidden" in block
+    with pytest.raises(KeyError, match="no explorer mode 'big'"):
+        explorer_block("big", page)
+

@@ -1,0 +1,247 @@
+"""The threshold explorer (docs/javascripts/tau-explorer.js) in a real browser.
+
+Drives the full widget on /explore/ and the compact one on
+/visualizations/post-training-pruning/ with the keyboard and checks every readout
+against the sweep in static/metrics.json, the clipping of the histogram at ±τ, the
+URL-hash round trip, and the static fallback without JavaScript.
+
+Fixtures: ``site`` and ``metrics`` come from conftest.py; ``server`` (the built site on
+127.0.0.1) and ``browser`` (Debian's Chromium via Playwright) are expected in conftest.py
+too, moved there from test_browser.py unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = [pytest.mark.site, pytest.mark.browser]
+
+if (shutil.which("chromium") or shutil.which("chromium-browser")) is None:
+    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
+
+FULL = ".tau-explorer[data-mode='full']"
+COMPACT = ".tau-explorer[data-mode='compact']"
+
+# Everything a test needs to know about one widget, read from the DOM in one go.
+STATE_JS = """(sel) => {
+  const root = document.querySelector(sel);
+  const num = (el) => el ? Number(el.getAttribute('data-value')) : null;
+  const readouts = {};
+  root.querySelectorAll('[data-readout]').forEach(el => { readouts[el.dataset.readout] = num(el); });
+  const bars = Array.from(root.querySelectorAll('svg.tau-explorer__histogram rect.bar')).map(r => ({
+    count: Number(r.dataset.count), bin: Number(r.dataset.bin),
+    left: Number(r.dataset.left), right: Number(r.dataset.right)}));
+  const zero = root.querySelector('svg.tau-explorer__histogram rect.zero-bar');
+  const layer = root.querySelector('select.tau-explorer__layer');
+  const slider = root.querySelector('input.tau-explorer__slider');
+  return {
+    index: Number(slider.value), valuetext: slider.getAttribute('aria-valuetext'),
+    label: slider.getAttribute('aria-label'), layer: layer ? layer.value : null,
+    readouts, bars, zeros: zero ? Number(zero.dataset.count) : null,
+    cuts: Array.from(root.querySelectorAll('svg.tau-explorer__histogram line.cut')).map(l => Number(l.dataset.value)),
+    curve: !!root.querySelector('svg.tau-explorer__curve'),
+    current: root.querySelector('svg.tau-explorer__curve circle.current') !== null,
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def explorer(site) -> dict:
+    return json.loads((site / "static" / "explorer.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def sweep(metrics, explorer) -> dict:
+    sweep = metrics["sweep"]
+    assert explorer["taus"] == sweep["taus"], "explorer.json and metrics.json disagree on the taus"
+    assert explorer["accuracy"] == sweep["accuracy"]
+    return sweep
+
+
+def _open(browser, url: str, host: str, *, width: int = 1280, js: bool = True):
+    """Open ``url`` in a fresh context; return (context, page, console errors, foreign requests)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
+    page = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def check(request):
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != host:
+            foreign.append(request.url)
+
+    page.on("request", check)
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return context, page, errors, foreign
+
+
+def _ready(page, sel: str):
+    page.wait_for_selector(f"{sel}:not([hidden]) svg.tau-explorer__histogram rect.zero-bar", timeout=15000)
+
+
+def _check_state(state: dict, i: int, sweep: dict, explorer: dict, layers) -> None:
+    """The readouts and the histogram of ``state`` match the sweep at index ``i``."""
+    approx = lambda v: pytest.approx(v, rel=1e-12, abs=1e-15)  # noqa: E731
+    tau, acc = sweep["taus"][i], sweep["accuracy"][i]
+    base = sweep.get("baseline_accuracy", sweep["accuracy"][0])
+    r = state["readouts"]
+    assert state["index"] == i
+    assert r["tau"] == approx(tau)
+    assert r["accuracy"] == approx(acc)
+    assert r["drop"] == approx(base - acc)
+    for layer in layers:
+        assert r[f"sparsity-{layer}"] == approx(sweep["sparsity"][layer][i]), layer
+    assert state["valuetext"].startswith("τ = ") and state["label"]
+    layer = state["layer"] or "global"
+    zeros = explorer["zeros"][layer][i]
+    assert state["zeros"] == zeros
+    if "zeros" in r:
+        assert r["zeros"] == zeros
+    # Every weight is either an exact zero or in one display bin (a bin straddling both
+    # cuts is drawn as two rects with the same data-bin).
+    bins = {b["bin"]: b["count"] for b in state["bars"]}
+    count = {entry["key"]: entry["count"] for entry in explorer["layers"]}[layer]
+    assert sum(bins.values()) + zeros == count
+    # Nothing but the zero bar inside the dead zone (−τ, τ).
+    eps = 1e-12 * max(1.0, tau)
+    inside = [b for b in state["bars"] if tau > 0 and not (b["right"] <= -tau + eps or b["left"] >= tau - eps)]
+    assert not inside, f"bars inside (−τ, τ) at τ = {tau}: {inside[:5]}"
+    if tau > 0:
+        assert sorted(state["cuts"]) == [approx(-tau), approx(tau)]
+
+
+def _signature(state: dict):
+    return (state["zeros"], tuple(sorted((b["bin"], b["count"]) for b in state["bars"])))
+
+
+def test_keyboard_moves_readouts_and_histogram(browser, server, sweep, explorer):
+    host = urlsplit(server).netloc
+    context, page, errors, foreign = _open(browser, f"{server}/explore/", host)
+    _ready(page, FULL)
+    assert page.locator(".tau-explorer-fallback").first.is_hidden()
+    n = len(sweep["taus"])
+    layers = list(sweep["sparsity"])
+    page.locator(f"{FULL} select.tau-explorer__layer").select_option("ffnn1")
+    slider = page.locator(f"{FULL} input.tau-explorer__slider")
+    slider.focus()
+    history_before = page.evaluate("() => history.length")
+    expected = {"Home": lambda i: 0, "ArrowRight": lambda i: min(i + 1, n - 1),
+                "ArrowLeft": lambda i: max(i - 1, 0), "End": lambda i: n - 1}
+    seen: dict[int, tuple] = {}
+    i = None
+    for key in ["Home", "ArrowRight", "ArrowRight", "End", "ArrowLeft", "ArrowLeft", "Home"]:
+        page.keyboard.press(key)
+        i = expected[key](i if i is not None else 0)
+        state = page.evaluate(STATE_JS, FULL)
+        assert state["layer"] == "ffnn1"
+        assert state["curve"] and state["current"]
+        _check_state(state, i, sweep, explorer, layers)
+        seen[i] = _signature(state)
+    assert len(seen) >= 3
+    # Where the layer's sparsity differs the histogram must differ too.
+    sparsity = sweep["sparsity"]["ffnn1"]
+    for a in seen:
+        for b in seen:
+            if sparsity[a] != sparsity[b]:
+                assert seen[a] != seen[b], (a, b)
+    assert len(set(seen.values())) >= 2
+    assert page.evaluate("() => history.length") == history_before, "the hash must be replaced, not pushed"
+    context.close()
+    assert not errors, errors
+    assert not foreign, foreign
+
+
+def test_no_bar_inside_the_dead_zone(browser, server, sweep, explorer):
+    host = urlsplit(server).netloc
+    context, page, errors, foreign = _open(browser, f"{server}/explore/", host)
+    _ready(page, FULL)
+    layers = list(sweep["sparsity"])
+    for entry in explorer["layers"]:
+        page.locator(f"{FULL} select.tau-explorer__layer").select_option(entry["key"])
+        page.locator(f"{FULL} input.tau-explorer__slider").focus()
+        page.keyboard.press("Home")
+        for i in range(len(sweep["taus"])):
+            if i:
+                page.keyboard.press("ArrowRight")
+            _check_state(page.evaluate(STATE_JS, FULL), i, sweep, explorer, layers)
+    context.close()
+    assert not errors and not foreign, (errors, foreign)
+
+
+def test_hash_round_trip(browser, server, sweep, explorer):
+    host = urlsplit(server).netloc
+    n = len(sweep["taus"])
+    context, page, errors, foreign = _open(browser, f"{server}/explore/", host)
+    _ready(page, FULL)
+    page.locator(f"{FULL} select.tau-explorer__layer").select_option("ffnn1")
+    page.locator(f"{FULL} input.tau-explorer__slider").focus()
+    page.keyboard.press("End")
+    for _ in range(min(3, n - 1)):
+        page.keyboard.press("ArrowLeft")
+    before = page.evaluate(STATE_JS, FULL)
+    hash_ = page.evaluate("() => location.hash")
+    assert re.fullmatch(r"#tau=[-+.0-9eE]+&layer=ffnn1", hash_), hash_
+
+    context2, page2, errors2, foreign2 = _open(browser, f"{server}/explore/{hash_}", host)
+    _ready(page2, FULL)
+    after = page2.evaluate(STATE_JS, FULL)
+    assert (after["index"], after["layer"]) == (before["index"], before["layer"]) == (n - 1 - min(3, n - 1), "ffnn1")
+    context2.close()
+
+    k = sweep.get("knee_index", 1)
+    context3, page3, errors3, foreign3 = _open(browser, f"{server}/explore/#tau={sweep['taus'][k]!r}&layer=cls_head", host)
+    _ready(page3, FULL)
+    state = page3.evaluate(STATE_JS, FULL)
+    assert (state["index"], state["layer"]) == (k, "cls_head")
+    _check_state(state, k, sweep, explorer, list(sweep["sparsity"]))
+    # A later hash change (e.g. a link on the page) moves the widget too.
+    page3.evaluate("() => { location.hash = '#tau=0&layer=global'; }")
+    page3.wait_for_function(f"() => document.querySelector(\"{FULL} .tau-explorer__slider\").value === '0'")
+    assert page3.evaluate(STATE_JS, FULL)["layer"] == "global"
+    context3.close()
+    context.close()
+    for errs, frgn in [(errors, foreign), (errors2, foreign2), (errors3, foreign3)]:
+        assert not errs and not frgn, (errs, frgn)
+
+
+def test_compact_widget(browser, server, sweep, explorer):
+    host = urlsplit(server).netloc
+    context, page, errors, foreign = _open(browser, f"{server}/visualizations/post-training-pruning/", host,
+                                           width=360)
+    _ready(page, COMPACT)
+    state = page.evaluate(STATE_JS, COMPACT)
+    assert {"tau", "accuracy", "drop", "sparsity-global"} <= set(state["readouts"])
+    assert not state["curve"]
+    page.locator(f"{COMPACT} input.tau-explorer__slider").focus()
+    page.keyboard.press("Home")
+    _check_state(page.evaluate(STATE_JS, COMPACT), 0, sweep, explorer, ["global"])
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    moved = page.evaluate(STATE_JS, COMPACT)
+    _check_state(moved, min(2, len(sweep["taus"]) - 1), sweep, explorer, ["global"])
+    page.keyboard.press("End")
+    end = page.evaluate(STATE_JS, COMPACT)
+    _check_state(end, len(sweep["taus"]) - 1, sweep, explorer, ["global"])
+    assert end["readouts"]["tau"] != moved["readouts"]["tau"]
+    assert page.evaluate("() => location.hash") == "", "the compact widget must not write the hash"
+    context.close()
+    assert not errors and not foreign, (errors, foreign)
+
+
+def test_fallback_without_javascript(browser, server):
+    host = urlsplit(server).netloc
+    context, page, errors, foreign = _open(browser, f"{server}/explore/", host, js=False)
+    assert page.locator(".tau-explorer").count() >= 1
+    assert page.locator(".tau-explorer").first.is_hidden()
+    assert page.locator(".tau-explorer-fallback").first.is_visible()
+    context.close()
+    assert not foreign, foreign
