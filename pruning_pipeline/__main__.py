@@ -1,6 +1,8 @@
 """Command line: ``python -m pruning_pipeline {run,info,figures}``.
 
-Configuration errors print one line and exit with status 2, having written nothing.
+Every failure the user can act on (a bad option, a missing device or dataset, a loss
+that is no longer finite, memory) prints one line and exits with status 2, having
+written nothing to the cache; ``--debug`` or ``PRUNING_DEBUG=1`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import ConfigError, make_config, parse_assignments
-from .train.data import DataError
+from .api import debugging
+from .config import ConfigError, PipelineError, make_config, parse_assignments
 
 
 def _load_file(path: str) -> dict:
-    """Options from a JSON or YAML file (a flat mapping, or one under ``pruning:``)."""
+    """Options from a JSON or YAML file: a flat mapping, one under ``pruning:``, or
+    ``mkdocs.yml`` itself (its ``extra.pruning``)."""
     import yaml
 
     try:
@@ -25,6 +28,8 @@ def _load_file(path: str) -> dict:
     except (OSError, ValueError, yaml.YAMLError) as error:
         reason = str(error).splitlines()[0]
         raise ConfigError(f"invalid config file {path}: {reason}") from None
+    if isinstance(data, dict) and isinstance(data.get("extra"), dict) and "pruning" in data["extra"]:
+        data = data["extra"]  # mkdocs.yml: the site's own run
     options = data.get("pruning", data) if isinstance(data, dict) else data
     if not isinstance(options, dict):
         raise ConfigError(f"invalid config file {path}: expected a mapping of option: value")
@@ -71,9 +76,28 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"python {env['python']}, torch {env['torch']}, numpy {env['numpy']}, {env['platform']}")
     print(f"devices present: {', '.join(available_devices())}; device={config.device} uses {env['device']}")
     entries = Cache(config.cache_dir).entries()
-    print(f"cache {config.cache_dir}: {len(entries)} entries")
+    print(f"cache {config.cache_dir}: {len(entries)} entries, {sum(e['bytes'] for e in entries) / 1e6:.1f} MB")
+    for kind in sorted({e["kind"] for e in entries}):
+        of_kind = [e for e in entries if e["kind"] == kind]
+        print(f"  {kind:<9} {len(of_kind):>3} entries  {sum(e['bytes'] for e in of_kind) / 1e6:7.1f} MB")
     for entry in entries:
         print(f"  {entry['kind']:<9} {entry['key']}  {entry['bytes'] / 1e6:7.1f} MB  {entry['state']}")
+    return 0
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from .api import used_entries
+    from .cache import Cache
+
+    config = config_from_args(args)
+    cache = Cache(config.cache_dir)
+    staging = [] if args.dry_run else cache.collect_staging()
+    removed = cache.remove_unused(used_entries(config), dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for entry in removed:
+        print(f"  {verb} {entry['kind']:<9} {entry['key']}  {entry['bytes'] / 1e6:7.1f} MB")
+    print(f"{verb} {len(removed)} entries ({sum(e['bytes'] for e in removed) / 1e6:.1f} MB) that this "
+          f"configuration does not use" + (f", and {len(staging)} abandoned staging directories" if staging else ""))
     return 0
 
 
@@ -101,11 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
         ("run", _cmd_run, "train, prune and measure (cached), then print a summary"),
         ("info", _cmd_info, "show devices, versions and cache entries"),
         ("figures", _cmd_figures, "write every figure (png/svg/pdf/csv) without MkDocs"),
+        ("clean", _cmd_clean, "remove cache entries this configuration does not use"),
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--config", help="JSON or YAML file of options")
         sub.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one option")
         sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        sub.add_argument("--debug", action="store_true", help="show the traceback of a failure")
+        if name == "clean":
+            sub.add_argument("--dry-run", action="store_true", help="list what would be removed")
         if name == "figures":
             sub.add_argument("--out", required=True, help="directory for the figure files")
         sub.set_defaults(handler=handler)
@@ -117,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return args.handler(args)
-    except ConfigError as error:
+    except PipelineError as error:
+        if args.debug or debugging():
+            raise
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except (DataError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .cache import Cache, source_digest
-from .config import Config, run_key
+from .config import Config, PipelineError, run_key
 from .results import Results
 
 RESULTS_KIND = "results"
@@ -20,6 +20,11 @@ RESULTS_KIND = "results"
 # found by reading the imports: a folder's name is all that is written here.
 RESULTS_SOURCE = "pruning_pipeline.measure"
 WEIGHTS_DIR = "weights"
+
+
+def debugging() -> bool:
+    """``PRUNING_DEBUG=1`` asks for tracebacks, in the CLI and in a site build."""
+    return os.environ.get("PRUNING_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def device_key(requested: str) -> str:
@@ -59,9 +64,16 @@ def run(config: Config, progress: bool = True) -> Results:
 def _compute_into(life, key: str, directory: Path) -> None:
     from safetensors.torch import save_file
 
+    import torch
+
     from .measure.lifecycle import compute
 
-    results, states = compute(life)
+    try:
+        results, states = compute(life)
+    except (MemoryError, torch.OutOfMemoryError) as error:  # host memory; CUDA or MPS memory
+        raise PipelineError(
+            f"out of memory on {life.device} ({str(error).splitlines()[0][:120]}); lower batch_size or "
+            f"eval_batch_size, or set device: cpu; nothing was cached") from None
     assert results.run_id == key
     results.save(directory)
     (directory / WEIGHTS_DIR).mkdir()
@@ -74,3 +86,21 @@ def stage_weights(results: Results, stage: str) -> dict:
     from safetensors.torch import load_file
 
     return load_file(Path(results.entry_dir) / WEIGHTS_DIR / f"{stage}.safetensors")
+
+
+def used_entries(config: Config) -> set[tuple[str, str]]:
+    """(kind, key) of every cache entry that ``config`` reads: its results, its two
+    training runs and its figure render. ``clean`` keeps these and removes the rest."""
+    from .figures.export import FIGURES_KIND, render_key
+    from .measure.lifecycle import TRAINING_SOURCE
+    from .train import runs
+
+    key, device = run_id(config), device_key(config.device)
+    training = source_digest(TRAINING_SOURCE)
+    return {
+        (RESULTS_KIND, key),
+        ("trained", run_key(config, device, training, runs.TRAIN_OPTIONS)),
+        ("in_loop", run_key(config, device, training, runs.in_loop_options(config))),
+        (FIGURES_KIND, render_key(key)),
+    }
+

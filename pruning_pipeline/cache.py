@@ -24,6 +24,24 @@ from . import __version__
 
 log = logging.getLogger(__name__)
 ENTRY_FILE = "entry.json"
+STAGING_MARK = "pid"  # staging directories are named .<key>-pid<writer pid>-<random>
+
+
+def _writer_pid(name: str) -> int | None:
+    """The writer's process id in a staging directory's name, or None if it has none."""
+    tail = name.rpartition(f"-{STAGING_MARK}")[2]
+    digits = tail.partition("-")[0]
+    return int(digits) if digits.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _sha256(path: Path) -> str:
@@ -107,6 +125,25 @@ class Cache:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
+    def collect_staging(self) -> list[Path]:
+        """Remove staging directories whose writer process is gone (killed mid-write);
+        a live writer's are left alone. Returns what was removed."""
+        removed = []
+        for staging in self.root.glob(f"*/.*-{STAGING_MARK}*-*"):
+            pid = _writer_pid(staging.name)
+            if pid is not None and not _alive(pid):
+                shutil.rmtree(staging, ignore_errors=True)
+                removed.append(staging)
+        return removed
+
+    def remove_unused(self, used: set[tuple[str, str]], dry_run: bool = False) -> list[dict]:
+        """Remove (or, with ``dry_run``, list) every entry whose (kind, key) is not in ``used``."""
+        unused = [e for e in self.entries() if (e["kind"], e["key"]) not in used]
+        if not dry_run:
+            for entry in unused:
+                self._discard(self.path(entry["kind"], entry["key"]))
+        return unused
+
     def path(self, kind: str, key: str) -> Path:
         return self.root / kind / key
 
@@ -141,7 +178,8 @@ class Cache:
         """Create the entry: ``fill(tmpdir)`` writes the files, then one rename publishes it."""
         parent = self.root / kind
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-"))
+        self.collect_staging()
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{key}-{STAGING_MARK}{os.getpid()}-"))
         try:
             fill(staging)
             files = {

@@ -20,7 +20,13 @@ PROFILES = ("default", "quick")
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 
 
-class ConfigError(ValueError):
+class PipelineError(Exception):
+    """A failure the user can act on: its message is one line naming the cause and what
+    to do. The CLI prints it and exits 2; the site build fails with it; no traceback
+    unless asked for (``--debug`` or ``PRUNING_DEBUG=1``)."""
+
+
+class ConfigError(PipelineError, ValueError):
     """A configuration value is invalid; the message is one line for the user."""
 
 

@@ -15,21 +15,24 @@ import mkdocs_gen_files
 from mkdocs.exceptions import PluginError
 
 from pruning_pipeline import api
-from pruning_pipeline.config import ConfigError, make_config
+from pruning_pipeline.config import PipelineError, make_config
 from pruning_pipeline.site.glue import config_values, notebook_for_run
 from pruning_pipeline.site.publish import published_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "percentile-pruning.ipynb"
 
-try:
+try:  # a failure the user can act on is one line (PRUNING_DEBUG=1 for the traceback)
     config = make_config(config_values(mkdocs_gen_files.config["extra"].get("pruning"), os.environ))
-except ConfigError as err:
+    results = api.run(config, progress=True)
+    published = list(published_files(results))
+except PipelineError as err:
+    if api.debugging():
+        raise
     raise PluginError(str(err)) from None
 
-results = api.run(config, progress=True)
 digest = hashlib.sha256()
-for name, data in published_files(results):
+for name, data in published:
     digest.update(name.encode() + data)
     with mkdocs_gen_files.open(f"static/{name}", "wb") as out:
         out.write(data)

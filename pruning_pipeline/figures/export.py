@@ -85,8 +85,12 @@ FIGURES_SOURCE = "pruning_pipeline.figures"  # figures/ and what it imports; nev
 def figures_key(results: Results) -> str:
     """Cache key of a render: the run, the source this module imports (figures/ and what
     it uses, read from the imports) and the matplotlib version."""
-    return stable_hash({"run": results.run_id, "code": source_digest(FIGURES_SOURCE),
-                        "matplotlib": matplotlib.__version__})
+    return render_key(results.run_id)
+
+
+def render_key(run_id: str) -> str:
+    """`figures_key` of the run named ``run_id``, without loading it."""
+    return stable_hash({"run": run_id, "code": source_digest(FIGURES_SOURCE), "matplotlib": matplotlib.__version__})
 
 
 def cached_figures(results: Results) -> Path:

