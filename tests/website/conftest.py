@@ -16,6 +16,7 @@ import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -143,3 +144,30 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def open_page(browser):
+    """``open_page(url, host, width=, js=)``: a page in a fresh context, with the console
+    errors and the requests to hosts other than ``host`` collected as it loads."""
+    def open_(url: str, host: str, *, width: int = 1280, js: bool = True):
+        """Open ``url`` in a fresh context; return (context, page, console errors, foreign requests)."""
+        context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
+        page = context.new_page()
+        errors: list[str] = []
+        foreign: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        def check(request):
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != host:
+                foreign.append(request.url)
+
+        page.on("request", check)
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        return context, page, errors, foreign
+
+    return open_
+

@@ -31,31 +31,12 @@ def screenshots(tmp_path_factory) -> Path:
     return directory
 
 
-def _visit(browser, url: str, host: str):
-    """Open ``url``; return (page, console errors, requests to other hosts)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-    def check(request):
-        parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != host:
-            foreign.append(request.url)
-
-    page.on("request", check)
-    page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    return page, errors, foreign
-
-
-def test_every_page_loads_cleanly(browser, server, nav_pages, site, screenshots):
+def test_every_page_loads_cleanly(open_page, server, nav_pages, site, screenshots):
     host = urlsplit(server).netloc
     problems = []
     for source, html in nav_pages:
         path = html.relative_to(site).as_posix().removesuffix("index.html")
-        page, errors, foreign = _visit(browser, f"{server}/{path}", host)
+        _, page, errors, foreign = open_page(f"{server}/{path}", host)
         broken = page.evaluate(
             "() => Array.from(document.images)"
             ".filter(img => !(img.complete && img.naturalWidth > 0))"
@@ -76,9 +57,9 @@ def test_every_page_loads_cleanly(browser, server, nav_pages, site, screenshots)
     assert not problems, "\n".join(problems)
 
 
-def test_dark_palette_shows_the_dark_figures(browser, server):
+def test_dark_palette_shows_the_dark_figures(open_page, server):
     host = urlsplit(server).netloc
-    page, errors, foreign = _visit(browser, f"{server}/visualizations/initialization/", host)
+    _, page, errors, foreign = open_page(f"{server}/visualizations/initialization/", host)
     visible = lambda: page.evaluate(  # noqa: E731
         "() => Array.from(document.querySelectorAll('figure img'))"
         ".filter(img => img.offsetParent !== null).map(img => img.getAttribute('src'))"
@@ -93,9 +74,9 @@ def test_dark_palette_shows_the_dark_figures(browser, server):
     assert not errors and not foreign
 
 
-def test_search_finds_pruning(browser, server, screenshots):
+def test_search_finds_pruning(open_page, server, screenshots):
     host = urlsplit(server).netloc
-    page, errors, foreign = _visit(browser, f"{server}/", host)
+    _, page, errors, foreign = open_page(f"{server}/", host)
     page.locator("input.md-search__input").click()
     page.keyboard.type("pruning")
     page.wait_for_selector(".md-search-result__item", timeout=15000)

@@ -6,8 +6,7 @@ against the sweep in static/metrics.json, the clipping of the histogram at ±τ,
 URL-hash round trip, and the static fallback without JavaScript.
 
 Fixtures: ``site`` and ``metrics`` come from conftest.py; ``server`` (the built site on
-127.0.0.1) and ``browser`` (Debian's Chromium via Playwright) are expected in conftest.py
-too, moved there from test_browser.py unchanged.
+127.0.0.1), ``browser`` (Debian's Chromium via Playwright) and ``open_page`` too.
 """
 
 from __future__ import annotations
@@ -64,26 +63,6 @@ def sweep(metrics, explorer) -> dict:
     return sweep
 
 
-def _open(browser, url: str, host: str, *, width: int = 1280, js: bool = True):
-    """Open ``url`` in a fresh context; return (context, page, console errors, foreign requests)."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
-    page = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-    def check(request):
-        parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != host:
-            foreign.append(request.url)
-
-    page.on("request", check)
-    page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    return context, page, errors, foreign
-
-
 def _ready(page, sel: str):
     page.wait_for_selector(f"{sel}:not([hidden]) svg.tau-explorer__histogram rect.zero-bar", timeout=15000)
 
@@ -123,9 +102,9 @@ def _signature(state: dict):
     return (state["zeros"], tuple(sorted((b["bin"], b["count"]) for b in state["bars"])))
 
 
-def test_keyboard_moves_readouts_and_histogram(browser, server, sweep, explorer):
+def test_keyboard_moves_readouts_and_histogram(open_page, browser, server, sweep, explorer):
     host = urlsplit(server).netloc
-    context, page, errors, foreign = _open(browser, f"{server}/explore/", host)
+    context, page, errors, foreign = open_page(f"{server}/explore/", host)
     _ready(page, FULL)
     assert page.locator(".tau-explorer-fallback").first.is_hidden()
     n = len(sweep["taus"])
@@ -160,9 +139,9 @@ def test_keyboard_moves_readouts_and_histogram(browser, server, sweep, explorer)
     assert not foreign, foreign
 
 
-def test_no_bar_inside_the_dead_zone(browser, server, sweep, explorer):
+def test_no_bar_inside_the_dead_zone(open_page, browser, server, sweep, explorer):
     host = urlsplit(server).netloc
-    context, page, errors, foreign = _open(browser, f"{server}/explore/", host)
+    context, page, errors, foreign = open_page(f"{server}/explore/", host)
     _ready(page, FULL)
     layers = list(sweep["sparsity"])
     for entry in explorer["layers"]:
@@ -177,10 +156,10 @@ def test_no_bar_inside_the_dead_zone(browser, server, sweep, explorer):
     assert not errors and not foreign, (errors, foreign)
 
 
-def test_hash_round_trip(browser, server, sweep, explorer):
+def test_hash_round_trip(open_page, browser, server, sweep, explorer):
     host = urlsplit(server).netloc
     n = len(sweep["taus"])
-    context, page, errors, foreign = _open(browser, f"{server}/explore/", host)
+    context, page, errors, foreign = open_page(f"{server}/explore/", host)
     _ready(page, FULL)
     page.locator(f"{FULL} select.tau-explorer__layer").select_option("ffnn1")
     page.locator(f"{FULL} input.tau-explorer__slider").focus()
@@ -191,14 +170,14 @@ def test_hash_round_trip(browser, server, sweep, explorer):
     hash_ = page.evaluate("() => location.hash")
     assert re.fullmatch(r"#tau=[-+.0-9eE]+&layer=ffnn1", hash_), hash_
 
-    context2, page2, errors2, foreign2 = _open(browser, f"{server}/explore/{hash_}", host)
+    context2, page2, errors2, foreign2 = open_page(f"{server}/explore/{hash_}", host)
     _ready(page2, FULL)
     after = page2.evaluate(STATE_JS, FULL)
     assert (after["index"], after["layer"]) == (before["index"], before["layer"]) == (n - 1 - min(3, n - 1), "ffnn1")
     context2.close()
 
     k = sweep.get("knee_index", 1)
-    context3, page3, errors3, foreign3 = _open(browser, f"{server}/explore/#tau={sweep['taus'][k]!r}&layer=cls_head", host)
+    context3, page3, errors3, foreign3 = open_page(f"{server}/explore/#tau={sweep['taus'][k]!r}&layer=cls_head", host)
     _ready(page3, FULL)
     state = page3.evaluate(STATE_JS, FULL)
     assert (state["index"], state["layer"]) == (k, "cls_head")
@@ -213,9 +192,9 @@ def test_hash_round_trip(browser, server, sweep, explorer):
         assert not errs and not frgn, (errs, frgn)
 
 
-def test_compact_widget(browser, server, sweep, explorer):
+def test_compact_widget(open_page, browser, server, sweep, explorer):
     host = urlsplit(server).netloc
-    context, page, errors, foreign = _open(browser, f"{server}/visualizations/post-training-pruning/", host,
+    context, page, errors, foreign = open_page(f"{server}/visualizations/post-training-pruning/", host,
                                            width=360)
     _ready(page, COMPACT)
     state = page.evaluate(STATE_JS, COMPACT)
@@ -237,9 +216,9 @@ def test_compact_widget(browser, server, sweep, explorer):
     assert not errors and not foreign, (errors, foreign)
 
 
-def test_fallback_without_javascript(browser, server):
+def test_fallback_without_javascript(open_page, browser, server):
     host = urlsplit(server).netloc
-    context, page, errors, foreign = _open(browser, f"{server}/explore/", host, js=False)
+    context, page, errors, foreign = open_page(f"{server}/explore/", host, js=False)
     assert page.locator(".tau-explorer").count() >= 1
     assert page.locator(".tau-explorer").first.is_hidden()
     assert page.locator(".tau-explorer-fallback").first.is_visible()
