@@ -92,15 +92,9 @@ def used_entries(config: Config) -> set[tuple[str, str]]:
     """(kind, key) of every cache entry that ``config`` reads: its results, its two
     training runs and its figure render. ``clean`` keeps these and removes the rest."""
     from .figures.export import FIGURES_KIND, render_key
-    from .measure.lifecycle import TRAINING_SOURCE
-    from .train import runs
+    from .measure.lifecycle import training_keys
 
-    key, device = run_id(config), device_key(config.device)
-    training = source_digest(TRAINING_SOURCE)
-    return {
-        (RESULTS_KIND, key),
-        ("trained", run_key(config, device, training, runs.TRAIN_OPTIONS)),
-        ("in_loop", run_key(config, device, training, runs.in_loop_options(config))),
-        (FIGURES_KIND, render_key(key)),
-    }
+    key = run_id(config)
+    training = training_keys(config, device_key(config.device))
+    return {(RESULTS_KIND, key), (FIGURES_KIND, render_key(key)), *training.items()}
 

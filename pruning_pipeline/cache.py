@@ -36,11 +36,11 @@ def _writer_pid(name: str) -> int | None:
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: alive
-        return True
+        pass
     return True
 
 
@@ -81,7 +81,7 @@ def _imported_modules(module: str) -> set[str]:
         else:
             continue
         for name in names:
-            if name.split(".")[0] == PACKAGE and (_module_file(name).is_file()):
+            if name.split(".")[0] == PACKAGE and _module_file(name).is_file():
                 found.add(name)
     return found
 
@@ -94,9 +94,9 @@ def source_closure(module: str) -> list[str]:
     """
     seen: set[str] = set()
     todo = [module]
-    folder = _module_file(module).parent
-    if _module_file(module).name == "__init__.py":
-        todo += [f"{module}.{file.stem}" for file in sorted(folder.glob("*.py")) if file.stem != "__init__"]
+    file = _module_file(module)
+    if file.name == "__init__.py":
+        todo += [f"{module}.{sub.stem}" for sub in sorted(file.parent.glob("*.py")) if sub.stem != "__init__"]
     while todo:
         name = todo.pop()
         if name in seen:

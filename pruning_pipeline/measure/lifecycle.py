@@ -31,6 +31,14 @@ from .stages import layer_edges, measure, pruned_states
 TRAINING_SOURCE = "pruning_pipeline.train"
 
 
+def training_keys(config: Config, device_key: str) -> dict[str, str]:
+    """Cache key of each training run (``trained``, ``in_loop``): the options it depends
+    on, the device kind and the source of train/ with what it imports."""
+    code = source_digest(TRAINING_SOURCE)
+    return {"trained": run_key(config, device_key, code, runs.TRAIN_OPTIONS),
+            "in_loop": run_key(config, device_key, code, runs.in_loop_options(config))}
+
+
 @contextmanager
 def timed(timings: dict, name: str):
     start = time.perf_counter()
@@ -55,18 +63,18 @@ class Lifecycle:
     # -- the two training runs, each a cache entry ---------------------------------
     def plain_run(self, init: dict) -> tuple[dict, dict]:
         """Trained weights and curves of the run without pruning."""
-        entry = self._entry("trained", runs.TRAIN_OPTIONS, lambda d: runs.plain_run_into(
+        entry = self._entry("trained", lambda d: runs.plain_run_into(
             d, init, self.data, self.config, self.device, self.progress))
         return runs.load_run(entry)
 
     def in_loop_run(self, init: dict, edges: dict[str, np.ndarray]) -> tuple[dict, dict, dict]:
         """Weights, curves and recorded dynamics of the run re-pruned after every step."""
-        entry = self._entry("in_loop", runs.in_loop_options(self.config), lambda d: runs.in_loop_run_into(
+        entry = self._entry("in_loop", lambda d: runs.in_loop_run_into(
             d, init, self.data, self.config, self.device, edges, self.progress))
         return (*runs.load_run(entry), runs.load_dynamics(entry))
 
-    def _entry(self, kind: str, options: tuple[str, ...], fill) -> Path:
-        key = run_key(self.config, self.device_key, source_digest(TRAINING_SOURCE), options)
+    def _entry(self, kind: str, fill) -> Path:
+        key = training_keys(self.config, self.device_key)[kind]
         entry = self.cache.get(kind, key)
         if entry is not None:
             self.reused.append(kind)

@@ -336,5 +336,6 @@ def evaluate(metrics: Mapping[str, Any], facts: Mapping[str, Any] | None = None)
 
 def publish(metrics: Mapping[str, Any]) -> dict:
     """The tree published as ``static/metrics.json``: metrics plus ``facts`` and ``claims``."""
+    metrics = strict(metrics)  # once, for the facts and every claim
     facts = derive_facts(metrics)
     return {**metrics, "facts": facts, "claims": evaluate(metrics, facts)}

@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from pruning_pipeline import api
 from pruning_pipeline.cache import STAGING_MARK, Cache
+from pruning_pipeline.config import make_config
 
 QUICK = ["--set", "profile=quick", "--set", "steps=40", "--set", "record_every=20", "--quiet"]
 
@@ -67,8 +69,9 @@ def test_a_killed_writers_staging_directory_is_collected(tmp_path):
 
 def test_clean_keeps_what_the_configuration_uses(tmp_path):
     cache = tmp_path / "c"
-    for tau in ("0.05", "0.2"):
-        assert _cli("run", *QUICK, "--set", f"tau_post={tau}", "--set", f"cache_dir={cache}").returncode == 0
+    config = {"profile": "quick", "steps": 40, "record_every": 20, "cache_dir": str(cache)}
+    for tau in (0.05, 0.2):  # in this process: the CLI is exercised by clean below
+        api.run(make_config({**config, "tau_post": tau}), progress=False)
     before = {(e["kind"], e["key"]) for e in Cache(cache).entries()}
     assert len(before) == 4  # two results, one shared trained and in_loop run each
     dry = _cli("clean", "--dry-run", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
@@ -77,5 +80,5 @@ def test_clean_keeps_what_the_configuration_uses(tmp_path):
     done = _cli("clean", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
     assert done.returncode == 0 and "removed 1 entries" in done.stdout
     assert len(Cache(cache).entries()) == 3
-    again = _cli("run", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
-    assert again.returncode == 0 and len(Cache(cache).entries()) == 3  # a cache hit: nothing new
+    api.run(make_config({**config, "tau_post": 0.2}), progress=False)
+    assert len(Cache(cache).entries()) == 3  # a cache hit: nothing new
