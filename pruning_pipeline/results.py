@@ -42,6 +42,9 @@ class Results:
     - ``counts/{stage}/{layer}``: weights per bin, shape (bins,);
     - ``dynamics/{layer}``: counts per recorded in-loop step, shape (records, bins);
     - ``dynamics_steps``: the optimizer step of each record, shape (records,);
+    - ``cut_edges/{stage}/{layer}``, ``cut/{stage}/{layer}``: for a stage made by a cut
+      at τ (post, percentile, in-loop under the threshold rule), counts on bins with
+      edges at ±τ: equal bins on each side and the middle bin (-τ, τ) of its zeros;
     - ``sweep/{layer}``: counts of the non-zero weights after pruning the trained model at
       each τ of ``metrics["sweep"]["taus"]``, shape (taus, bins).
 
@@ -65,6 +68,11 @@ class Results:
 
     def counts(self, stage: str, layer: str) -> np.ndarray:
         return self.histograms[f"counts/{stage}/{layer}"]
+
+    def cut(self, stage: str, layer: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(edges, counts) of a stage on bins aligned with its cut, or None without a cut."""
+        key = f"cut/{stage}/{layer}"
+        return (self.histograms[f"cut_edges/{stage}/{layer}"], self.histograms[key]) if key in self.histograms else None
 
     def save(self, directory: Path) -> None:
         """Write both files into ``directory`` (the caller makes that atomic)."""

@@ -6,11 +6,17 @@ only a few percent of that range, so each view merges groups of adjacent bins �
 number, keeping a bin centred on zero — until its occupied range holds about
 ``target`` bins. Merged counts are sums of stored counts: still a true histogram, and
 every stage drawn together shares one set of merged edges.
+
+A stage made by a cut at τ is also stored on bins aligned with the cut (equal bins on
+each side, one middle bin of its zeros); its own figure merges each side the same way,
+so ±τ stay bin edges and no bar is drawn across the cut.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..results import Results
 
 DISPLAY_BINS = 60
 
@@ -40,3 +46,30 @@ def display_histograms(edges: np.ndarray, *counts: np.ndarray,
     factor = merge_factor(len(edges) - 1, occupied_bins(*counts), target)
     merged = [coarsen(edges, c, factor)[1] for c in counts]
     return np.asarray(edges)[::factor], merged
+
+
+def cut_display(edges: np.ndarray, counts: np.ndarray, target: int = DISPLAY_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Merge both sides of a cut histogram (``Results.cut``) alike; the middle bin (-τ, τ)
+    stays one bin, so ±τ remain edges. Each side keeps about ``target / 2`` occupied bins."""
+    side = (len(counts) - 1) // 2  # bins per side
+    negative, middle, positive = counts[:side], counts[side], counts[side + 1:]
+    occupied = np.flatnonzero(positive + negative[::-1])
+    reach = int(occupied[-1]) + 1 if occupied.size else 1  # from the cut outwards
+    factor = max(m for m in range(1, side + 1) if side % m == 0 and (m == 1 or reach / m >= target / 2))
+    outer, merged = coarsen(edges[side + 1:], positive, factor)
+    _, merged_negative = coarsen(edges[side + 1:], negative[::-1], factor)
+    return (np.concatenate([-outer[::-1], outer]),
+            np.concatenate([merged_negative[::-1], [middle], merged]))
+
+
+def stage_view(results: Results, stage: str, layer: str) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """(edges, counts, index of the cut's middle bin or None) that a stage's own figure
+    and its CSV show: the cut-aligned bins where the stage has a cut, else the merged
+    shared bins."""
+    cut = results.cut(stage, layer)
+    if cut is None:
+        edges, (counts,) = display_histograms(results.edges(layer), results.counts(stage, layer))
+        return edges, counts, None
+    edges, counts = cut_display(*cut)
+    return edges, counts, (len(counts) - 1) // 2
+

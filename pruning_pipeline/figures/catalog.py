@@ -12,6 +12,7 @@ from ..formatting import fmt_pct
 from ..names import LAYER, STAGE
 from ..results import GLOBAL, PRUNABLE_LAYERS, Results
 from . import analysis_plots, plots, tables
+from .binning import stage_view
 from .tables import Table
 
 FIGURE_FORMATS = ("png", "svg", "pdf", "csv")
@@ -111,7 +112,7 @@ def _histogram_spec(results: Results, stage: str, layer: str) -> Spec:
         FigureInfo(histogram_stem(results, stage, layer), title, caption,
                    STAGE[stage].page, "histogram"),
         lambda dark: plots.histogram(results, stage, layer, dark=dark),
-        lambda: tables.histogram_table(*tables.displayed(results.edges(layer), results.counts(stage, layer))),
+        lambda: tables.histogram_table(*stage_view(results, stage, layer)[:2]),
     )
 
 

@@ -18,7 +18,7 @@ from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 from ..formatting import fmt_pct
 from ..names import LAYER, STAGE
 from ..results import Results
-from .binning import display_histograms
+from .binning import display_histograms, stage_view
 from .style import _styled
 
 SINGLE_COLUMN = (3.5, 2.6)  # inches: a paper's single-column width
@@ -132,7 +132,8 @@ def histogram(results: Results, stage: str, layer: str, *, colour: dict) -> Figu
     Parameters
     ----------
     results : Results
-        The run; counts are ``counts/{stage}/{layer}`` on ``edges/{layer}``.
+        The run; counts are ``counts/{stage}/{layer}`` on ``edges/{layer}``, or the
+        stage's cut-aligned bins where it has a cut (`binning.stage_view`).
     stage : str
         ``init``, ``trained``, ``in_loop``, ``post`` or ``percentile``.
     layer : str
@@ -140,11 +141,14 @@ def histogram(results: Results, stage: str, layer: str, *, colour: dict) -> Figu
     dark : bool, keyword
         Draw in the dark style.
     """
-    edges, (counts,) = display_histograms(results.edges(layer), results.counts(stage, layer))
+    edges, counts, middle = stage_view(results, stage, layer)
     log = spike_dominates(counts)
+    drawn = counts.copy()
+    if middle is not None:  # the cut's zeros are the stem at 0, not a bar across (-τ, τ)
+        drawn[middle] = 0
     fig = Figure(figsize=SINGLE_COLUMN)
     ax = fig.add_subplot()
-    ax.stairs(counts, edges, fill=True, color=colour["weights"],
+    ax.stairs(drawn, edges, fill=True, color=colour["weights"],
               baseline=LOG_FLOOR if log else 0)
     stats = results.stage(stage)["layers"][layer]
     tau = stage_threshold(results, stage)

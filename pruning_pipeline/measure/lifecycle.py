@@ -24,7 +24,7 @@ from ..train.device import environment, prepare
 from ..train.model import PRUNABLE, Net, parameter_summary
 from ..train.training import Tensors, steps_for
 from . import analysis
-from .stages import layer_edges, measure, pruned_states
+from .stages import cut_histograms, layer_edges, measure, pruned_states
 
 # The training runs are keyed by the source of train/ and what it imports, so editing
 # a measurement, a figure or a page never retrains.
@@ -104,6 +104,15 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
             histograms.update({f"counts/{stage}/{name}": c for name, c in counts.items()})
     stages["post"]["threshold"] = config.tau_post
     stages["percentile"]["threshold"] = percentile_threshold
+    cuts = {"post": config.tau_post, "percentile": percentile_threshold,
+            "in_loop": config.tau_loop if config.in_loop_rule == "threshold" else 0.0}
+    cut_grid = {}
+    for stage, tau in cuts.items():
+        if tau > 0:  # a figure of a cut draws it exactly: bins with edges at ±τ
+            cut = cut_histograms(states[stage], tau, edges, config.hist_bins - 1)
+            histograms.update({key.replace("/", f"/{stage}/", 1): value for key, value in cut.items()})
+            cut_grid[stage] = {name: {"tau": tau, "high": float(cut[f"cut_edges/{name}"][-1]),
+                                      "bins_per_side": config.hist_bins - 1} for name in LAYER_KEYS}
     histograms.update({f"dynamics/{name}": dynamics[f"hist/{name}"] for name in LAYER_KEYS})
     histograms["dynamics_steps"] = dynamics["steps"]
 
@@ -117,6 +126,8 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         # the fine grid every stage of a layer is binned on; figures merge adjacent bins
         "histogram_grid": {name: {"bins": len(e) - 1, "low": float(e[0]), "high": float(e[-1])}
                            for name, e in edges.items()},
+        # a stage made by a cut is also counted on bins with edges at ±τ; its figure uses them
+        "histogram_cut": cut_grid,
     }
     with timed(life.timings, "analysis"):
         analysed, analysis_counts = analysis.analyse(config, life.device, life.data, states, stages, edges)

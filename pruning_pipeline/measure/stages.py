@@ -50,3 +50,25 @@ def measure(state: dict, edges: dict[str, np.ndarray], data: Tensors, config: Co
     stats = {name: layer_stats(w, config.taus) for name, w in layers.items()}
     counts = {name: histogram(w, edges[name]) for name, w in layers.items()}
     return {"accuracy": accuracy, "loss": loss, "layers": stats}, counts
+
+
+def cut_histograms(state: dict, tau: float, edges: dict[str, np.ndarray], bins_per_side: int) -> dict[str, np.ndarray]:
+    """Per layer, the histogram of a pruned stage on bins aligned with its cut.
+
+    ``bins_per_side`` equal bins on [-high, -τ] and on [τ, high] (``high``: the end of the
+    layer's shared ``edges``), and between them the one bin (-τ, τ), which after the cut
+    holds exactly the zeros; so no figure of a cut draws a bar across it. Values beyond
+    ``high`` count in the outermost bins. Returns ``cut_edges/{layer}``
+    (2 * bins_per_side + 2,) and ``cut/{layer}`` (one fewer).
+    """
+    out = {}
+    for name, w in with_global({k: state[f"{k}.weight"] for k in PRUNABLE}).items():
+        side = np.linspace(tau, max(float(edges[name][-1]), 2 * tau), bins_per_side + 1)
+        w = w.flatten()
+        inside = int(((w != 0) & (w.abs() < tau)).sum())
+        assert inside == 0, f"{inside} non-zero weights of {name} lie inside the cut at ±{tau:g}"
+        negative, positive = histogram(-w[w < 0], side)[::-1], histogram(w[w > 0], side)
+        out[f"cut_edges/{name}"] = np.concatenate([-side[::-1], side])
+        out[f"cut/{name}"] = np.concatenate([negative, [int((w == 0).sum())], positive])
+    return out
+

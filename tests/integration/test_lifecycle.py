@@ -123,3 +123,25 @@ def test_same_seed_and_threads_give_bitwise_identical_weights(tiny_config, tiny_
     for stage in ("trained", "in_loop"):
         first, second = api.stage_weights(tiny_results, stage), api.stage_weights(again, stage)
         assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_figures_of_a_cut_show_the_cut_exactly(tiny_results):
+    """Post, percentile and in-loop figures: ±τ are bin edges, no bar lies strictly inside
+    (−τ, τ) but the zeros' bin, and every weight is counted once."""
+    from pruning_pipeline.figures.binning import stage_view
+    from pruning_pipeline.figures.catalog import catalog
+    from pruning_pipeline.figures.tables import histogram_table
+
+    cut_stages = {"post": tiny_results.stage("post")["threshold"],
+                  "percentile": tiny_results.stage("percentile")["threshold"],
+                  "in_loop": tiny_results.metrics["config"]["tau_loop"]}
+    for stage, tau in cut_stages.items():
+        for layer in LAYER_KEYS:
+            stats = tiny_results.stage(stage)["layers"][layer]
+            _, rows = histogram_table(*stage_view(tiny_results, stage, layer)[:2])
+            assert any(left == -tau for left, _, _ in rows) and any(right == tau for _, right, _ in rows)
+            inside = [(left, right, n) for left, right, n in rows if left >= -tau and right <= tau]
+            assert inside == [(-tau, tau, stats["zeros"])], (stage, layer)
+            assert sum(n for _, _, n in rows) == stats["count"]
+    stems = {info.stem for info in catalog(tiny_results)}
+    assert f"at-prune-{tiny_results.metrics['config']['tau_post']:g}-ffnn" in stems

@@ -56,6 +56,11 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
         for stage in (*STAGES, "layerwise_percentile"):
             p = shapes.get(stage, bell) / shapes.get(stage, bell).sum()
             histograms[f"counts/{stage}/{layer}"] = rng.multinomial(n, p)
+        side = np.linspace(tau_post, 0.9, 5)  # the post stage's cut-aligned bins: 4 a side
+        zeros = int(n * 0.99)
+        histograms[f"cut_edges/post/{layer}"] = np.concatenate([-side[::-1], side])
+        survivors = rng.multinomial(n - zeros, np.full(8, 1 / 8))
+        histograms[f"cut/post/{layer}"] = np.concatenate([survivors[:4], [zeros], survivors[4:]])
     sparsity = {"init": 0.0, "trained": 0.0, "in_loop": 0.01, "post": 0.99, "percentile": 0.2}
     stages = {s: {"accuracy": 0.9, "loss": 0.3,
                   "layers": {layer: _layer_stats(n, sparsity[s]) for layer, n in WEIGHTS.items()}}

@@ -70,3 +70,18 @@ def test_dark_style_uses_the_dark_background():
     figure = analysis_plots.threshold_sweep(fake_results(), dark=True)
     assert to_hex(figure.get_facecolor()) == DARK_BACKGROUND
     assert to_hex(analysis_plots.threshold_sweep(fake_results()).get_facecolor()) == "#ffffff"
+
+
+def test_a_cut_figure_draws_no_bar_inside_the_cut():
+    """The post figure of a hand-made cut: ±τ are edges of the drawn bins and nothing is
+    drawn between them; the zeros are the stem at 0."""
+    results = fake_results()
+    tau = results.stage("post")["threshold"]
+    ax = plots.histogram(results, "post", "ffnn1").axes[0]
+    stairs = next(p for p in ax.patches if hasattr(p, "get_data"))
+    values, edges = stairs.get_data().values, stairs.get_data().edges
+    assert -tau in edges and tau in edges
+    inside = [v for v, left, right in zip(values, edges[:-1], edges[1:]) if left >= -tau and right <= tau]
+    assert inside == [0]
+    assert values.sum() == results.stage("post")["layers"]["ffnn1"]["nonzeros"] == sum(
+        results.cut("post", "ffnn1")[1]) - results.stage("post")["layers"]["ffnn1"]["zeros"]

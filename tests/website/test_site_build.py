@@ -204,9 +204,17 @@ def test_metrics_json_agrees_with_the_csvs(site, metrics):
         occupied = [(a, b) for a, b, n in bins if n]
         assert occupied[0][0] <= stats["min"] <= occupied[0][1] + 1e-12, stem
         assert occupied[-1][0] - 1e-12 <= stats["max"] <= occupied[-1][1], stem
-        # every stage of a layer is binned on one shared grid; a figure merges whole bins of it
-        grid = metrics["histogram_grid"][layer]
-        assert all(_on_grid(a, grid) and _on_grid(b, grid) for a, b, _ in bins), stem
+        # every stage of a layer is binned on one shared grid, a stage made by a cut on bins
+        # with edges at ±τ; a figure merges whole bins of them
+        cut = metrics["histogram_cut"].get(stage, {}).get(layer)
+        if cut is None:
+            grid = metrics["histogram_grid"][layer]
+            assert all(_on_grid(a, grid) and _on_grid(b, grid) for a, b, _ in bins), stem
+        else:
+            side = {"low": cut["tau"], "high": cut["high"], "bins": cut["bins_per_side"]}
+            assert all(_on_grid(abs(a), side) and _on_grid(abs(b), side) for a, b, _ in bins), stem
+            inside = [(a, b, n) for a, b, n in bins if -cut["tau"] <= a and b <= cut["tau"]]
+            assert inside == [(-cut["tau"], cut["tau"], stats["zeros"])], stem  # the cut, exactly
 
 
 # ----------------------------------------------------------------------------- numbers on pages
