@@ -52,12 +52,23 @@ def prune_global_percentile_(modules: dict[str, nn.Module], percentile: float) -
     return threshold
 
 
+KTHVALUE_DEVICES = ("cpu", "cuda")  # MPS has torch.kthvalue only from torch 2.9; we allow 2.2+
+
+
+def kth_smallest(values: torch.Tensor, k: int) -> torch.Tensor:
+    """Exact k-th smallest (1-based) of a flat tensor: ``kthvalue`` (linear time) where
+    the device has it, else a sort, which every device has."""
+    if values.device.type in KTHVALUE_DEVICES:
+        return values.kthvalue(k).values
+    return values.sort().values[k - 1]
+
+
 def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None) -> float:
     """Exact k-th smallest value (1-based) of a flat non-negative tensor.
 
     ``torch.kthvalue`` over 200k values costs about half a training step. Between two
     optimizer steps the answer moves little, so count around the previous answer
-    (``guess``) and run ``kthvalue`` only on the narrow band that must contain it.
+    (``guess``) and select only in the narrow band that must contain it.
     """
     if guess is not None and guess > 0:
         width = 0.3 * guess  # the 20th percentile moves ~10% per step early in training
@@ -67,9 +78,9 @@ def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None
             count_below = int(below.sum())
             band = magnitudes[torch.logical_xor(below, magnitudes <= high)]  # low <= m <= high
             if count_below < k <= count_below + band.numel():
-                return float(band.kthvalue(k - count_below).values)
+                return float(kth_smallest(band, k - count_below))
             width *= 3
-    return float(magnitudes.kthvalue(k).values)
+    return float(kth_smallest(magnitudes, k))
 
 
 class InLoopPruner:
