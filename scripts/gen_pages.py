@@ -25,7 +25,7 @@ NOTEBOOK = ROOT / "notebooks" / "percentile-pruning.ipynb"
 try:  # a failure the user can act on is one line (PRUNING_DEBUG=1 for the traceback)
     config = make_config(config_values(mkdocs_gen_files.config["extra"].get("pruning"), os.environ))
     results = api.run(config, progress=True)
-    published = list(published_files(results))
+    published = list(published_files(results, mkdocs_gen_files.config["site_url"]))
 except PipelineError as err:
     if api.debugging():
         raise

@@ -6,6 +6,7 @@ are the same number. An unknown name fails the build.
 """
 
 import json
+import os
 
 from mkdocs.exceptions import PluginError
 
@@ -21,6 +22,13 @@ def _read_json(files, path):
     if file is None:
         raise PluginError(f"{path} is missing: scripts/gen_pages.py did not publish the run")
     return json.loads(file.content_string)
+
+
+def on_config(config):
+    """``SITE_URL`` overrides ``site_url`` for one build (the stable figure URLs use it)."""
+    if os.environ.get("SITE_URL"):
+        config.site_url = os.environ["SITE_URL"].rstrip("/") + "/"
+    return config
 
 
 def on_files(files, config):

@@ -22,6 +22,15 @@ GLOBAL_STAGES = ("post", "percentile")  # stages that also get a both-layers his
 HISTOGRAM_LAYERS = ("cls_head", "ffnn1")
 
 
+STATIC_DIR = "static"  # where a site publishes every figure file
+
+
+def stable_url(name: str, site_url: str | None) -> str:
+    """The URL a paper can cite for a published file: absolute under ``site_url``, else
+    relative to the site's root."""
+    return f"{site_url.rstrip('/')}/{STATIC_DIR}/{name}" if site_url else f"{STATIC_DIR}/{name}"
+
+
 @dataclass(frozen=True)
 class FigureInfo:
     """One figure of the catalog, as published in ``static/figures.json``: its files are

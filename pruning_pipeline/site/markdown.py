@@ -6,7 +6,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Iterable, Mapping
 
-from ..figures.catalog import FigureInfo
+from ..figures.catalog import FigureInfo, stable_url
+
 
 def md_table(headers: list[str], rows: Iterable[list[str]], align: str | None = None) -> str:
     """A Markdown pipe table; ``align`` is one letter per column (l/r/c)."""
@@ -22,8 +23,9 @@ def relative(from_page: str, target: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
 
 
-def figure_block(fig: FigureInfo, page: str, static: str = "static") -> str:
-    """A Material ``<figure>``: light image, dark image, caption with download links."""
+def figure_block(fig: FigureInfo, page: str, site_url: str | None = None, static: str = "static") -> str:
+    """A Material ``<figure>``: light image, dark image, caption with download links and
+    the figure's stable URL (absolute when the site's URL is known)."""
     def url(name: str) -> str:
         return relative(page, f"{static}/{name}")
 
@@ -34,7 +36,9 @@ def figure_block(fig: FigureInfo, page: str, static: str = "static") -> str:
         if "png" in fig.formats else ""
     )
     links = " · ".join(f"[{ext.upper()}]({url(fig.stem + '.' + ext)})" for ext in fig.formats)
-    caption = f"**{fig.title}.** {fig.caption} <span class=\"figure-downloads\">{links}</span>"
+    cite = stable_url(f"{fig.stem}.png", site_url)
+    caption = (f"**{fig.title}.** {fig.caption} <span class=\"figure-downloads\">{links} · "
+               f"stable URL <code>{cite}</code></span>")
     return "\n".join([
         f'<figure markdown="span" id="{fig.stem}">',
         f"  {light}",

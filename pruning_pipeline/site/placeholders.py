@@ -10,6 +10,8 @@ Syntax (inside a page)::
     {{ facts.post.kept.ffnn1 | pct:2 }}     a format with an argument
     {{ figure: post/ffnn }}                 a figure, by stage/layer alias or by stem
     {{ stem: post/ffnn }}                   just its stem, e.g. ``at-prune-0.4-ffnn``
+    {{ url: post/ffnn }}                    its stable URL (absolute under ``site_url``)
+    {{ explorer: full }}                    the τ explorer (``full`` or ``compact``)
     {{ claim: init_gaussian }}              a reference claim and its measured verdict
     {{ table: stats post }}                 a generated table
     \\{{ ... }}                              a literal ``{{ ... }}`` (escaped)
@@ -25,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from ..figures.catalog import FigureInfo
+from ..figures.catalog import FigureInfo, stable_url
 from ..formatting import format_value
 from ..names import layer_by_slug, stage_by_alias
 from . import schema, tables
@@ -150,11 +152,13 @@ class SiteRenderer:
     def expand(self, body: str, page: str) -> str:
         kind, colon, rest = body.partition(":")
         kind = kind.strip()
-        if colon and kind in ("figure", "stem", "claim", "table", "explorer"):
+        if colon and kind in ("figure", "stem", "url", "claim", "table", "explorer"):
             arg = rest.strip()
-            if kind in ("figure", "stem"):
+            if kind in ("figure", "stem", "url"):
                 fig = resolve_figure(arg, self.catalog, self.metrics["config"])
-                return figure_block(fig, page) if kind == "figure" else fig.stem
+                if kind == "url":
+                    return stable_url(f"{fig.stem}.png", self.site_url)
+                return figure_block(fig, page, self.site_url) if kind == "figure" else fig.stem
             if kind == "explorer":
                 return explorer_block(arg, page, self.directory_urls)
             if kind == "claim":

@@ -1,6 +1,7 @@
 """The files a build publishes under ``static/``: every figure file, ``metrics.json``
-(the run's metrics with the derived facts and the checked claims) and ``figures.json``
-(the catalog) and ``explorer.json`` (the τ explorer's data). The MkDocs build and ``python -m pruning_pipeline figures`` both write
+(the run's metrics with the derived facts and the checked claims), ``figures.json``
+(the catalog, with each file's stable URL and the run id) and ``explorer.json`` (the τ
+explorer's data). The MkDocs build and ``python -m pruning_pipeline figures`` both write
 exactly these, so a figure taken from either is the same file.
 """
 
@@ -10,7 +11,7 @@ import json
 from dataclasses import asdict
 from typing import Iterator
 
-from ..figures.catalog import catalog
+from ..figures.catalog import catalog, stable_url
 from ..figures.export import cached_figures
 from ..results import METRICS_FILE, Results
 from . import claims
@@ -19,8 +20,9 @@ from .explorer import EXPLORER_FILE, explorer_data
 CATALOG_FILE = "figures.json"
 
 
-def published_files(results: Results) -> Iterator[tuple[str, bytes]]:
-    """(file name, content) of every published file, figures first."""
+def published_files(results: Results, site_url: str | None = None) -> Iterator[tuple[str, bytes]]:
+    """(file name, content) of every published file, figures first; URLs in
+    ``figures.json`` are absolute under ``site_url`` when it is given."""
     source = cached_figures(results)
     figures = catalog(results)
     for info in figures:
@@ -28,6 +30,7 @@ def published_files(results: Results) -> Iterator[tuple[str, bytes]]:
             yield name, (source / name).read_bytes()
     metrics = claims.publish(results.metrics)
     yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()
-    entries = [{**asdict(info), "formats": list(info.formats)} for info in figures]
+    entries = [{**asdict(info), "formats": list(info.formats), "run_id": results.run_id,
+                "urls": {name: stable_url(name, site_url) for name in info.files()}} for info in figures]
     yield CATALOG_FILE, json.dumps(entries, indent=1).encode()
     yield EXPLORER_FILE, json.dumps(explorer_data(results), separators=(",", ":")).encode()

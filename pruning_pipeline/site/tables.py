@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..figures.catalog import DARK_FORMATS, FigureInfo
+from ..figures.catalog import DARK_FORMATS, FigureInfo, stable_url
 from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_sig
 from ..names import STAGE
 from ..results import LAYER_KEYS as LAYERS
@@ -73,7 +73,7 @@ def table_figures(catalog: list[FigureInfo], page: str, pages: Mapping[str, str]
     out = []
     for fig in catalog:
         url = lambda name: relative(page, f"static/{name}")  # noqa: E731
-        stable = f"{site_url.rstrip('/')}/static/{fig.stem}.png" if site_url else f"static/{fig.stem}.png"
+        stable = stable_url(f"{fig.stem}.png", site_url)
         target = pages.get(fig.page)
         shown = "—"
         if target:

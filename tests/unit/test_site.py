@@ -105,6 +105,17 @@ def test_figure_placeholder_gives_a_figure_with_both_palettes_and_downloads(metr
     assert [ext for ext in ("PNG", "SVG", "PDF", "CSV") if f"[{ext}](" in block] == ["PNG", "SVG", "PDF", "CSV"]
 
 
+def test_figures_carry_their_absolute_url_when_the_site_url_is_known(metrics):
+    figures = catalog(fake_results())
+    with_url = SiteRenderer(metrics=metrics, catalog=figures, site_url="https://example.org/site/")
+    without = SiteRenderer(metrics=metrics, catalog=figures)
+    page = "visualizations/post-training-pruning.md"
+    assert with_url.render("{{ url: post/ffnn }}", page) == "https://example.org/site/static/at-prune-0.4-ffnn.png"
+    assert without.render("{{ url: post/ffnn }}", page) == "static/at-prune-0.4-ffnn.png"
+    block = with_url.render("{{ figure: post/ffnn }}", page)
+    assert "stable URL <code>https://example.org/site/static/at-prune-0.4-ffnn.png</code>" in block
+
+
 def test_environment_overrides_only_known_options():
     values = config_values({"tau_post": 0.4, "seed": 0},
                            {"PRUNING_TAU_POST": "0.2", "PRUNING_PROFILE": "quick",

@@ -159,6 +159,18 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def test_figures_json_gives_absolute_urls_and_the_run(site, catalog, metrics, mkdocs_config):
+    base = mkdocs_config["site_url"].rstrip("/")
+    for entry in catalog:
+        assert entry["run_id"] == metrics["manifest"]["config_hash"]
+        assert entry["urls"][f"{entry['stem']}.png"] == f"{base}/static/{entry['stem']}.png"
+        assert set(entry["urls"]) == {p.name for p in (site / "static").glob(f"{entry['stem']}.*")} | {
+            p.name for p in (site / "static").glob(f"{entry['stem']}-dark.*")}
+    figures_page = text_of(site / "figures" / "index.html")
+    stem = next(e["stem"] for e in catalog if e["stem"].startswith("at-prune-") and e["stem"].endswith("-ffnn"))
+    assert f"run {metrics['manifest']['config_hash']}, {base}/static/{stem}.png" in figures_page
+
+
 def test_every_figure_file_exists_and_is_valid(site, catalog):
     static = site / "static"
     for entry in catalog:
@@ -328,8 +340,9 @@ def test_pages_link_nothing_on_another_host(site):
     external = []
     for page in site.rglob("*.html"):
         html = page.read_text()
-        for match in re.findall(r'<(?:script|link|img|iframe)\b[^>]*(?:src|href)="(https?:)?//[^"]*"', html):
-            external.append(f"{page.relative_to(site)}")
+        for tag in re.findall(r'<(?:script|link|img|iframe)\b[^>]*(?:src|href)="(?:https?:)?//[^"]*"[^>]*>', html):
+            if 'rel="canonical"' not in tag:  # names the published address; nothing is loaded
+                external.append(f"{page.relative_to(site)}: {tag}")
     assert not external, external
 
 
