@@ -14,6 +14,12 @@ from ..results import PRUNABLE_LAYERS as LAYERS
 from ..results import drop_within
 
 
+DATASET_TITLES = {
+    "mnist-5k": "a class-balanced 5,000-image subset of MNIST, embedded in the package",
+    "mnist": "full MNIST, the 60,000 training and 10,000 test images the reference study used",
+}
+
+
 class MissingInput(KeyError):
     """A metrics path that a fact or claim needs is absent; ``path`` names it."""
 
@@ -94,6 +100,7 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
         "percentile": cfg["percentile"],
         "percentile_share": cfg["percentile"] / 100,
         "steps": metrics["manifest"]["steps"],
+        "dataset": DATASET_TITLES.get(metrics["manifest"]["dataset"]["name"], metrics["manifest"]["dataset"]["name"]),
     }
     for stage, data in stages.items():
         facts[stage] = {

@@ -82,3 +82,21 @@ def test_clean_keeps_what_the_configuration_uses(tmp_path):
     assert len(Cache(cache).entries()) == 3
     api.run(make_config({**config, "tau_post": 0.2}), progress=False)
     assert len(Cache(cache).entries()) == 3  # a cache hit: nothing new
+
+
+def test_out_of_memory_is_one_line_and_caches_nothing(tmp_path, monkeypatch):
+    import pytest
+    import torch
+
+    from pruning_pipeline.config import PipelineError
+    from pruning_pipeline.measure import lifecycle
+
+    def exhausted(life):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(lifecycle, "compute", exhausted)
+    config = make_config({"profile": "quick", "steps": 40, "cache_dir": str(tmp_path / "c")})
+    with pytest.raises(PipelineError, match=r"out of memory on cpu \(CUDA out of memory.*\); lower batch_size"):
+        api.run(config, progress=False)
+    assert _untouched(tmp_path / "c")
+
