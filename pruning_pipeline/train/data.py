@@ -149,12 +149,18 @@ def _download_mnist(target: Path) -> None:
 
 
 def _read_idx(path: Path) -> np.ndarray:
-    """Parse a gzipped IDX file (big-endian header: magic, then one uint32 per dim)."""
-    with gzip.open(path, "rb") as handle:
-        raw = handle.read()
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    """Parse a gzipped IDX file (big-endian header: magic, then one uint32 per dim).
+
+    A truncated or corrupt file is a `DataError` that names it."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            raw = handle.read()
+        ndim = raw[3]
+        shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    except (OSError, EOFError, IndexError, ValueError) as error:
+        raise DataError(f"dataset mnist: {path} is not a readable IDX file ({error}); replace it with "
+                        f"the original (sha256 {MNIST_FILES.get(path.name, 'see MNIST_FILES')})") from None
 
 
 def normalise(images: np.ndarray) -> np.ndarray:

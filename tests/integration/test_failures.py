@@ -38,6 +38,20 @@ def test_missing_dataset_files_are_one_line(tmp_path):
     assert _untouched(tmp_path / "c")
 
 
+def test_corrupt_dataset_files_are_one_line(tmp_path):
+    from pruning_pipeline.train.data import MNIST_FILES
+
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    for name in MNIST_FILES:
+        (idx / name).write_bytes(b"not gzip at all")
+    out = _cli("run", *QUICK, "--set", "dataset=mnist", "--set", f"data_dir={idx}",
+               "--set", f"cache_dir={tmp_path / 'c'}")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert "train-images-idx3-ubyte.gz is not a readable IDX file" in out.stderr and "sha256" in out.stderr
+    assert _untouched(tmp_path / "c")
+
+
 def test_a_loss_that_turns_nan_stops_naming_the_step(tmp_path):
     out = _cli("run", *QUICK, "--set", "lr=1e12", "--set", f"cache_dir={tmp_path / 'c'}")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
