@@ -16,10 +16,11 @@ import numpy as np
 import torch
 
 from ..config import Config
-from ..train.model import PRUNABLE, Net
+from ..train.model import PRUNABLE
 from ..formatting import fmt_pct
 from ..results import LAYER_KEYS, ONE_POINT, STAGES, drop_within
 from .stats import histogram, with_global
+from ..train.runs import model_from
 from ..train.training import Tensors, evaluate
 
 SENSITIVITY_SPARSITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
@@ -30,9 +31,7 @@ class HeadEvaluator:
     """Accuracy and loss of the trained model with its prunable weights replaced."""
 
     def __init__(self, state: dict[str, torch.Tensor], data: Tensors, device: torch.device, batch: int) -> None:
-        self.model = Net()
-        self.model.load_state_dict(state)
-        self.model.to(device).eval()
+        self.model = model_from(state, device)
         self.batch, self.labels = batch, data.test_y
         with torch.no_grad():  # (N, 768), in the same batches as a full evaluation
             self.features = torch.cat([

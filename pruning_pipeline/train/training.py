@@ -31,10 +31,17 @@ class Tensors:
     @classmethod
     def from_dataset(cls, data: Dataset, device: torch.device) -> "Tensors":
         put = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)  # noqa: E731
-        return cls(
-            put(normalise(data.train_images)), put(data.train_labels),
-            put(normalise(data.test_images)), put(data.test_labels),
-        )
+        images = lambda a: put(normalise(a)).contiguous(memory_format=torch.channels_last)  # noqa: E731
+        return cls(images(data.train_images), put(data.train_labels), images(data.test_images), put(data.test_labels))
+
+
+def adamw(model: Net, lr: float) -> torch.optim.AdamW:
+    """AdamW with its fused kernel where the device has one (CPU since torch 2.4, CUDA):
+    one pass over all parameters instead of a dozen small ops per tensor."""
+    try:
+        return torch.optim.AdamW(model.parameters(), lr=lr, fused=True)
+    except RuntimeError:  # no fused AdamW for this device or torch version
+        return torch.optim.AdamW(model.parameters(), lr=lr)
 
 
 def steps_for(config: Config, n_train: int) -> int:
@@ -74,7 +81,7 @@ def train(
     n = len(data.train_y)
     total = steps_for(config, n)
     generator = torch.Generator(device="cpu").manual_seed(config.seed + 1)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr)
+    optimizer = adamw(model, config.lr)
     curves = {"steps": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
     order, cursor, window = torch.randperm(n, generator=generator), 0, []
     model.train()

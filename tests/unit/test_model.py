@@ -27,3 +27,33 @@ def test_default_init_is_uniform_within_one_over_sqrt_fan_in():
         bound = 1 / math.sqrt(weight.shape[1])
         assert weight.abs().max() <= bound
         assert weight.abs().max() > 0.95 * bound  # it fills the interval, not a bell
+
+
+def test_the_fast_layout_computes_the_reference_forward_and_update():
+    """Channels-last convolutions and the fused AdamW (the training loop's choices for
+    speed) give the plain layout's logits and gradients, and the plain AdamW step, within
+    float32 rounding."""
+    import torch.nn.functional as F
+
+    from pruning_pipeline.train.runs import model_from
+    from pruning_pipeline.train.training import adamw
+
+    torch.manual_seed(0)
+    plain = Net()
+    fast = model_from(plain.state_dict(), torch.device("cpu")).train()
+    x = torch.randn(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    assert fast.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(fast(x.contiguous(memory_format=torch.channels_last)), plain(x), rtol=1e-5, atol=1e-5)
+    for model in (plain, fast):
+        F.cross_entropy(model(x), y).backward()
+    for (name, a), b in zip(plain.named_parameters(), fast.parameters()):
+        torch.testing.assert_close(b.grad, a.grad, rtol=1e-4, atol=1e-6, msg=name)
+        # the same gradients into both optimizers, in the parameter's own layout as
+        # autograd gives them (the fused CPU kernel assumes it: a contiguous gradient on a
+        # channels-last weight is misread)
+        b.grad = torch.empty_like(b).copy_(a.grad)
+    torch.optim.AdamW(plain.parameters(), lr=5e-3).step()
+    adamw(fast, 5e-3).step()
+    for (name, a), b in zip(plain.named_parameters(), fast.parameters()):
+        torch.testing.assert_close(b, a, rtol=1e-6, atol=1e-7, msg=name)
