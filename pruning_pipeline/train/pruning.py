@@ -63,15 +63,16 @@ def kth_smallest(values: torch.Tensor, k: int) -> torch.Tensor:
     return values.sort().values[k - 1]
 
 
-def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None) -> float:
+def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None, width: float = 0.3) -> float:
     """Exact k-th smallest value (1-based) of a flat non-negative tensor.
 
     ``torch.kthvalue`` over 200k values costs about half a training step. Between two
     optimizer steps the answer moves little, so count around the previous answer
-    (``guess``) and select only in the narrow band that must contain it.
+    (``guess``) and select only in the band ``guess * (1 ± width)``, widened until it
+    holds the answer.
     """
     if guess is not None and guess > 0:
-        width = 0.3 * guess  # the 20th percentile moves ~10% per step early in training
+        width *= guess
         for _ in range(6):
             low, high = max(guess - width, 0.0), guess + width
             below = magnitudes < low
@@ -104,12 +105,17 @@ class InLoopPruner:
             offset += w.numel()
         self.k = max(1, round(self.flat.numel() * percentile / 100.0))
         self.threshold = tau if rule == "threshold" else None
+        self.band = 0.3  # relative half-width of the percentile search; the 20th percentile
+        # moves ~10% per step early in training, far less later
 
     @torch.no_grad()
     def prune_(self) -> None:
         """In place: zero the weights at or below the current threshold."""
         if self.rule == "percentile":
-            self.threshold = kth_smallest_magnitude(self.flat.abs(), self.k, self.threshold)
+            previous = self.threshold
+            self.threshold = kth_smallest_magnitude(self.flat.abs(), self.k, previous, self.band)
+            if previous:  # next band: thrice the last relative move, within [0.2%, 30%]
+                self.band = min(0.3, max(0.002, 3 * abs(self.threshold - previous) / previous))
         torch.hardshrink(self.flat, self.threshold, out=self.flat)
 
     @torch.no_grad()
