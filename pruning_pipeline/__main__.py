@@ -55,15 +55,18 @@ def summary_table(metrics: dict) -> str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .api import run
+    from .report import Report
 
     config = config_from_args(args)
-    results = run(config, progress=not args.quiet)
+    report = Report()
+    results = run(config, progress=not args.quiet, report=report)
     manifest = results.metrics["manifest"]
     print(f"run {results.run_id} on {manifest['device']} ({manifest['threads']} threads), "
           f"{manifest['steps']} steps, dataset {manifest['dataset']['name']}; entry {results.entry_dir}")
     print(summary_table(results.metrics))
     for warning in results.metrics.get("warnings", []):
         print(f"warning: {warning}")
+    print(f"\nwhere the time went:\n{report.table()}")
     return 0
 
 

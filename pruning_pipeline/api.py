@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 from .cache import Cache, source_digest
 from .config import Config, PipelineError, run_key
+from .report import Report
 from .results import Results
 
 RESULTS_KIND = "results"
@@ -47,8 +49,13 @@ def run_id(config: Config) -> str:
     return run_key(config, device_key(config.device), source_digest(RESULTS_SOURCE))
 
 
-def run(config: Config, progress: bool = True) -> Results:
-    """Results of the configured run: from the cache, or computed and then cached."""
+def run(config: Config, progress: bool = True, report: Report | None = None) -> Results:
+    """Results of the configured run: from the cache, or computed and then cached.
+
+    ``report`` receives the seconds of each phase and whether it came from the cache.
+    """
+    report = Report() if report is None else report
+    start = time.perf_counter()
     cache = Cache(config.cache_dir)
     key = run_id(config)
     entry = cache.get(RESULTS_KIND, key)
@@ -58,7 +65,13 @@ def run(config: Config, progress: bool = True) -> Results:
         # resolves the device and reads the data first: their errors leave nothing on disk
         life = Lifecycle(config, cache, device_key(config.device), key, progress)
         entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
-    return Results.load(entry)
+        phases = {"data": life.timings["data"], **life.phases, **life.timings}
+        for name, seconds in phases.items():
+            report.add(name, seconds, cached=name in life.reused)
+    results = Results.load(entry)
+    if not report.phases:
+        report.add("results", time.perf_counter() - start, cached=True)
+    return results
 
 
 def _compute_into(life, key: str, directory: Path) -> None:

@@ -15,8 +15,10 @@ import mkdocs_gen_files
 from mkdocs.exceptions import PluginError
 
 from pruning_pipeline import api
+from pruning_pipeline.cache import source_digest
 from pruning_pipeline.config import PipelineError, make_config
-from pruning_pipeline.site.glue import config_values, notebook_for_run
+from pruning_pipeline.results import METRICS_FILE
+from pruning_pipeline.site.glue import build_report, config_values, notebook_for_run
 from pruning_pipeline.site.publish import published_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,16 +26,20 @@ NOTEBOOK = ROOT / "notebooks" / "percentile-pruning.ipynb"
 
 try:  # a failure the user can act on is one line (PRUNING_DEBUG=1 for the traceback)
     config = make_config(config_values(mkdocs_gen_files.config["extra"].get("pruning"), os.environ))
-    results = api.run(config, progress=True)
-    published = list(published_files(results, mkdocs_gen_files.config["site_url"]))
+    report = build_report()
+    results = api.run(config, progress=True, report=report)
+    published = list(published_files(results, mkdocs_gen_files.config["site_url"], report))
 except PipelineError as err:
     if api.debugging():
         raise
     raise PluginError(str(err)) from None
 
-digest = hashlib.sha256()
+# What the notebook shows depends on the run, the published figures and the site's code;
+# metrics.json also carries this build's timings, which must not re-execute it.
+digest = hashlib.sha256(f"{results.run_id}:{source_digest('pruning_pipeline.site')}".encode())
 for name, data in published:
-    digest.update(name.encode() + data)
+    if name != METRICS_FILE:
+        digest.update(name.encode() + data)
     with mkdocs_gen_files.open(f"static/{name}", "wb") as out:
         out.write(data)
 

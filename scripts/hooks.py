@@ -6,15 +6,19 @@ are the same number. An unknown name fails the build.
 """
 
 import json
+import logging
 import os
+import time
 
 from mkdocs.exceptions import PluginError
 
 from pruning_pipeline.figures.catalog import FigureInfo
-from pruning_pipeline.site.glue import page_index
+from pruning_pipeline.site.glue import build_report, page_index
 from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer
 
 _renderer = None
+_pages_started = 0.0
+log = logging.getLogger("mkdocs.hooks.pruning")
 
 
 def _read_json(files, path):
@@ -31,8 +35,13 @@ def on_config(config):
     return config
 
 
+def on_pre_build(config):
+    build_report(new=True)
+
+
 def on_files(files, config):
-    global _renderer
+    global _renderer, _pages_started
+    _pages_started = time.perf_counter()
     _renderer = SiteRenderer(
         metrics=_read_json(files, "static/metrics.json"),
         catalog=[FigureInfo.from_mapping(entry) for entry in _read_json(files, "static/figures.json")],
@@ -49,3 +58,11 @@ def on_page_markdown(markdown, page, config, files):
         return _renderer.render(markdown, page.file.src_uri)
     except PlaceholderError as err:
         raise PluginError(str(err)) from None
+
+
+def on_post_build(config):
+    """The build's time per phase, and what came from the cache, as its last lines."""
+    report = build_report()
+    report.add("pages and notebook", time.perf_counter() - _pages_started)
+    log.info("where this build's time went:\n%s", report.table())
+

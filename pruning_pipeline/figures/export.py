@@ -93,6 +93,12 @@ def render_key(run_id: str) -> str:
     return stable_hash({"run": run_id, "code": source_digest(FIGURES_SOURCE), "matplotlib": matplotlib.__version__})
 
 
+def render_cached(results: Results) -> bool:
+    """Whether ``results`` already has an intact render in the cache."""
+    return results.entry_dir is not None and Cache(Path(results.entry_dir).parent.parent).problem(
+        FIGURES_KIND, figures_key(results)) is None
+
+
 def cached_figures(results: Results) -> Path:
     """Directory holding every rendered figure file of ``results``.
 

@@ -54,6 +54,7 @@ class Lifecycle:
         self.device_key, self.run_id = device_key, run_id
         self.reused: list[str] = []  # training runs found in the cache
         self.timings: dict[str, float] = {}
+        self.phases: dict[str, float] = {}  # this call's seconds per phase, trainings included
         self.device = prepare(config)
         with timed(self.timings, "data"):
             self.dataset = load_dataset(config)
@@ -89,9 +90,11 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
     """
     config = life.config
     init = runs.initial_state(config)
-    trained, trained_curves = life.plain_run(init)
+    with timed(life.phases, "trained"):
+        trained, trained_curves = life.plain_run(init)
     edges = layer_edges([init, trained], config.hist_bins)
-    in_loop, in_loop_curves, dynamics = life.in_loop_run(init, edges)
+    with timed(life.phases, "in_loop"):
+        in_loop, in_loop_curves, dynamics = life.in_loop_run(init, edges)
     with timed(life.timings, "prune_post_and_percentile"):
         post, percentile, percentile_threshold = pruned_states(trained, config, life.device)
     states = {"init": init, "trained": trained, "in_loop": in_loop, "post": post, "percentile": percentile}

@@ -8,6 +8,7 @@ import json
 from typing import Any, Iterable, Mapping
 
 from ..config import Config
+from ..report import Report
 
 ENV_PREFIX = "PRUNING_"
 
@@ -55,3 +56,16 @@ def notebook_for_run(notebook: dict, run_id: str, digest: str) -> dict:
         f'RUN_DIGEST = "{digest}"'
     )
     return out
+
+
+_BUILD_REPORT = Report()
+
+
+def build_report(new: bool = False) -> Report:
+    """The report of the build in progress, shared by the MkDocs hook (which starts it
+    and adds the pages) and the gen-files script (which adds the run and the figures)."""
+    global _BUILD_REPORT
+    if new:
+        _BUILD_REPORT = Report()
+    return _BUILD_REPORT
+

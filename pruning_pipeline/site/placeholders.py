@@ -188,6 +188,7 @@ class SiteRenderer:
             "dynamics": lambda: tables.table_dynamics(self.metrics),
             "threshold-vs-percentile": lambda: tables.table_threshold_vs_percentile(self.metrics),
             "warnings": lambda: tables.warnings_block(self.metrics),
+            "build": lambda: tables.table_build(self.metrics),
         }
         if name not in builders:
             raise KeyError(f"no table '{name}' (known: {', '.join(builders)})")

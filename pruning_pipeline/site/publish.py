@@ -12,7 +12,8 @@ from dataclasses import asdict
 from typing import Iterator
 
 from ..figures.catalog import catalog, stable_url
-from ..figures.export import cached_figures
+from ..figures.export import cached_figures, render_cached
+from ..report import Report
 from ..results import METRICS_FILE, Results
 from . import claims
 from .explorer import EXPLORER_FILE, explorer_data
@@ -20,15 +21,21 @@ from .explorer import EXPLORER_FILE, explorer_data
 CATALOG_FILE = "figures.json"
 
 
-def published_files(results: Results, site_url: str | None = None) -> Iterator[tuple[str, bytes]]:
+def published_files(results: Results, site_url: str | None = None,
+                    report: Report | None = None) -> Iterator[tuple[str, bytes]]:
     """(file name, content) of every published file, figures first; URLs in
-    ``figures.json`` are absolute under ``site_url`` when it is given."""
-    source = cached_figures(results)
+    ``figures.json`` are absolute under ``site_url`` when it is given. With a ``report``,
+    the figures phase is timed into it and its phases so far go into ``metrics.json``'s
+    manifest as ``build``."""
+    report = Report() if report is None else report
+    with report.phase("figures", cached=render_cached(results)):
+        source = cached_figures(results)
     figures = catalog(results)
     for info in figures:
         for name in info.files():
             yield name, (source / name).read_bytes()
     metrics = claims.publish(results.metrics)
+    metrics["manifest"] = {**metrics["manifest"], "build": dict(report.phases)}
     yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()
     entries = [{**asdict(info), "formats": list(info.formats), "run_id": results.run_id,
                 "urls": {name: stable_url(name, site_url) for name in info.files()}} for info in figures]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..figures.catalog import DARK_FORMATS, FigureInfo, stable_url
-from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_sig
+from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig
 from ..names import STAGE
 from ..results import LAYER_KEYS as LAYERS
 from ..results import STAGES as STAGE_ORDER
@@ -188,3 +188,13 @@ def warnings_block(metrics: Mapping[str, Any]) -> str:
     lines = ['!!! warning "The pipeline flagged this run"', ""]
     lines += [f"    - {item}" for item in items]
     return "\n".join(lines)
+
+
+def table_build(metrics: Mapping[str, Any]) -> str:
+    """Seconds per phase of the build that published this page, and what was reused."""
+    phases = metrics["manifest"]["build"]
+    rows = [[name.replace("_", " "), fmt_seconds(p["seconds"], "2"), "cache" if p["cached"] else "computed"]
+            for name, p in phases.items()]
+    rows.append(["total", fmt_seconds(sum(p["seconds"] for p in phases.values()), "2"), ""])
+    return md_table(["phase", "time", "source"], rows, "lrl")
+

@@ -15,6 +15,9 @@ def test_run_prints_a_summary_table(tmp_path):
     for stage in ("init", "trained", "in_loop", "post", "percentile"):
         assert any(line.startswith(stage) for line in out.stdout.splitlines())
     assert "ffnn1 sparsity" in out.stdout
+    table = out.stdout.split("where the time went:")[1].split()
+    assert [w for w in ("data", "trained", "in_loop", "analysis", "total") if w in table] == [
+        "data", "trained", "in_loop", "analysis", "total"]
     info = _cli("info", "--set", f"cache_dir={tmp_path}")
     assert info.returncode == 0 and info.stdout.count(" ok") == 3  # results, trained, in_loop
 

@@ -67,7 +67,7 @@ def test_unknown_placeholder_names_page_and_path(metrics):
 
 @pytest.mark.parametrize("table", ["stages", "stats post", "config", "manifest", "schema", "figures",
                                    "compression", "sensitivity", "sweep", "dynamics",
-                                   "threshold-vs-percentile"])
+                                   "threshold-vs-percentile", "build"])
 def test_every_table_renders_through_its_placeholder(table):
     results = fake_results()
     metrics = claims.publish(results.metrics)
@@ -255,4 +255,9 @@ def test_explorer_block_points_at_the_json_from_where_the_page_is_served(page, s
     assert f'data-src="{src}"' in block and " hidden" in block
     with pytest.raises(KeyError, match="no explorer mode 'big'"):
         explorer_block("big", page)
+
+
+def test_build_table_lists_each_phase_its_source_and_the_total(metrics):
+    rows = _cells(tables.table_build(metrics))
+    assert rows == [["results", "0.07 s", "cache"], ["figures", "1.50 s", "computed"], ["total", "1.57 s", ""]]
 

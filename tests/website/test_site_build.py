@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -397,3 +398,18 @@ def test_rebuild_with_nothing_changed_trains_nothing(site, build_site, tmp_path)
     result = build_site(tmp_path / "again")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "it/s" not in result.stderr and "s/it" not in result.stderr, "the rebuild trained again"
+    # the build says so in its closing table: the run and the figures came from the cache
+    table = result.stderr.split("where this build's time went:")[1].splitlines()
+    sources = {line.split()[0]: line.split()[-1] for line in table if line.strip() and line.split()[-1] in ("cache", "computed")}
+    assert sources == {"results": "cache", "figures": "cache", "pages": "computed"}, table
+    rebuilt = json.loads((tmp_path / "again" / "static" / "metrics.json").read_text())["manifest"]["build"]
+    assert {name: p["cached"] for name, p in rebuilt.items()} == {"results": True, "figures": True}
+
+
+def test_reproduce_page_shows_the_build_phases(site, metrics):
+    phases = metrics["manifest"]["build"]
+    assert "figures" in phases and sum(p["seconds"] for p in phases.values()) > 0
+    rows = {row[0]: row for row in _table_rows(site / "reproduce" / "index.html") if row}
+    for name, p in phases.items():
+        assert rows[name.replace("_", " ")][1] == f"{p['seconds']:.2f} s"
+        assert rows[name.replace("_", " ")][2] == ("cache" if p["cached"] else "computed")

@@ -1,0 +1,35 @@
+"""Where a build's (or a run's) time went: seconds per phase and which phases came from
+the cache, printed as a short table at the end and published in the manifest."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+
+@dataclass
+class Report:
+    """Phases in the order they ran: name -> {"seconds", "cached"}."""
+
+    phases: dict[str, dict] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float, cached: bool = False) -> None:
+        self.phases[name] = {"seconds": round(seconds, 3), "cached": cached}
+
+    @contextmanager
+    def phase(self, name: str, cached: bool = False) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.add(name, time.perf_counter() - start, cached)
+
+    def table(self) -> str:
+        """A plain-text table for the end of a build or a ``run``."""
+        width = max([len(name) for name in self.phases] + [5])
+        lines = [f"{'phase':<{width}}  {'seconds':>8}  source", "-" * (width + 20)]
+        lines += [f"{name:<{width}}  {p['seconds']:>8.2f}  {'cache' if p['cached'] else 'computed'}"
+                  for name, p in self.phases.items()]
+        total = sum(p["seconds"] for p in self.phases.values())
+        lines.append(f"{'total':<{width}}  {total:>8.2f}")
+        return "\n".join(lines)
