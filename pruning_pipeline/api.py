@@ -68,9 +68,9 @@ def run(config: Config, progress: bool = True, report: Report | None = None) -> 
         phases = {"data": life.timings["data"], **life.phases, **life.timings}
         for name, seconds in phases.items():
             report.add(name, seconds, cached=name in life.reused)
+        return Results.load(entry)
     results = Results.load(entry)
-    if not report.phases:
-        report.add("results", time.perf_counter() - start, cached=True)
+    report.add("results", time.perf_counter() - start, cached=True)
     return results
 
 

@@ -53,7 +53,7 @@ class Config:
     eval_batch_size: int = 1000
     sweep_points: int = 101  # a smooth walk for the explorer's slider
     device: str = "auto"
-    threads: int = 2
+    threads: int = 1  # per training run; the two runs train side by side where cores allow
     cache_dir: str = ".cache/pruning"
 
     @property

@@ -34,18 +34,19 @@ except PipelineError as err:
         raise
     raise PluginError(str(err)) from None
 
-# What the notebook shows depends on the run, the published figures and the site's code;
-# metrics.json also carries this build's timings, which must not re-execute it.
-digest = hashlib.sha256(f"{results.run_id}:{source_digest('pruning_pipeline.site')}".encode())
-for name, data in published:
-    if name != METRICS_FILE:
-        digest.update(name.encode() + data)
-    with mkdocs_gen_files.open(f"static/{name}", "wb") as out:
-        out.write(data)
+with report.phase("publish"):  # writing the files and the notebook into the site
+    # What the notebook shows depends on the run, the published figures and the site's code;
+    # metrics.json also carries this build's timings, which must not re-execute it.
+    digest = hashlib.sha256(f"{results.run_id}:{source_digest('pruning_pipeline.site')}".encode())
+    for name, data in published:
+        if name != METRICS_FILE:
+            digest.update(name.encode() + data)
+        with mkdocs_gen_files.open(f"static/{name}", "wb") as out:
+            out.write(data)
 
-# The notebook reads this run through PRUNING_RESULTS_DIR (its kernel inherits the
-# environment); the injected id and digest change its bytes whenever the run changes.
-os.environ["PRUNING_RESULTS_DIR"] = str(Path(results.entry_dir).resolve())
-notebook = notebook_for_run(json.loads(NOTEBOOK.read_text()), results.run_id, digest.hexdigest()[:16])
-with mkdocs_gen_files.open("percentile-pruning.ipynb", "w") as out:
-    json.dump(notebook, out, indent=1)
+    # The notebook reads this run through PRUNING_RESULTS_DIR (its kernel inherits the
+    # environment); the injected id and digest change its bytes whenever the run changes.
+    os.environ["PRUNING_RESULTS_DIR"] = str(Path(results.entry_dir).resolve())
+    notebook = notebook_for_run(json.loads(NOTEBOOK.read_text()), results.run_id, digest.hexdigest()[:16])
+    with mkdocs_gen_files.open("percentile-pruning.ipynb", "w") as out:
+        json.dump(notebook, out, indent=1)

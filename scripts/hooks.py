@@ -18,6 +18,7 @@ from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer
 
 _renderer = None
 _pages_started = 0.0
+_rendering = 0.0  # seconds spent on placeholders in this build
 log = logging.getLogger("mkdocs.hooks.pruning")
 
 
@@ -36,7 +37,9 @@ def on_config(config):
 
 
 def on_pre_build(config):
+    global _rendering
     build_report(new=True)
+    _rendering = 0.0
 
 
 def on_files(files, config):
@@ -54,15 +57,20 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
         return markdown  # rendered by mkdocs-jupyter; its numbers come from its own code
+    global _rendering
+    start = time.perf_counter()
     try:
         return _renderer.render(markdown, page.file.src_uri)
     except PlaceholderError as err:
         raise PluginError(str(err)) from None
+    finally:
+        _rendering += time.perf_counter() - start
 
 
 def on_post_build(config):
     """The build's time per phase, and what came from the cache, as its last lines."""
     report = build_report()
-    report.add("pages and notebook", time.perf_counter() - _pages_started)
+    report.add("placeholders", _rendering)
+    report.add("pages and notebook", time.perf_counter() - _pages_started - _rendering)
     log.info("where this build's time went:\n%s", report.table())
 

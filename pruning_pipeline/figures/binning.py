@@ -19,6 +19,7 @@ import numpy as np
 from ..results import Results
 
 DISPLAY_BINS = 60
+COMPARED_STAGES = ("init", "trained", "in_loop", "post")  # drawn together on common bins
 
 
 def occupied_bins(*counts: np.ndarray) -> int:
@@ -73,3 +74,18 @@ def stage_view(results: Results, stage: str, layer: str) -> tuple[np.ndarray, np
     edges, counts = cut_display(*cut)
     return edges, counts, (len(counts) - 1) // 2
 
+
+def stage_threshold(results: Results, stage: str) -> float | None:
+    """The magnitude threshold that made ``stage``, or None when nothing was pruned.
+
+    ``in_loop`` has one only under the ``threshold`` rule (``tau_loop``); ``post`` and
+    ``percentile`` record theirs in ``stages.{stage}.threshold``.
+    """
+    config = results.metrics["config"]
+    if stage == "in_loop":
+        return config["tau_loop"] if config["in_loop_rule"] == "threshold" else None
+    if stage == "post":
+        return results.stage("post").get("threshold", config["tau_post"])
+    if stage == "percentile":
+        return results.stage("percentile")["threshold"]
+    return None

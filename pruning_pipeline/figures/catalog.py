@@ -11,8 +11,8 @@ from typing import Any, Callable, Mapping
 from ..formatting import fmt_pct
 from ..names import LAYER, STAGE
 from ..results import GLOBAL, PRUNABLE_LAYERS, Results
-from . import analysis_plots, plots, tables
-from .binning import stage_view
+from . import tables
+from .binning import COMPARED_STAGES, stage_threshold, stage_view
 from .tables import Table
 
 FIGURE_FORMATS = ("png", "svg", "pdf", "csv")
@@ -62,6 +62,14 @@ class FigureInfo:
         return names
 
 
+def _draw(module: str, builder: str, *args, dark: bool):
+    """Call a plot builder, importing matplotlib only when a figure is really drawn (a
+    site rebuilt from the cache reads the catalog but draws nothing)."""
+    from importlib import import_module
+
+    return getattr(import_module(f"{__package__}.{module}"), builder)(*args, dark=dark)
+
+
 @dataclass(frozen=True)
 class Spec:
     """A catalog entry with its (lazy) drawing and data."""
@@ -95,7 +103,7 @@ def _stage_phrase(results: Results, stage: str) -> str:
     """How the weights of ``stage`` came to be, with its threshold, for captions."""
     if stage in ("init", "trained"):
         return {"init": "at initialization", "trained": "after training, before any pruning"}[stage]
-    tau = plots.stage_threshold(results, stage)
+    tau = stage_threshold(results, stage)
     if stage == "in_loop":
         rule = f"at τ = {tau:.3g}" if tau is not None else "by percentile"
         return f"after training with pruning {rule} after every step"
@@ -120,7 +128,7 @@ def _histogram_spec(results: Results, stage: str, layer: str) -> Spec:
     return Spec(
         FigureInfo(histogram_stem(results, stage, layer), title, caption,
                    STAGE[stage].page, "histogram"),
-        lambda dark: plots.histogram(results, stage, layer, dark=dark),
+        lambda dark: _draw("plots", "histogram", results, stage, layer, dark=dark),
         lambda: tables.histogram_table(*stage_view(results, stage, layer)[:2]),
     )
 
@@ -142,20 +150,20 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"{fmt_pct(sweep['sparsity']['global'][ci], '2')} sparsity; the knee is at "
                   f"τ = {sweep['taus'][ki]:.3g} ({fmt_pct(sweep['accuracy'][ki])} at "
                   f"{fmt_pct(sweep['sparsity']['global'][ki], '2')}).",
-                  "what-the-visuals-reveal", lambda dark: analysis_plots.threshold_sweep(r, dark=dark),
+                  "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "threshold_sweep", r, dark=dark),
                   lambda: tables.sweep_table(r)),
         _analysis("accuracy-vs-sparsity", "Accuracy against sparsity",
                   f"Test accuracy against global sparsity along the τ sweep; unpruned "
                   f"accuracy {fmt_pct(sweep['baseline_accuracy'])}, configured τ and knee marked.",
                   "what-the-visuals-reveal",
-                  lambda dark: analysis_plots.accuracy_vs_sparsity(r, dark=dark),
+                  lambda dark: _draw("analysis_plots", "accuracy_vs_sparsity", r, dark=dark),
                   lambda: tables.sweep_table(r)),
         _analysis("layer-sensitivity", "Layer sensitivity",
                   f"Test accuracy when one layer alone is pruned; at "
                   f"{fmt_pct(sens['sparsities'][-1], '0')} sparsity: "
                   + ", ".join(f"{layer} {fmt_pct(acc[-1])}" for layer, acc in sens["accuracy"].items())
                   + f" (unpruned {fmt_pct(sens['baseline_accuracy'])}).",
-                  "what-the-visuals-reveal", lambda dark: analysis_plots.layer_sensitivity(r, dark=dark),
+                  "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "layer_sensitivity", r, dark=dark),
                   lambda: tables.sensitivity_table(r)),
         _analysis("threshold-vs-percentile", "Global threshold vs per-layer percentile",
                   f"At {fmt_pct(tvp['sparsity'], '0')} sparsity, one global threshold "
@@ -163,7 +171,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"{fmt_pct(tvp['global_threshold']['accuracy'])} test accuracy and per-layer "
                   f"percentiles {fmt_pct(tvp['layerwise_percentile']['accuracy'])}; bars show "
                   f"how each spreads sparsity over the layers.",
-                  "percentile-pruning", lambda dark: analysis_plots.threshold_vs_percentile(r, dark=dark),
+                  "percentile-pruning", lambda dark: _draw("analysis_plots", "threshold_vs_percentile", r, dark=dark),
                   lambda: tables.threshold_vs_percentile_table(r)),
         _analysis("threshold-vs-percentile-distributions",
                   "Weights under a global threshold vs per-layer percentiles",
@@ -173,7 +181,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"{fmt_pct(tvp['global_threshold']['sparsity']['cls_head'], '2')} zero) and by "
                   f"the same percentile in every layer, on shared bins, log counts.",
                   "percentile-pruning",
-                  lambda dark: plots.threshold_vs_percentile_distributions(r, dark=dark),
+                  lambda dark: _draw("plots", "threshold_vs_percentile_distributions", r, dark=dark),
                   lambda: tables.threshold_vs_percentile_distribution_table(r)),
     ]
     specs += [_dynamics_spec(r, layer) for layer in PRUNABLE_LAYERS]
@@ -184,14 +192,14 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   "in the loop; final test accuracy "
                   f"{fmt_pct(m['curves']['trained']['test_accuracy'][-1])} (plain) and "
                   f"{fmt_pct(m['curves']['in_loop']['test_accuracy'][-1])} (in-loop).",
-                  "training-dynamics", lambda dark: analysis_plots.training_curves(r, dark=dark),
+                  "training-dynamics", lambda dark: _draw("analysis_plots", "training_curves", r, dark=dark),
                   lambda: tables.curves_table(r)),
         _analysis("compression-payoff", "Compression payoff",
                   f"Bytes of the Linear weights stored dense, as CSR and as a bitmask, and "
                   f"the sparse/dense latency ratio, per stage; after pruning, CSR takes "
                   f"{fmt_pct(comp['post']['csr_bytes'] / comp['post']['dense_bytes'])} of the dense "
                   f"bytes at {comp['post']['sparse_vs_dense_latency']:.2f}× dense latency.",
-                  "compression-payoff", lambda dark: analysis_plots.compression_payoff(r, dark=dark),
+                  "compression-payoff", lambda dark: _draw("analysis_plots", "compression_payoff", r, dark=dark),
                   lambda: tables.compression_table(r)),
     ]
     return specs
@@ -208,18 +216,18 @@ def _dynamics_spec(r: Results, layer: str) -> Spec:
         f"weights zeroed by the previous step's prune that the next optimizer step moved "
         f"off zero again (final "
         f"{series['regrowth'][-1]:,} of {series['pruned_prev'][-1]:,}).",
-        "training-dynamics", lambda dark: plots.in_loop_dynamics(r, layer, dark=dark),
+        "training-dynamics", lambda dark: _draw("plots", "in_loop_dynamics", r, layer, dark=dark),
         lambda: tables.dynamics_table(r, layer))
 
 
 def _stage_comparison_spec(r: Results, layer: str) -> Spec:
     slug = LAYER[layer].slug
     path = " → ".join(fmt_pct(r.stage(s)["layers"][layer]["sparsity"], "2")
-                      for s in plots.COMPARED_STAGES)
+                      for s in COMPARED_STAGES)
     return _analysis(
         f"stage-comparison-{slug}", f"{LAYER[layer].title} by stage",
         f"The {_weights_noun(layer)} at initialization, after training, pruned in the loop "
         f"and pruned after training, on the same bins, linear and log counts; "
         f"sparsity {path}.",
-        "what-the-visuals-reveal", lambda dark: plots.stage_comparison(r, layer, dark=dark),
+        "what-the-visuals-reveal", lambda dark: _draw("plots", "stage_comparison", r, layer, dark=dark),
         lambda: tables.stage_comparison_table(r, layer))

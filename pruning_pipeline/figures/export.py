@@ -9,15 +9,13 @@ import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
-
-import matplotlib
 
 from ..cache import Cache, source_digest
 from ..config import stable_hash
 from ..results import Results
 from .catalog import DARK_FORMATS, LIGHT_FORMATS, FigureInfo, Spec, specs
-from .style import style
 
 # Fixed metadata: no dates, so every file is byte-identical across runs.
 SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
@@ -62,6 +60,8 @@ def _export_one(index: int) -> None:
 
 
 def _save_variant(spec: Spec, base: Path, dark: bool) -> None:
+    from .style import style  # matplotlib only when drawing: a cached render needs none
+
     # Saved inside the style: matplotlib styles lazily created ticks at draw time.
     with style(dark):
         figure = spec.draw(dark=dark)
@@ -90,7 +90,7 @@ def figures_key(results: Results) -> str:
 
 def render_key(run_id: str) -> str:
     """`figures_key` of the run named ``run_id``, without loading it."""
-    return stable_hash({"run": run_id, "code": source_digest(FIGURES_SOURCE), "matplotlib": matplotlib.__version__})
+    return stable_hash({"run": run_id, "code": source_digest(FIGURES_SOURCE), "matplotlib": version("matplotlib")})
 
 
 def render_cached(results: Results) -> bool:

@@ -18,7 +18,7 @@ from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 from ..formatting import fmt_pct
 from ..names import LAYER, STAGE
 from ..results import Results
-from .binning import display_histograms, stage_view
+from .binning import COMPARED_STAGES, display_histograms, stage_threshold, stage_view
 from .style import _styled
 
 SINGLE_COLUMN = (3.5, 2.6)  # inches: a paper's single-column width
@@ -27,7 +27,6 @@ SPIKE_RATIO = 10  # tallest bin / 75th percentile of occupied bins above which y
 LOG_FLOOR = 0.5  # log-scale bottom: below one weight, so single-weight bins show
 HEADROOM = 0.35  # top share of a linear histogram kept clear for its stats box and legend
 LOG_HEADROOM = 20  # log histograms: top of the y axis over the tallest bin
-COMPARED_STAGES = ("init", "trained", "in_loop", "post")
 # Stage outlines overlap where training changed little: width and dash keep each visible.
 STAGE_LINES = {"init": {"linewidth": 1.0}, "trained": {"linewidth": 1.8},
                "in_loop": {"linewidth": 0.9, "linestyle": (0, (3, 1.5))},
@@ -36,22 +35,6 @@ STAGE_LINES = {"init": {"linewidth": 1.0}, "trained": {"linewidth": 1.8},
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def stage_threshold(results: Results, stage: str) -> float | None:
-    """The magnitude threshold that made ``stage``, or None when nothing was pruned.
-
-    ``in_loop`` has one only under the ``threshold`` rule (``tau_loop``); ``post`` and
-    ``percentile`` record theirs in ``stages.{stage}.threshold``.
-    """
-    config = results.metrics["config"]
-    if stage == "in_loop":
-        return config["tau_loop"] if config["in_loop_rule"] == "threshold" else None
-    if stage == "post":
-        return results.stage("post").get("threshold", config["tau_post"])
-    if stage == "percentile":
-        return results.stage("percentile")["threshold"]
-    return None
 
 
 def spike_dominates(counts: np.ndarray) -> bool:

@@ -4,8 +4,7 @@ histogram draws, and the numbers an analysis figure plots. Pure."""
 from __future__ import annotations
 
 from ..results import Results
-from .binning import display_histograms
-from .plots import COMPARED_STAGES
+from .binning import COMPARED_STAGES, display_histograms
 
 HISTOGRAM_HEADER = ["bin_left", "bin_right", "count"]
 

@@ -55,16 +55,18 @@ def measure(state: dict, edges: dict[str, np.ndarray], data: Tensors, config: Co
 def cut_histograms(state: dict, tau: float, edges: dict[str, np.ndarray], bins_per_side: int) -> dict[str, np.ndarray]:
     """Per layer, the histogram of a pruned stage on bins aligned with its cut.
 
-    ``bins_per_side`` equal bins on [-high, -τ] and on [τ, high] (``high``: the end of the
-    layer's shared ``edges``), and between them the one bin (-τ, τ), which after the cut
-    holds exactly the zeros; so no figure of a cut draws a bar across it. Values beyond
-    ``high`` count in the outermost bins. Returns ``cut_edges/{layer}``
-    (2 * bins_per_side + 2,) and ``cut/{layer}`` (one fewer).
+    ``bins_per_side`` equal bins on [-high, -τ] and on [τ, high], and between them the one
+    bin (-τ, τ), which after the cut holds exactly the zeros; so no figure of a cut draws a
+    bar across it. ``high`` is the end of the layer's shared ``edges``, or further when
+    this stage's weights reach beyond it (an in-loop run may outgrow the plain one), so
+    every weight lies inside. Returns ``cut_edges/{layer}`` (2 * bins_per_side + 2,) and
+    ``cut/{layer}`` (one fewer).
     """
     out = {}
     for name, w in with_global({k: state[f"{k}.weight"] for k in PRUNABLE}).items():
-        side = np.linspace(tau, max(float(edges[name][-1]), 2 * tau), bins_per_side + 1)
         w = w.flatten()
+        high = max(float(edges[name][-1]), 2 * tau, 1.02 * float(w.abs().max()))
+        side = np.linspace(tau, high, bins_per_side + 1)
         inside = int(((w != 0) & (w.abs() < tau)).sum())
         assert inside == 0, f"{inside} non-zero weights of {name} lie inside the cut at ±{tau:g}"
         negative, positive = histogram(-w[w < 0], side)[::-1], histogram(w[w > 0], side)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -55,13 +56,19 @@ def cpu_state(model: Net) -> dict[str, torch.Tensor]:
 
 class DynamicsRecorder:
     """The in-loop pruner plus, every ``record_every`` steps, sparsity, regrowth and a
-    histogram per layer (regrowth: zeroed by the previous prune, non-zero again now)."""
+    histogram per layer (regrowth: zeroed by the previous prune, non-zero again now).
 
-    def __init__(self, model: Net, config: Config, edges: dict[str, np.ndarray]) -> None:
+    The histograms' ``edges`` come from the trained run, which may still be training
+    beside this one: until ``edges`` (a `concurrent.futures.Future`) is done, a record
+    keeps a copy of the weights (on their device) and is binned as soon as it is.
+    """
+
+    def __init__(self, model: Net, config: Config, edges: Future) -> None:
         self.pruner = InLoopPruner(prunable_weights(model), config.in_loop_rule, config.tau_loop,
                                    config.percentile)
         self.every, self.edges = config.record_every, edges
         self.rows: dict[str, list] = {"steps": [], "thresholds": []}
+        self.waiting: list[dict[str, torch.Tensor]] = []  # records not yet binned, in order
         self.zeroed: dict[str, torch.Tensor] = {}  # zeros right after the prune before a record
 
     def after_step(self, step: int) -> None:
@@ -84,16 +91,27 @@ class DynamicsRecorder:
             self.rows.setdefault(f"zeros/{name}", []).append(int((w == 0).sum()))
             self.rows.setdefault(f"pruned_prev/{name}", []).append(previous)
             self.rows.setdefault(f"regrowth/{name}", []).append(regrown_count)
-            self.rows.setdefault(f"hist/{name}", []).append(histogram(w, self.edges[name]))
+        self.waiting.append({name: w.detach().clone() for name, w in layers.items()})
+        if self.edges.done():
+            self._bin_waiting()
+
+    def _bin_waiting(self) -> None:
+        edges = self.edges.result()  # raises if the trained run failed
+        for layers in self.waiting:
+            for name, w in layers.items():
+                self.rows.setdefault(f"hist/{name}", []).append(histogram(w, edges[name]))
+        self.waiting = []
 
     def save(self, path: Path) -> None:
+        self._bin_waiting()  # waits for the edges if the trained run is still going
         np.savez(path, **{k: np.asarray(v) for k, v in self.rows.items()})
 
 
 def _train_into(directory: Path, model: Net, data: Tensors, config: Config, desc: str,
                 progress: bool, after_step=None) -> None:
     start = time.perf_counter()
-    curves = train(model, data, config, after_step, desc=desc, progress=progress)
+    curves = train(model, data, config, after_step, desc=desc, progress=progress,
+                   position=1 if after_step else 0)
     curves["seconds"] = round(time.perf_counter() - start, 3)
     save_file(cpu_state(model), directory / STATE_FILE)
     (directory / CURVES_FILE).write_text(json.dumps(curves))
@@ -106,8 +124,9 @@ def plain_run_into(directory: Path, init: dict, data: Tensors, config: Config, d
 
 
 def in_loop_run_into(directory: Path, init: dict, data: Tensors, config: Config, device: torch.device,
-                     edges: dict[str, np.ndarray], progress: bool) -> None:
-    """Train re-pruning after every step; write weights, curves and dynamics."""
+                     edges: Future, progress: bool) -> None:
+    """Train re-pruning after every step; write weights, curves and dynamics (binned on
+    ``edges``, which may be computed while this run trains)."""
     model = model_from(init, device)
     recorder = DynamicsRecorder(model, config, edges)
     _train_into(directory, model, data, config, "in_loop", progress, recorder.after_step)

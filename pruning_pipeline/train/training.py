@@ -71,6 +71,7 @@ def train(
     after_step: Callable[[int], None] | None = None,
     desc: str = "train",
     progress: bool = True,
+    position: int = 0,
 ) -> dict:
     """AdamW on shuffled mini-batches for ``steps_for(config)`` steps, in place.
 
@@ -85,7 +86,8 @@ def train(
     curves = {"steps": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
     order, cursor, window = torch.randperm(n, generator=generator), 0, []
     model.train()
-    for step in tqdm(range(1, total + 1), desc=desc, disable=not progress, leave=False, mininterval=0.5):
+    for step in tqdm(range(1, total + 1), desc=desc, disable=not progress, leave=False, mininterval=0.5,
+                     position=position):
         if cursor + config.batch_size > n:  # drop the ragged last batch, reshuffle
             order, cursor = torch.randperm(n, generator=generator), 0
         index = order[cursor:cursor + config.batch_size].to(data.train_x.device)

@@ -75,8 +75,8 @@ def test_a_killed_writers_staging_directory_is_collected(tmp_path):
         time.sleep(0.2)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
-    left = list(cache.glob("*/.*"))  # the results entry's and the training run's
-    assert len(left) == 2, "the killed writer left no staging directories to collect"
+    left = list(cache.glob("*/.*"))  # the results entry's and the training runs'
+    assert len(left) >= 2 and all(f"-{STAGING_MARK}{writer.pid}-" in p.name for p in left), left
     removed = Cache(cache).collect_staging()
     assert sorted(removed) == sorted(left) and not list(cache.glob("*/.*"))
 

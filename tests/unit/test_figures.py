@@ -196,3 +196,10 @@ def test_cache_renders_again_when_the_plotting_code_changes(tmp_path, counted_re
 def test_cache_without_entry_dir_renders_into_a_fresh_directory(counted_renders):
     directory = figures.cached_figures(fake_results(entry_dir=None))
     assert (directory / "initialization-ffnn.pdf").is_file()
+
+
+def test_a_site_rebuilt_from_the_cache_does_not_import_matplotlib():
+    """Publishing and rendering pages read the catalog; only drawing needs matplotlib."""
+    code = ("import sys, pruning_pipeline.site.publish, pruning_pipeline.site.placeholders;"
+            "sys.exit('matplotlib' in sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

@@ -8,6 +8,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from pruning_pipeline.figures import analysis_plots, plots
+from pruning_pipeline.figures.binning import stage_threshold
 from pruning_pipeline.figures.style import DARK_BACKGROUND
 from handmade import fake_results
 
@@ -34,11 +35,11 @@ def test_occupied_limits_pad_the_occupied_bins_by_one_and_stay_inside_the_edges(
 
 def test_stage_threshold_reads_each_stage_s_own_threshold():
     results = fake_results(tau_post=0.25)
-    assert plots.stage_threshold(results, "init") is None
-    assert plots.stage_threshold(results, "trained") is None
-    assert plots.stage_threshold(results, "in_loop") == 0.001
-    assert plots.stage_threshold(results, "post") == 0.25
-    assert plots.stage_threshold(results, "percentile") == 0.02
+    assert stage_threshold(results, "init") is None
+    assert stage_threshold(results, "trained") is None
+    assert stage_threshold(results, "in_loop") == 0.001
+    assert stage_threshold(results, "post") == 0.25
+    assert stage_threshold(results, "percentile") == 0.02
 
 
 def test_histogram_goes_log_only_for_a_spike_and_marks_the_threshold():

@@ -1,0 +1,85 @@
+"""A warm rebuild (nothing changed) against the same site built without the pipeline
+(not a test; a ratio of medians, the two builds interleaved).
+
+    python benchmarks/bench_warm_build.py [--rounds 5]
+
+"Without the pipeline" is a copy of the site's sources whose pages are already rendered
+(every placeholder replaced, exactly as the build's hook does), with the published
+``static/`` files and the generated notebook copied in, built by the same MkDocs with
+the same plugins minus gen-files and the hook. The difference between the two is what
+the pipeline costs a rebuild: imports, cache lookups, publishing, rendering placeholders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from pruning_pipeline.figures.catalog import FigureInfo
+from pruning_pipeline.site.glue import page_index
+from pruning_pipeline.site.placeholders import SiteRenderer
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def build(cwd: Path, site: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
+                   cwd=cwd, env=ENV, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def bare_copy(built: Path, target: Path) -> None:
+    """The site's sources with every page pre-rendered and the pipeline removed."""
+    shutil.copytree(ROOT / "docs", target / "docs")
+    static = built / "static"
+    shutil.copytree(static, target / "docs" / "static")
+    shutil.copy(built / "percentile-pruning" / "percentile-pruning.ipynb", target / "docs")
+    for folder in ("pruning_pipeline", ".cache/mkdocs-jupyter"):  # API reference; notebook cache
+        if (ROOT / folder).exists():
+            shutil.copytree(ROOT / folder, target / folder)
+    pages = [p.relative_to(target / "docs").as_posix() for p in (target / "docs").rglob("*.md")]
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    renderer = SiteRenderer(
+        metrics=json.loads((static / "metrics.json").read_text()),
+        catalog=[FigureInfo.from_mapping(e) for e in json.loads((static / "figures.json").read_text())],
+        pages=page_index(pages + ["percentile-pruning.ipynb"]), site_url=config.get("site_url"))
+    for page in pages:
+        path = target / "docs" / page
+        path.write_text(renderer.render(path.read_text(), page))
+    config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "gen-files" in p)]
+    config.pop("hooks")
+    config.pop("watch")
+    (target / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        build(ROOT, tmp / "warm")  # makes sure the cache is warm (may train once)
+        bare_copy(tmp / "warm", tmp / "bare")
+        warm, bare = [], []
+        for _ in range(args.rounds):
+            warm.append(build(ROOT, tmp / "warm"))
+            bare.append(build(tmp / "bare", tmp / "bare-site"))
+    w, b = statistics.median(warm), statistics.median(bare)
+    print(f"warm rebuild {w:.2f} s, same site without the pipeline {b:.2f} s (medians of {args.rounds})")
+    print(f"warm / without: {w / b:.2f} (target <= 1.25)")
+
+
+if __name__ == "__main__":
+    main()
