@@ -67,6 +67,7 @@ def _save_variant(spec: Spec, base: Path, dark: bool) -> None:
         figure = spec.draw(dark=dark)
         for fmt in DARK_FORMATS if dark else LIGHT_FORMATS:
             figure.savefig(base.with_name(f"{base.name}.{fmt}"), metadata=SAVE_METADATA[fmt])
+            figure.set_layout_engine("none")  # laid out once: every format gets the same layout
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
