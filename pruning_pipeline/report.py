@@ -24,6 +24,10 @@ class Report:
         yield
         self.add(name, time.perf_counter() - start, cached)
 
+    def to_list(self) -> list[dict]:
+        """The phases in order, for JSON (whose objects a sorted dump would reorder)."""
+        return [{"phase": name, **p} for name, p in self.phases.items()]
+
     def table(self) -> str:
         """A plain-text table for the end of a build or a ``run``."""
         width = max([len(name) for name in self.phases] + [5])

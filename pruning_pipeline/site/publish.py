@@ -35,7 +35,7 @@ def published_files(results: Results, site_url: str | None = None,
         for name in info.files():
             yield name, (source / name).read_bytes()
     metrics = claims.publish(results.metrics)
-    metrics["manifest"] = {**metrics["manifest"], "build": dict(report.phases)}
+    metrics["manifest"] = {**metrics["manifest"], "build": report.to_list()}
     yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()
     entries = [{**asdict(info), "formats": list(info.formats), "run_id": results.run_id,
                 "urls": {name: stable_url(name, site_url) for name in info.files()}} for info in figures]

@@ -193,8 +193,8 @@ def warnings_block(metrics: Mapping[str, Any]) -> str:
 def table_build(metrics: Mapping[str, Any]) -> str:
     """Seconds per phase of the build that published this page, and what was reused."""
     phases = metrics["manifest"]["build"]
-    rows = [[name.replace("_", " "), fmt_seconds(p["seconds"], "2"), "cache" if p["cached"] else "computed"]
-            for name, p in phases.items()]
-    rows.append(["total", fmt_seconds(sum(p["seconds"] for p in phases.values()), "2"), ""])
+    rows = [[p["phase"].replace("_", " "), fmt_seconds(p["seconds"], "2"), "cache" if p["cached"] else "computed"]
+            for p in phases]
+    rows.append(["total", fmt_seconds(sum(p["seconds"] for p in phases), "2"), ""])
     return md_table(["phase", "time", "source"], rows, "lrl")
 

@@ -77,8 +77,8 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
     metrics = {
         "manifest": {"config_hash": "fake-run", "steps": 30, "timings_s": {"data": 0.1},
                      "dataset": {"name": "mnist-5k", "n_train": 4000, "n_test": 1000},
-                     "build": {"results": {"seconds": 0.07, "cached": True},
-                               "figures": {"seconds": 1.5, "cached": False}}},
+                     "build": [{"phase": "results", "seconds": 0.07, "cached": True},
+                               {"phase": "figures", "seconds": 1.5, "cached": False}]},
         "model": {"parameters": 215_418,
                   "layers": {"ffnn1": {"shape": [256, 768], "parameters": 196_864},
                              "cls_head": {"shape": [10, 256], "parameters": 2_570}}},

@@ -16,3 +16,5 @@ def test_phases_keep_their_order_seconds_and_source():
     assert lines[2].split() == ["data", "0.50", "computed"] and lines[3].split()[-1] == "cache"
     assert lines[-1].split()[0] == "total"
     assert float(lines[-1].split()[1]) == round(0.5 + report.phases["trained"]["seconds"], 2)
+    assert [p["phase"] for p in report.to_list()] == ["data", "trained"]
+
