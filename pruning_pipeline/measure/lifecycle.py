@@ -82,7 +82,8 @@ class Lifecycle:
         2-thread run after the other here, and never spin-wait on a busy machine)."""
         keys = training_keys(self.config, self.device_key)
         missing = all(self.cache.problem(kind, key) is not None for kind, key in keys.items())
-        return missing and self.device.type == "cpu" and 2 * self.config.threads <= (os.cpu_count() or 1)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return missing and self.device.type == "cpu" and 2 * self.config.threads <= cores
 
     def _entry(self, kind: str, fill) -> Path:
         key = training_keys(self.config, self.device_key)[kind]
