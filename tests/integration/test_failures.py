@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pruning_pipeline import api
 from pruning_pipeline.cache import STAGING_MARK, Cache
 from pruning_pipeline.config import make_config
@@ -28,27 +30,21 @@ def _untouched(cache: Path) -> bool:
     return not cache.exists() or (Cache(cache).entries() == [] and not list(cache.glob("*/.*")))
 
 
-def test_missing_dataset_files_are_one_line(tmp_path):
-    empty = tmp_path / "idx"
-    empty.mkdir()
-    out = _cli("run", *QUICK, "--set", "dataset=mnist", "--set", f"data_dir={empty}",
-               "--set", f"cache_dir={tmp_path / 'c'}")
-    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
-    assert "lacks train-images-idx3-ubyte.gz" in out.stderr and "set data_dir=DIR" in out.stderr
-    assert _untouched(tmp_path / "c")
-
-
-def test_corrupt_dataset_files_are_one_line(tmp_path):
+@pytest.mark.parametrize("content, expected", [
+    (None, ["lacks train-images-idx3-ubyte.gz", "set data_dir=DIR"]),  # no files at all
+    (b"not gzip at all", ["train-images-idx3-ubyte.gz is not a readable IDX file", "sha256"]),
+])
+def test_missing_or_corrupt_dataset_files_are_one_line(tmp_path, content, expected):
     from pruning_pipeline.train.data import MNIST_FILES
 
     idx = tmp_path / "idx"
     idx.mkdir()
-    for name in MNIST_FILES:
-        (idx / name).write_bytes(b"not gzip at all")
+    for name in MNIST_FILES if content else ():
+        (idx / name).write_bytes(content)
     out = _cli("run", *QUICK, "--set", "dataset=mnist", "--set", f"data_dir={idx}",
                "--set", f"cache_dir={tmp_path / 'c'}")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
-    assert "train-images-idx3-ubyte.gz is not a readable IDX file" in out.stderr and "sha256" in out.stderr
+    assert all(text in out.stderr for text in expected), out.stderr
     assert _untouched(tmp_path / "c")
 
 
@@ -99,7 +95,6 @@ def test_clean_keeps_what_the_configuration_uses(tmp_path):
 
 
 def test_out_of_memory_is_one_line_and_caches_nothing(tmp_path, monkeypatch):
-    import pytest
     import torch
 
     from pruning_pipeline.config import PipelineError
