@@ -50,7 +50,7 @@ class Config:
     report_taus: tuple[float, ...] = (0.05, 0.2)
     hist_bins: int = 2025  # fine shared bins (3^4 * 5^2: many odd merge factors for display)
     record_every: int = 125  # optimizer steps between dynamics/curve records
-    eval_batch_size: int = 1000
+    eval_batch_size: int = 250  # cache-sized batches: 0.09 s per evaluation of the test split, 0.16 s at 1000
     sweep_points: int = 101  # a smooth walk for the explorer's slider
     device: str = "auto"
     threads: int = 1  # per training run; the two runs train side by side where cores allow

@@ -27,7 +27,7 @@ OPTION_HELP = {
     "report_taus": "Extra thresholds whose below-τ share is reported for every stage.",
     "hist_bins": "Number of histogram bins (edges shared by all stages of a layer).",
     "record_every": "Optimizer steps between two records of curves and in-loop dynamics.",
-    "eval_batch_size": "Batch size for evaluation (large batches are fast; it can move the last digits of a loss, so it is part of the cache key).",
+    "eval_batch_size": "Batch size for evaluation (250 keeps a batch in cache on a CPU; it can move the last digits of a loss, so it is part of the cache key).",
     "sweep_points": "Number of thresholds in the post-training sweep.",
     "device": "Where to train: `auto` takes CUDA, then MPS, then the CPU.",
     "threads": "CPU threads of each training run; pinned because the thread count changes results bit for bit. With cores for both, the two runs train side by side (two one-thread runs: 0.62× the time of one two-thread run after the other, and no spin-waiting on a busy machine).",
