@@ -21,19 +21,22 @@ from PIL import Image
 
 from pruning_pipeline.config import make_config
 from pruning_pipeline.train.data import load_dataset
-from pruning_pipeline.train.model import Net, prunable_weights
+from pruning_pipeline.train.feed import Tensors, load_data
+from pruning_pipeline.train.model import Net, prunable_weights, subject_for
 from pruning_pipeline.train.pruning import InLoopPruner
 from pruning_pipeline.train.runs import model_from
-from pruning_pipeline.train.training import Tensors, adamw
+from pruning_pipeline.train.training import adamw
+
+REFERENCE = subject_for(make_config({}))
 
 
 def our_steps(data: Tensors, steps: int, rule: str | None, percentile_fast: bool = True) -> float:
     """Seconds per step of the pipeline's loop (device-resident channels-last data, index
     batches, channels-last convolutions, fused AdamW), as `training.train` runs it."""
     torch.manual_seed(0)
-    model = model_from(Net().state_dict(), torch.device("cpu")).train()
+    model = model_from(Net().state_dict(), REFERENCE, torch.device("cpu")).train()
     optimizer = adamw(model, 5e-3)
-    pruner = InLoopPruner(prunable_weights(model), rule or "threshold", 0.001, 20) if rule else None
+    pruner = InLoopPruner(prunable_weights(model, REFERENCE.layers), rule or "threshold", 0.001, 20) if rule else None
     order = torch.randperm(len(data.train_y))
     times = []
     for step in range(steps):
@@ -128,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     dataset = load_dataset(make_config({}))
-    data = Tensors.from_dataset(dataset, torch.device("cpu"))
+    data = load_data(make_config({}), torch.device("cpu"))
 
     variants = {
         "unpruned": lambda: our_steps(data, args.steps, None),

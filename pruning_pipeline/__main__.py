@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .api import debugging
 from .config import ConfigError, PipelineError, make_config, parse_assignments
+from .results import GLOBAL, STAGES
 
 
 def _load_file(path: str) -> dict:
@@ -43,11 +44,13 @@ def config_from_args(args: argparse.Namespace):
 
 
 def summary_table(metrics: dict) -> str:
-    """Stage × (accuracy, sparsity of each prunable layer and overall), as text."""
-    layers = metrics["prunable_layers"] + ["global"]
+    """Stage × (accuracy, sparsity of each pruned layer and overall), as text; with more
+    than four layers only the overall sparsity (metrics.json has every layer's)."""
+    layers = metrics["prunable_layers"] + [GLOBAL] if len(metrics["prunable_layers"]) <= 4 else [GLOBAL]
     header = f"{'stage':<11}{'accuracy':>9}" + "".join(f"{name + ' sparsity':>18}" for name in layers)
     lines = [header, "-" * len(header)]
-    for stage, values in metrics["stages"].items():
+    for stage in STAGES:
+        values = metrics["stages"][stage]
         sparsity = "".join(f"{values['layers'][name]['sparsity']:>18.2%}" for name in layers)
         lines.append(f"{stage:<11}{values['accuracy']:>9.2%}{sparsity}")
     return "\n".join(lines)

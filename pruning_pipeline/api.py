@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .cache import Cache, source_digest
 from .config import Config, PipelineError, run_key
+from .imports import user_code_digest
 from .report import Report
 from .results import Results
 
@@ -46,7 +47,7 @@ def device_key(requested: str) -> str:
 
 def run_id(config: Config) -> str:
     """Name of the results entry a config maps to."""
-    return run_key(config, device_key(config.device), source_digest(RESULTS_SOURCE))
+    return run_key(config, device_key(config.device), source_digest(RESULTS_SOURCE) + user_code_digest(config))
 
 
 def run(config: Config, progress: bool = True, report: Report | None = None) -> Results:

@@ -11,10 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, fields, replace
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Mapping
 
 DATASETS = ("mnist-5k", "mnist")
+REFERENCE_MODEL = "reference"
+# `package.module:callable`, the entry-point syntax `pkgutil.resolve_name` reads
+IMPORT_STRING = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+TENSOR_KEYS = ("train_x", "train_y", "test_x", "test_y")
+REGEX_PREFIX = "re:"
 IN_LOOP_RULES = ("threshold", "percentile")
 PROFILES = ("default", "quick")
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
@@ -30,12 +36,33 @@ class ConfigError(PipelineError, ValueError):
     """A configuration value is invalid; the message is one line for the user."""
 
 
+def is_import_string(value: Any) -> bool:
+    return isinstance(value, str) and IMPORT_STRING.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class LayerRule:
+    """Which modules' ``weight`` is pruned: modules whose class name is in ``types``,
+    whose qualified name matches one of ``names`` (all when empty) and none of
+    ``exclude``. A name is exact, or a regular expression after ``re:`` (full match)."""
+
+    types: tuple[str, ...] = ("Linear",)
+    names: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Config:
     """Every option of a run. Build it with `make_config`, never by hand."""
 
     profile: str = "default"
-    dataset: str = "mnist-5k"
+    model: str = REFERENCE_MODEL  # or an import string `package.module:callable` -> nn.Module
+    model_args: Mapping[str, Any] = field(default_factory=dict)  # keyword arguments of that callable
+    # mnist-5k, mnist, an import string whose callable returns (train, test) datasets or a
+    # mapping of tensors, or (from Python) that mapping itself: {train_x, train_y, test_x, test_y}
+    dataset: Any = "mnist-5k"
+    dataset_args: Mapping[str, Any] = field(default_factory=dict)
+    layers: LayerRule = LayerRule()
     data_dir: str | None = None  # directory with the four MNIST IDX files
     download: bool = True  # fetch full MNIST into cache_dir when data_dir lacks it
     seed: int = 0
@@ -61,10 +88,19 @@ class Config:
         """All thresholds whose below-τ share is reported, sorted and unique."""
         return tuple(sorted({self.tau_loop, self.tau_post, *self.report_taus}))
 
+    @property
+    def reference(self) -> bool:
+        """Whether this is the reference study's model (its figure names are kept)."""
+        return self.model == REFERENCE_MODEL
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view (tuples become lists)."""
-        out = asdict(self)
+        """JSON-ready view (tuples become lists; tensors given as data become a digest)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["report_taus"] = list(self.report_taus)
+        out["layers"] = {k: list(v) for k, v in asdict(self.layers).items()}
+        out["model_args"], out["dataset_args"] = dict(self.model_args), dict(self.dataset_args)
+        if isinstance(self.dataset, Mapping):
+            out["dataset"] = tensors_digest(self.dataset)
         return out
 
 
@@ -152,10 +188,92 @@ def _as_taus(value: Any) -> tuple[float, ...]:
         _fail("report_taus", value, "a list of numbers >= 0")
 
 
+def _as_mapping(key: str, value: Any) -> dict[str, Any]:
+    """A mapping of JSON values (also given as JSON text: ``--set`` or ``PRUNING_<KEY>``)."""
+    allowed = "a mapping of name: value (JSON text where a string is expected)"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            _fail(key, value, allowed)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        _fail(key, value, allowed)
+    try:
+        json.dumps(dict(value))
+    except (TypeError, ValueError):
+        _fail(key, value, allowed + " (JSON-serialisable values)")
+    return dict(value)
+
+
+def _as_model(value: Any) -> str:
+    if value == REFERENCE_MODEL or is_import_string(value):
+        return value
+    _fail("model", value, f"{REFERENCE_MODEL} or an import string package.module:callable")
+
+
+def tensors_digest(data: Mapping[str, Any]) -> str:
+    """Names the tensors given as ``dataset`` by their content (for keys and the manifest)."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for name in TENSOR_KEYS:
+        array = np.ascontiguousarray(np.asarray(data[name]))
+        digest.update(f"{name}:{array.dtype}:{array.shape}".encode() + array.tobytes())
+    return f"tensors:{digest.hexdigest()[:16]}"
+
+
+def _as_dataset(value: Any) -> Any:
+    allowed = "mnist-5k, mnist, an import string package.module:callable, or a mapping of tensors " \
+              + "{" + ", ".join(TENSOR_KEYS) + "}"
+    if isinstance(value, Mapping):
+        if sorted(value) != sorted(TENSOR_KEYS) or not all(hasattr(v, "shape") for v in value.values()):
+            _fail("dataset", {k: type(v).__name__ for k, v in value.items()}, allowed)
+        return dict(value)
+    if value in DATASETS or is_import_string(value):
+        return value
+    _fail("dataset", value, allowed)
+
+
+def _as_layers(value: Any) -> LayerRule:
+    allowed = "a mapping with types, names and exclude, each a list of strings (names: exact or re:<regex>)"
+    try:
+        raw = _as_mapping("layers", value)
+    except ConfigError:
+        _fail("layers", value, allowed)
+    if set(raw) - {"types", "names", "exclude"}:
+        _fail("layers", value, allowed)
+    rule = {}
+    for part in ("types", "names", "exclude"):
+        items = raw.get(part, list(getattr(LayerRule(), part)))
+        items = [items] if isinstance(items, str) else items
+        if not isinstance(items, list) or not all(isinstance(item, str) and item for item in items):
+            _fail(f"layers.{part}", items, "a list of non-empty strings")
+        for item in items:
+            if part == "types" and not item.isidentifier():
+                _fail("layers.types", item, "module class names such as Linear or Conv2d")
+            if part != "types" and item.startswith(REGEX_PREFIX):
+                try:
+                    re.compile(item[len(REGEX_PREFIX):])
+                except re.error as error:
+                    _fail(f"layers.{part}", item, f"a valid regular expression after re: ({error})")
+        rule[part] = tuple(items)
+    if not rule["types"]:
+        _fail("layers.types", [], "at least one module class name")
+    return LayerRule(**rule)
+
+
 def _validate(key: str, value: Any) -> Any:
     """Coerce one raw value (e.g. the string of ``--set key=value``) or raise."""
-    if key in ("dataset",):
-        return _as_choice(key, value, DATASETS)
+    if key == "dataset":
+        return _as_dataset(value)
+    if key == "model":
+        return _as_model(value)
+    if key in ("model_args", "dataset_args"):
+        return _as_mapping(key, value)
+    if key == "layers":
+        return _as_layers(value)
     if key == "profile":
         return _as_choice(key, value, PROFILES)
     if key == "in_loop_rule":

@@ -14,9 +14,7 @@ from pathlib import Path
 import numpy as np
 
 STAGES = ("init", "trained", "in_loop", "post", "percentile")
-PRUNABLE_LAYERS = ("ffnn1", "cls_head")  # the reference model's Linear layers
-GLOBAL = "global"  # all prunable layers together
-LAYER_KEYS = PRUNABLE_LAYERS + (GLOBAL,)
+GLOBAL = "global"  # all pruned layers together
 
 ONE_POINT = 0.01  # one percentage point of accuracy, as a fraction
 
@@ -48,7 +46,8 @@ class Results:
     - ``sweep/{layer}``: counts of the non-zero weights after pruning the trained model at
       each τ of ``metrics["sweep"]["taus"]``, shape (taus, bins).
 
-    ``layer`` is ``ffnn1``, ``cls_head`` or ``global`` (both together).
+    ``layer`` is a pruned layer's qualified name (``ffnn1``, ``blocks.0.fc``) or
+    ``global`` (all of them together).
     """
 
     metrics: dict
@@ -59,6 +58,16 @@ class Results:
     def run_id(self) -> str:
         """The config hash that names this run's cache entry."""
         return self.metrics["manifest"]["config_hash"]
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """Qualified names of the pruned layers, in model order."""
+        return tuple(self.metrics["prunable_layers"])
+
+    @property
+    def layer_keys(self) -> tuple[str, ...]:
+        """The pruned layers, then ``global``."""
+        return (*self.layers, GLOBAL)
 
     def stage(self, stage: str) -> dict:
         return self.metrics["stages"][stage]

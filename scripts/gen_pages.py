@@ -17,12 +17,17 @@ from mkdocs.exceptions import PluginError
 from pruning_pipeline import api
 from pruning_pipeline.cache import source_digest
 from pruning_pipeline.config import PipelineError, make_config
+from pruning_pipeline.imports import project_on_path
 from pruning_pipeline.results import METRICS_FILE
 from pruning_pipeline.site.glue import build_report, config_values, notebook_for_run
 from pruning_pipeline.site.publish import published_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "percentile-pruning.ipynb"
+
+# A model or dataset named by an import string is found beside mkdocs.yml, as
+# `python -m` finds it in the current directory.
+project_on_path(Path(mkdocs_gen_files.config.config_file_path or ".").resolve().parent)
 
 try:  # a failure the user can act on is one line (PRUNING_DEBUG=1 for the traceback)
     config = make_config(config_values(mkdocs_gen_files.config["extra"].get("pruning"), os.environ))

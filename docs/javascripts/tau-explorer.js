@@ -83,6 +83,8 @@
     });
   }
 
+  var MAX_LAYER_READOUTS = 4;  // layers (global included) that each get a sparsity readout
+
   function template(st) {
     var d = st.d, n = d.taus.length, id = "tau-explorer-" + ++uid;
     var layers = d.layers.map(function (l) {
@@ -90,9 +92,14 @@
     }).join("");
     var readouts = [["tau", "τ"], ["accuracy", "accuracy"], ["drop", "drop vs. unpruned"]];
     if (st.full) readouts.push(["zeros", "exact zeros"]);
-    d.layers.forEach(function (l) {
-      if (st.full || l.key === st.layer) readouts.push(["sparsity-" + l.key, "sparsity " + l.title]);
-    });
+    if (d.layers.length > MAX_LAYER_READOUTS) {  // many layers: the selected one and all together
+      readouts.push(["sparsity-selected", "sparsity of the selected layer"]);
+      readouts.push(["sparsity-" + st.globalKey, "sparsity " + st.layers[st.globalKey].title]);
+    } else {
+      d.layers.forEach(function (l) {
+        if (st.full || l.key === st.layer) readouts.push(["sparsity-" + l.key, "sparsity " + l.title]);
+      });
+    }
     var swatch = function (cls, text) {
       return '<span class="tau-explorer__key"><span class="tau-explorer__swatch tau-explorer__swatch--' + cls +
         '" aria-hidden="true"></span>' + esc(text) + "</span>";
@@ -262,6 +269,7 @@
     var zname = st.root.querySelector('[data-name="zeros"]');
     if (zname) zname.textContent = "exact zeros in " + st.layers[st.layer].title;
     d.layers.forEach(function (l) { set("sparsity-" + l.key, d.sparsity[l.key][i], pct(d.sparsity[l.key][i])); });
+    set("sparsity-selected", d.sparsity[st.layer][i], pct(d.sparsity[st.layer][i]));
     if (st.select) st.select.value = st.layer;
     if (!st.width) return;
     drawHistogram(st);

@@ -8,10 +8,23 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from ..names import LAYER, STAGE
-from ..results import STAGES, Results
+from ..names import STAGE, layers_of
+from ..results import GLOBAL, STAGES, Results
 from .plots import SINGLE_COLUMN, TALL
-from .style import _styled
+from .style import _styled, layer_colours
+
+LEGEND_LAYERS = 7  # a legend names each layer up to this many; beyond, colour runs first -> last
+
+
+def _layer_label(results: Results, layer: str, index: int, template: str = "{}") -> str | None:
+    """A layer's legend label, or None (left out of the legend) when there are too many:
+    then only the first and the last layer are named."""
+    count = len(results.layers)
+    if layer == GLOBAL or count <= LEGEND_LAYERS:
+        return template.format(layers_of(results.metrics)[layer].title)
+    if index in (0, count - 1):
+        return template.format(f"{layer} ({'first' if index == 0 else 'last'} of {count})")
+    return None
 
 # ------------------------------------------------------------------------------ analysis
 
@@ -38,16 +51,20 @@ def threshold_sweep(results: Results, *, colour: dict) -> Figure:
     acc.axhline(sweep["baseline_accuracy"], color=colour["muted"], linewidth=0.7,
                 label="unpruned")
     acc.set_ylabel("test accuracy")
-    for layer in ("global", "ffnn1", "cls_head"):
-        sparsity.plot(taus, sweep["sparsity"][layer], color=colour[layer],
-                      label=LAYER[layer].title, marker="o", markersize=2)
+    colours = layer_colours(colour, results.layers)
+    for index, layer in enumerate((GLOBAL, *results.layers)):
+        label = _layer_label(results, layer, index - 1)
+        sparsity.plot(taus, sweep["sparsity"][layer], color=colours[layer], label=label or "_",
+                      marker="o" if layer == GLOBAL else None, markersize=2,
+                      linewidth=1.6 if layer == GLOBAL else 1.0, zorder=3 if layer == GLOBAL else 2)
     sparsity.set_ylabel("sparsity")
     sparsity.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     sparsity.set_xscale("symlog", linthresh=taus[taus > 0].min(), linscale=0.3)
     sparsity.set_xlabel("threshold τ (symlog; 0 at left)")
     for ax in (acc, sparsity):
         _mark_sweep_points(ax, sweep, colour)
-    sparsity.legend(handles=sparsity.lines[:3], loc="upper left")
+    sparsity.legend(handles=[line for line in sparsity.lines[:len(results.layer_keys)]
+                             if not line.get_label().startswith("_")], loc="upper left")
     acc.legend(loc="lower left")
     acc.set_title("Post-training threshold sweep")
     return fig
@@ -82,9 +99,10 @@ def layer_sensitivity(results: Results, *, colour: dict) -> Figure:
     sens = results.metrics["sensitivity"]
     fig = Figure(figsize=SINGLE_COLUMN)
     ax = fig.add_subplot()
-    for layer, accuracy in sens["accuracy"].items():
-        ax.plot(sens["sparsities"], accuracy, color=colour[layer], marker="o",
-                markersize=2.5, label=f"only {layer} pruned")
+    colours = layer_colours(colour, results.layers)
+    for index, (layer, accuracy) in enumerate(sens["accuracy"].items()):
+        ax.plot(sens["sparsities"], accuracy, color=colours[layer], marker="o", markersize=2.5,
+                label=_layer_label(results, layer, index, "only {} pruned") or "_")
     ax.axhline(sens["baseline_accuracy"], color=colour["muted"], linewidth=0.7,
                label="unpruned")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -99,8 +117,8 @@ def threshold_vs_percentile(results: Results, *, colour: dict) -> Figure:
     """Accuracy and per-layer sparsity: one global τ vs layer-wise percentiles."""
     comparison = results.metrics["threshold_vs_percentile"]
     methods = {"global_threshold": "one global τ", "layerwise_percentile": "per-layer percentile"}
-    groups = ["accuracy", "ffnn1", "cls_head", "global"]
-    fig = Figure(figsize=SINGLE_COLUMN)
+    groups = ["accuracy", *results.layers, GLOBAL]
+    fig = Figure(figsize=SINGLE_COLUMN if len(groups) <= 6 else (min(3.4 + 0.16 * len(groups), 12), 2.6))
     ax = fig.add_subplot()
     x, width = np.arange(len(groups)), 0.38
     for offset, (key, label), shade in zip((-width / 2, width / 2), methods.items(),
@@ -108,9 +126,10 @@ def threshold_vs_percentile(results: Results, *, colour: dict) -> Figure:
         entry = comparison[key]
         values = [entry["accuracy"]] + [entry["sparsity"][g] for g in groups[1:]]
         bars = ax.bar(x + offset, values, width, label=label, color=colour[shade])
-        ax.bar_label(bars, fmt="{:.1%}", fontsize=5.5, padding=1)
-    ax.set_xticks(x, ["test accuracy", "ffnn1\nsparsity", "cls_head\nsparsity",
-                      "global\nsparsity"])
+        if len(groups) <= 6:  # beyond, the bars are read off the axis
+            ax.bar_label(bars, fmt="{:.1%}", fontsize=5.5, padding=1)
+    ax.set_xticks(x, ["test accuracy"] + [f"{g}\nsparsity" for g in groups[1:]],
+                  rotation=0 if len(groups) <= 6 else 90)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1.15)
     ax.grid(axis="x", visible=False)
@@ -153,7 +172,7 @@ def compression_payoff(results: Results, *, colour: dict) -> Figure:
     for offset, (key, label, role) in zip((-width, 0, width), formats):
         size.bar(x + offset, [stages[s][key] / 1024 for s in names], width, label=label,
                  color=colour[role])
-    size.set(ylabel="Linear weights (KiB)", title="Compression payoff")
+    size.set(ylabel="pruned weights (KiB)", title="Compression payoff")
     size.set_ylim(0, size.get_ylim()[1] * 1.2)  # headroom for the legend
     size.legend(loc="upper center", ncols=3)
     size.grid(axis="x", visible=False)

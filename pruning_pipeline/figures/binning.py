@@ -89,3 +89,19 @@ def stage_threshold(results: Results, stage: str) -> float | None:
     if stage == "percentile":
         return results.stage("percentile")["threshold"]
     return None
+
+
+DISTRIBUTION_PANELS = 4  # layers drawn in the threshold-vs-percentile distributions
+
+
+def distribution_layers(results: Results) -> tuple[str, ...]:
+    """The layers the threshold-vs-percentile distributions are drawn for, in model
+    order: all of them up to `DISTRIBUTION_PANELS`, else those where the two rules part
+    most (one global τ takes from them the most, or the least, beyond p%). All layers
+    together would show nothing: both rules zero the same share of the whole."""
+    if len(results.layers) <= DISTRIBUTION_PANELS:
+        return results.layers
+    tvp = results.metrics["threshold_vs_percentile"]
+    apart = {layer: abs(tvp["global_threshold"]["sparsity"][layer] - tvp["sparsity"]) for layer in results.layers}
+    chosen = set(sorted(results.layers, key=lambda layer: -apart[layer])[:DISTRIBUTION_PANELS])
+    return tuple(layer for layer in results.layers if layer in chosen)

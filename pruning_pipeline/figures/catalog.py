@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ..formatting import fmt_pct
-from ..names import LAYER, STAGE
-from ..results import GLOBAL, PRUNABLE_LAYERS, Results
+from ..names import STAGE, layers_of
+from ..results import GLOBAL, Results
 from . import tables
-from .binning import COMPARED_STAGES, stage_threshold, stage_view
+from .binning import COMPARED_STAGES, distribution_layers, stage_threshold, stage_view
 from .tables import Table
 
 FIGURE_FORMATS = ("png", "svg", "pdf", "csv")
 LIGHT_FORMATS = ("png", "svg", "pdf")
 DARK_FORMATS = ("png", "svg")
-GLOBAL_STAGES = ("post", "percentile")  # stages that also get a both-layers histogram
-HISTOGRAM_LAYERS = ("cls_head", "ffnn1")
+GLOBAL_STAGES = ("post", "percentile")  # stages that also get a histogram of all layers together
 
 
 STATIC_DIR = "static"  # where a site publishes every figure file
@@ -35,7 +34,9 @@ def stable_url(name: str, site_url: str | None) -> str:
 class FigureInfo:
     """One figure of the catalog, as published in ``static/figures.json``: its files are
     ``{stem}.{format}`` plus the dark PNG/SVG; ``page`` is the docs page that shows it,
-    ``kind`` is ``histogram`` or ``analysis``."""
+    ``kind`` is ``histogram`` or ``analysis``. A figure drawn once per layer names its
+    ``layer`` and its ``group`` (a stage key for histograms, ``dynamics`` or
+    ``comparison``): the galleries that page through the layers collect them by group."""
 
     stem: str
     title: str
@@ -43,6 +44,8 @@ class FigureInfo:
     page: str
     kind: str
     formats: tuple[str, ...] = FIGURE_FORMATS
+    group: str = ""
+    layer: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "FigureInfo":
@@ -53,6 +56,8 @@ class FigureInfo:
             page=str(data["page"]),
             kind=str(data["kind"]),
             formats=tuple(data.get("formats") or FIGURE_FORMATS),
+            group=str(data.get("group", "")),
+            layer=str(data.get("layer", "")),
         )
 
     def files(self) -> list[str]:
@@ -90,13 +95,13 @@ def catalog(results: Results) -> list[FigureInfo]:
 def specs(results: Results) -> list[Spec]:
     histograms = [_histogram_spec(results, stage, layer)
                   for stage in STAGE
-                  for layer in HISTOGRAM_LAYERS + ((GLOBAL,) if stage in GLOBAL_STAGES else ())]
+                  for layer in results.layers + ((GLOBAL,) if stage in GLOBAL_STAGES else ())]
     return histograms + _analysisspecs(results)
 
 
 def histogram_stem(results: Results, stage: str, layer: str) -> str:
     """Public stem of a histogram figure, e.g. ``at-prune-0.4-ffnn`` or ``percentile-20``."""
-    return STAGE[stage].figure_stem(LAYER[layer], results.metrics["config"])
+    return STAGE[stage].figure_stem(layers_of(results.metrics)[layer], results.metrics["config"])
 
 
 def _stage_phrase(results: Results, stage: str) -> str:
@@ -113,21 +118,21 @@ def _stage_phrase(results: Results, stage: str) -> str:
     return f"after pruning at the global {percentile:g}th percentile of |w| (τ = {tau:.3g})"
 
 
-def _weights_noun(layer: str) -> str:
-    return "weights of both Linear layers" if layer == "global" else f"{layer} weights"
+def _weights_noun(results: Results, layer: str) -> str:
+    return f"weights of {layers_of(results.metrics)[GLOBAL].title}" if layer == GLOBAL else f"{layer} weights"
 
 
 def _histogram_spec(results: Results, stage: str, layer: str) -> Spec:
     stats = results.stage(stage)["layers"][layer]
-    title = f"{LAYER[layer].title}, {STAGE[stage].phrase}"
-    weights = _weights_noun(layer)
+    title = f"{layers_of(results.metrics)[layer].title}, {STAGE[stage].phrase}"
+    weights = _weights_noun(results, layer)
     caption = (f"Histogram of the {stats['count']:,} {weights} {_stage_phrase(results, stage)}: "
                f"{stats['zeros']:,} ({fmt_pct(stats['sparsity'], '2')}) are zero, "
                f"mean {stats['mean']:.3g}, "
                f"std {stats['std']:.3g}; test accuracy {fmt_pct(results.stage(stage)['accuracy'])}.")
     return Spec(
         FigureInfo(histogram_stem(results, stage, layer), title, caption,
-                   STAGE[stage].page, "histogram"),
+                   STAGE[stage].page, "histogram", group=stage, layer=layer),
         lambda dark: _draw("plots", "histogram", results, stage, layer, dark=dark),
         lambda: tables.histogram_table(*stage_view(results, stage, layer)[:2]),
     )
@@ -136,6 +141,28 @@ def _histogram_spec(results: Results, stage: str, layer: str) -> Spec:
 def _analysis(stem, title, caption, page, draw, table) -> Spec:
     return Spec(FigureInfo(stem, title, caption, page, "analysis"), draw, table)
 
+
+def _grouped(group, layer, stem, title, caption, page, draw, table) -> Spec:
+    """An analysis figure drawn once per layer, collected by its group's gallery."""
+    return Spec(FigureInfo(stem, title, caption, page, "analysis", group=group, layer=layer), draw, table)
+
+
+CAPTION_LAYERS = 4  # a caption names each layer up to this many, else gives the range
+
+
+def _per_layer(values: dict[str, float], fmt) -> str:
+    """'ffnn1 97.1%, cls_head 99.0%', or for many layers the lowest and the highest."""
+    if len(values) <= CAPTION_LAYERS:
+        return ", ".join(f"{layer} {fmt(v)}" for layer, v in values.items())
+    low, high = min(values, key=values.get), max(values, key=values.get)
+    return f"from {fmt(values[low])} ({low}) to {fmt(values[high])} ({high}) over {len(values)} layers"
+
+
+def _distribution_layers(r: Results) -> str:
+    keys = distribution_layers(r)
+    named = ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
+    return f"{named} weights" + ("" if len(keys) == len(r.layers) else
+                                 f" (of {len(r.layers)} layers, those where the two rules differ most)")
 
 def _analysisspecs(r: Results) -> list[Spec]:
     m = r.metrics
@@ -161,7 +188,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
         _analysis("layer-sensitivity", "Layer sensitivity",
                   f"Test accuracy when one layer alone is pruned; at "
                   f"{fmt_pct(sens['sparsities'][-1], '0')} sparsity: "
-                  + ", ".join(f"{layer} {fmt_pct(acc[-1])}" for layer, acc in sens["accuracy"].items())
+                  + _per_layer({layer: acc[-1] for layer, acc in sens["accuracy"].items()}, fmt_pct)
                   + f" (unpruned {fmt_pct(sens['baseline_accuracy'])}).",
                   "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "layer_sensitivity", r, dark=dark),
                   lambda: tables.sensitivity_table(r)),
@@ -175,17 +202,17 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   lambda: tables.threshold_vs_percentile_table(r)),
         _analysis("threshold-vs-percentile-distributions",
                   "Weights under a global threshold vs per-layer percentiles",
-                  f"The ffnn1 and cls_head weights at {fmt_pct(tvp['sparsity'], '0')} global sparsity, "
-                  f"pruned by one global τ (ffnn1 "
-                  f"{fmt_pct(tvp['global_threshold']['sparsity']['ffnn1'], '2')}, cls_head "
-                  f"{fmt_pct(tvp['global_threshold']['sparsity']['cls_head'], '2')} zero) and by "
-                  f"the same percentile in every layer, on shared bins, log counts.",
+                  f"The {_distribution_layers(r)} at {fmt_pct(tvp['sparsity'], '0')} global sparsity, "
+                  f"pruned by one global τ ("
+                  + _per_layer({k: tvp['global_threshold']['sparsity'][k] for k in r.layers},
+                               lambda v: fmt_pct(v, '2')) +
+                  " zero) and by the same percentile in every layer, on shared bins, log counts.",
                   "percentile-pruning",
                   lambda dark: _draw("plots", "threshold_vs_percentile_distributions", r, dark=dark),
                   lambda: tables.threshold_vs_percentile_distribution_table(r)),
     ]
-    specs += [_dynamics_spec(r, layer) for layer in PRUNABLE_LAYERS]
-    specs += [_stage_comparison_spec(r, layer) for layer in (*PRUNABLE_LAYERS, GLOBAL)]
+    specs += [_dynamics_spec(r, layer) for layer in r.layers]
+    specs += [_stage_comparison_spec(r, layer) for layer in r.layer_keys]
     specs += [
         _analysis("training-curves", "Training curves",
                   "Loss and test accuracy against step for plain training and with pruning "
@@ -195,7 +222,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   "training-dynamics", lambda dark: _draw("analysis_plots", "training_curves", r, dark=dark),
                   lambda: tables.curves_table(r)),
         _analysis("compression-payoff", "Compression payoff",
-                  f"Bytes of the Linear weights stored dense, as CSR and as a bitmask, and "
+                  f"Bytes of the pruned weights stored dense, as CSR and as a bitmask, and "
                   f"the sparse/dense latency ratio, per stage; after pruning, CSR takes "
                   f"{fmt_pct(comp['post']['csr_bytes'] / comp['post']['dense_bytes'])} of the dense "
                   f"bytes at {comp['post']['sparse_vs_dense_latency']:.2f}× dense latency.",
@@ -208,8 +235,9 @@ def _analysisspecs(r: Results) -> list[Spec]:
 def _dynamics_spec(r: Results, layer: str) -> Spec:
     dynamics = r.metrics["dynamics"]
     series = dynamics["layers"][layer]
-    return _analysis(
-        f"in-loop-dynamics-{LAYER[layer].slug}", f"{layer} during in-loop pruning",
+    return _grouped(
+        "dynamics", layer,
+        f"in-loop-dynamics-{layers_of(r.metrics)[layer].slug}", f"{layer} during in-loop pruning",
         f"The {layer} weight histogram over {len(dynamics['steps'])} recorded steps of "
         f"training {_stage_phrase(r, 'in_loop').removeprefix('after training ')}; below, "
         f"sparsity (final {fmt_pct(series['sparsity'][-1], '2')}) and the share of the "
@@ -221,12 +249,13 @@ def _dynamics_spec(r: Results, layer: str) -> Spec:
 
 
 def _stage_comparison_spec(r: Results, layer: str) -> Spec:
-    slug = LAYER[layer].slug
+    named = layers_of(r.metrics)[layer]
     path = " → ".join(fmt_pct(r.stage(s)["layers"][layer]["sparsity"], "2")
                       for s in COMPARED_STAGES)
-    return _analysis(
-        f"stage-comparison-{slug}", f"{LAYER[layer].title} by stage",
-        f"The {_weights_noun(layer)} at initialization, after training, pruned in the loop "
+    return _grouped(
+        "comparison", layer,
+        f"stage-comparison-{named.slug}", f"{named.title} by stage",
+        f"The {_weights_noun(r, layer)} at initialization, after training, pruned in the loop "
         f"and pruned after training, on the same bins, linear and log counts; "
         f"sparsity {path}.",
         "what-the-visuals-reveal", lambda dark: _draw("plots", "stage_comparison", r, layer, dark=dark),

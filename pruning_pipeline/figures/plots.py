@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 from ..formatting import fmt_pct
-from ..names import LAYER, STAGE
+from ..names import STAGE, layers_of
 from ..results import Results
-from .binning import COMPARED_STAGES, display_histograms, stage_threshold, stage_view
+from .binning import COMPARED_STAGES, display_histograms, distribution_layers, stage_threshold, stage_view
 from .style import _styled
 
 SINGLE_COLUMN = (3.5, 2.6)  # inches: a paper's single-column width
@@ -120,7 +120,7 @@ def histogram(results: Results, stage: str, layer: str, *, colour: dict) -> Figu
     stage : str
         ``init``, ``trained``, ``in_loop``, ``post`` or ``percentile``.
     layer : str
-        ``ffnn1``, ``cls_head`` or ``global``.
+        A pruned layer's qualified name, or ``global``.
     dark : bool, keyword
         Draw in the dark style.
     """
@@ -145,7 +145,7 @@ def histogram(results: Results, stage: str, layer: str, *, colour: dict) -> Figu
     ax.set_xlabel("weight value")
     _count_axis(ax, log)
     _leave_headroom(ax, counts.max(), log)
-    ax.set_title(f"{LAYER[layer].title}, {STAGE[stage].phrase}")
+    ax.set_title(f"{layers_of(results.metrics)[layer].title}, {STAGE[stage].phrase}")
     _annotate_stats(ax, stats)
     return fig
 
@@ -172,7 +172,7 @@ def stage_comparison(results: Results, layer: str, *, colour: dict) -> Figure:
     log.set_xlabel("weight value")
     log.set_xlim(occupied_limits(edges, list(counts.values())))
     linear.legend(loc="upper right")
-    linear.set_title(f"{LAYER[layer].title}: weight histogram by stage")
+    linear.set_title(f"{layers_of(results.metrics)[layer].title}: weight histogram by stage")
     return fig
 
 
@@ -193,8 +193,9 @@ def _clip_spikes(ax, counts: dict[str, np.ndarray], colour: dict) -> None:
 def threshold_vs_percentile_distributions(results: Results, *, colour: dict) -> Figure:
     """Each layer's weights under one global τ and under per-layer percentiles, at the
     same global sparsity: outlines on shared merged bins, log counts."""
-    fig = Figure(figsize=TALL)
-    for ax, layer in zip(fig.subplots(2, 1), ("ffnn1", "cls_head")):
+    panels = distribution_layers(results)
+    fig = Figure(figsize=(TALL[0], TALL[1] * max(len(panels), 2) / 2))
+    for ax, layer in zip(np.atleast_1d(fig.subplots(len(panels), 1)), panels):
         edges, (by_global, by_layer) = display_histograms(
             results.edges(layer), results.counts("percentile", layer),
             results.histograms[f"counts/layerwise_percentile/{layer}"])
@@ -203,7 +204,7 @@ def threshold_vs_percentile_distributions(results: Results, *, colour: dict) -> 
                   label="per-layer percentile")
         _count_axis(ax, True)
         ax.set_xlim(occupied_limits(edges, [by_global, by_layer]))
-        ax.set_title(LAYER[layer].title)
+        ax.set_title(layers_of(results.metrics)[layer].title)
         ax.legend(loc="upper right")
     ax.set_xlabel("weight value")
     return fig
@@ -230,7 +231,7 @@ def in_loop_dynamics(results: Results, layer: str, *, colour: dict) -> Figure:
     heat.set_ylim(occupied_limits(edges, counts))
     heat.grid(False)
     heat.set_ylabel("weight value")
-    fig.suptitle(f"{LAYER[layer].title} during in-loop pruning", fontsize=8)
+    fig.suptitle(f"{layers_of(results.metrics)[layer].title} during in-loop pruning", fontsize=8)
     fig.colorbar(mesh, ax=heat, location="top", shrink=0.6, aspect=30, pad=0.01,
                  label="weights per bin (log colour scale)")
     pruned, regrown = (np.asarray(dynamics[k], float) for k in ("pruned_prev", "regrowth"))

@@ -25,17 +25,30 @@ DARK_BACKGROUND = "#1e2129"  # Material for MkDocs' slate background
 LIGHT_COLOURS = {
     "ink": "#000000", "muted": "#666666", "weights": OKABE_ITO["blue"],
     "threshold": OKABE_ITO["vermillion"], "knee": OKABE_ITO["green"],
-    "ffnn1": OKABE_ITO["blue"], "cls_head": OKABE_ITO["orange"], "global": "#000000",
+    "global": "#000000",
+    "layers": [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow")],
     "init": OKABE_ITO["orange"], "trained": OKABE_ITO["blue"],
     "in_loop": OKABE_ITO["green"], "post": OKABE_ITO["vermillion"],
     "percentile": OKABE_ITO["purple"], "heatmap": matplotlib.colormaps["cividis"],
 }
 DARK_COLOURS = {
     **LIGHT_COLOURS, "ink": "#e6e6e6", "muted": "#a0a0a0", "weights": OKABE_ITO["sky"],
-    "ffnn1": OKABE_ITO["sky"], "global": "#e6e6e6", "trained": OKABE_ITO["sky"],
+    "global": "#e6e6e6", "trained": OKABE_ITO["sky"],
+    "layers": [OKABE_ITO[c] for c in ("sky", "orange", "green", "vermillion", "purple", "yellow", "blue")],
     # cividis without its darkest fifth, which vanishes into the dark background
     "heatmap": ListedColormap(matplotlib.colormaps["cividis"](np.linspace(0.2, 1, 256))),
 }
+
+def layer_colours(colour: dict, layers) -> dict[str, object]:
+    """A colour per pruned layer, in model order (the palette's own colours up to its
+    length, else the heat-map scale from first to last layer), and ``global``."""
+    layers = list(layers)
+    if len(layers) <= len(colour["layers"]):
+        out = dict(zip(layers, colour["layers"]))
+    else:
+        out = {layer: colour["heatmap"](i / (len(layers) - 1)) for i, layer in enumerate(layers)}
+    return {**out, "global": colour["global"]}
+
 
 BASE_RC = {
     "font.size": 7.5, "axes.titlesize": 8, "axes.labelsize": 7.5, "legend.fontsize": 6.5,

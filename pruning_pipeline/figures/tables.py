@@ -4,7 +4,7 @@ histogram draws, and the numbers an analysis figure plots. Pure."""
 from __future__ import annotations
 
 from ..results import Results
-from .binning import COMPARED_STAGES, display_histograms
+from .binning import COMPARED_STAGES, display_histograms, distribution_layers
 
 HISTOGRAM_HEADER = ["bin_left", "bin_right", "count"]
 
@@ -48,12 +48,11 @@ def sensitivity_table(r: Results) -> Table:
 def threshold_vs_percentile_table(r: Results) -> Table:
     tvp = r.metrics["threshold_vs_percentile"]
     layers = list(tvp["global_threshold"]["sparsity"])
-    header = ["method", "threshold_ffnn1", "threshold_cls_head", "test_accuracy"] \
+    header = ["method"] + [f"threshold_{layer}" for layer in r.layers] + ["test_accuracy"] \
         + [f"sparsity_{layer}" for layer in layers]
     glob, per_layer = tvp["global_threshold"], tvp["layerwise_percentile"]
-    thresholds = {"global_threshold": [glob["threshold"]] * 2,
-                  "layerwise_percentile": [per_layer["thresholds"][k]
-                                           for k in ("ffnn1", "cls_head")]}
+    thresholds = {"global_threshold": [glob["threshold"]] * len(r.layers),
+                  "layerwise_percentile": [per_layer["thresholds"][k] for k in r.layers]}
     rows = [[method, *thresholds[method], tvp[method]["accuracy"]]
             + [tvp[method]["sparsity"][layer] for layer in layers] for method in thresholds]
     return header, rows
@@ -61,7 +60,7 @@ def threshold_vs_percentile_table(r: Results) -> Table:
 
 def threshold_vs_percentile_distribution_table(r: Results) -> Table:
     rows = []
-    for layer in ("ffnn1", "cls_head"):
+    for layer in distribution_layers(r):
         edges, (by_global, by_layer) = display_histograms(
             r.edges(layer), r.counts("percentile", layer),
             r.histograms[f"counts/layerwise_percentile/{layer}"])

@@ -2,9 +2,9 @@
 threshold sweep, per-layer sensitivity, threshold vs percentile at equal sparsity,
 and the compression payoff (bytes and CPU latency, dense vs sparse).
 
-Pruning touches only ``ffnn1`` and ``cls_head``, so the convolutional features of the
-test split are computed once per trained model and every evaluation here runs only the
-small dense head on them.
+Where the model splits into features and a head that holds every pruned layer (the
+reference: its convolutions, then ``ffnn1`` and ``cls_head``), the features of the test
+split are computed once and every evaluation here runs only the head on them.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import numpy as np
 import torch
 
 from ..config import Config
-from ..train.model import PRUNABLE
 from ..formatting import fmt_pct
-from ..results import LAYER_KEYS, ONE_POINT, STAGES, drop_within
-from .stats import histogram, with_global
+from ..results import GLOBAL, ONE_POINT, STAGES, drop_within
+from ..train.feed import Feed, Loaded
+from ..train.model import Subject, split_forward
 from ..train.runs import model_from
-from ..train.training import Tensors, evaluate
+from ..train.training import evaluate
+from .stats import histogram, with_global
 
 SENSITIVITY_SPARSITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
 KNEE_DROP = ONE_POINT
@@ -30,27 +31,31 @@ KNEE_DROP = ONE_POINT
 class HeadEvaluator:
     """Accuracy and loss of the trained model with its prunable weights replaced."""
 
-    def __init__(self, state: dict[str, torch.Tensor], data: Tensors, device: torch.device, batch: int) -> None:
-        self.model = model_from(state, device)
-        self.batch, self.labels = batch, data.test_y
-        with torch.no_grad():  # (N, 768), in the same batches as a full evaluation
-            self.features = torch.cat([
-                self.model.features(data.test_x[i:i + batch]) for i in range(0, len(data.test_y), batch)
-            ])
-        self.dense = {name: getattr(self.model, name).weight.detach().clone() for name in PRUNABLE}
+    def __init__(self, state: dict[str, torch.Tensor], subject: Subject, data: Feed, device: torch.device,
+                 batch: int) -> None:
+        self.model = model_from(state, subject, device)
+        features, self.head = split_forward(self.model)
+        if isinstance(data, Loaded) and self.head is self.model:  # nothing to precompute: read it again
+            self.batches = lambda: data.test_batches(batch)
+        else:
+            with torch.no_grad():  # in the same batches as a full evaluation
+                cached = [(features(x), y) for x, y in data.test_batches(batch)]
+            self.batches = lambda: cached
+        self.layers = subject.layers
+        self.dense = {name: self.model.get_submodule(name).weight.detach().clone() for name in self.layers}
 
     @torch.no_grad()
     def __call__(self, weights: dict[str, torch.Tensor]) -> tuple[float, float]:
-        for name in PRUNABLE:
-            getattr(self.model, name).weight.copy_(weights.get(name, self.dense[name]))
-        return evaluate(self.model.head, self.features, self.labels, self.batch)
+        for name in self.layers:
+            self.model.get_submodule(name).weight.copy_(weights.get(name, self.dense[name]))
+        return evaluate(self.head, self.batches())
 
 
 def _sparsity(weights: dict[str, torch.Tensor]) -> dict[str, float]:
     zeros = {name: int((w == 0).sum()) for name, w in weights.items()}
     counts = {name: w.numel() for name, w in weights.items()}
     out = {name: zeros[name] / counts[name] for name in weights}
-    out["global"] = sum(zeros.values()) / sum(counts.values())
+    out[GLOBAL] = sum(zeros.values()) / sum(counts.values())
     return out
 
 
@@ -67,14 +72,15 @@ def threshold_sweep(evaluate: HeadEvaluator, config: Config,
     shape (taus, bins): what the interactive explorer redraws."""
     dense = evaluate.dense
     taus = sweep_taus(max(float(w.abs().max()) for w in dense.values()), config.sweep_points, config.tau_post)
-    rows, survivors = [], {name: [] for name in LAYER_KEYS}
+    keys = (*dense, GLOBAL)
+    rows, survivors = [], {name: [] for name in keys}
     for tau in taus:
         pruned = {name: w * (w.abs() >= tau) for name, w in dense.items()}
         rows.append((*evaluate(pruned), _sparsity(pruned)))
         for name, w in with_global(pruned).items():
             survivors[name].append(histogram(w[w != 0], edges[name]))
     accuracy = [r[0] for r in rows]
-    sparsity = {name: [r[2][name] for r in rows] for name in LAYER_KEYS}
+    sparsity = {name: [r[2][name] for r in rows] for name in keys}
     baseline = accuracy[0]
     within = [i for i, a in enumerate(accuracy) if drop_within(baseline - a, KNEE_DROP)]
     knee = max(within, key=lambda i: (sparsity["global"][i], -i))
@@ -107,7 +113,7 @@ def layer_sensitivity(evaluate: HeadEvaluator) -> dict:
     """Accuracy when one layer at a time is pruned to each sparsity (as in Distiller)."""
     accuracy = {
         name: [evaluate({name: prune_to_sparsity(evaluate.dense[name], s)[0]})[0] for s in SENSITIVITY_SPARSITIES]
-        for name in PRUNABLE
+        for name in evaluate.layers
     }
     return {"sparsities": list(SENSITIVITY_SPARSITIES), "accuracy": accuracy, "baseline_accuracy": evaluate({})[0]}
 
@@ -125,7 +131,7 @@ def threshold_vs_percentile(evaluate: HeadEvaluator, config: Config, stages: dic
         "global_threshold": {
             "threshold": global_stage["threshold"],
             "accuracy": global_stage["accuracy"],
-            "sparsity": {name: global_stage["layers"][name]["sparsity"] for name in LAYER_KEYS},
+            "sparsity": {name: global_stage["layers"][name]["sparsity"] for name in (*evaluate.layers, GLOBAL)},
         },
         "layerwise_percentile": {
             "thresholds": {name: pair[1] for name, pair in layerwise.items()},
@@ -145,13 +151,21 @@ def _median_ms(fn, repeats: int = 15) -> float:
     return 1000 * float(np.median(times))
 
 
-def compression_payoff(states: dict, features: torch.Tensor) -> dict:
-    """Per stage: non-zeros, dense/CSR/bitmask bytes of the prunable weights, and the
-    CPU latency of the prunable head as dense matmuls vs ``torch.sparse`` CSR matmuls."""
-    x = features.detach().cpu()  # (N, 768): the test split's features
+def _as_matrix(weight: torch.Tensor) -> torch.Tensor:
+    """A weight as the matrix its layer multiplies by: (out, fan-in)."""
+    return weight.float().reshape(weight.shape[0], -1) if weight.dim() > 1 else weight.float()[:, None]
+
+
+def compression_payoff(states: dict, layers: tuple[str, ...], batch: int) -> dict:
+    """Per stage: non-zeros, dense/CSR/bitmask bytes of the pruned weights, and the CPU
+    latency of multiplying each pruned weight, as the matrix of its layer's product
+    (out x fan-in: im2col for a convolution), by a batch of ``batch`` input columns:
+    dense matmuls against ``torch.sparse`` CSR matmuls."""
+    generator = torch.Generator().manual_seed(0)
     out = {}
     for stage in STAGES:
-        weights = {name: states[stage][f"{name}.weight"].float() for name in PRUNABLE}
+        weights = {name: _as_matrix(states[stage][f"{name}.weight"]) for name in layers}
+        inputs = {name: torch.randn(w.shape[1], batch, generator=generator) for name, w in weights.items()}
         with pywarnings.catch_warnings():  # "sparse CSR support is in beta" on every call
             pywarnings.simplefilter("ignore", UserWarning)
             csr = {name: w.to_sparse_csr() for name, w in weights.items()}
@@ -159,11 +173,10 @@ def compression_payoff(states: dict, features: torch.Tensor) -> dict:
         count = sum(w.numel() for w in weights.values())
 
         def dense_head():
-            return x @ weights["ffnn1"].T @ weights["cls_head"].T
+            return [w @ inputs[name] for name, w in weights.items()]
 
         def sparse_head():
-            hidden = torch.sparse.mm(csr["ffnn1"], x.T)  # (256, N)
-            return torch.sparse.mm(csr["cls_head"], hidden).T
+            return [torch.sparse.mm(c, inputs[name]) for name, c in csr.items()]
 
         dense_ms, sparse_ms = _median_ms(dense_head), _median_ms(sparse_head)
         out[stage] = {
@@ -177,14 +190,14 @@ def compression_payoff(states: dict, features: torch.Tensor) -> dict:
             "sparse_latency_ms": sparse_ms,
             "sparse_vs_dense_latency": sparse_ms / dense_ms,
         }
-    return {"batch_size": int(x.shape[0]), "threads": torch.get_num_threads(), "stages": out}
+    return {"batch_size": batch, "threads": torch.get_num_threads(), "stages": out}
 
 
-def analyse(config: Config, device: torch.device, data: Tensors, states: dict, stages: dict,
+def analyse(config: Config, subject: Subject, device: torch.device, data: Feed, states: dict, stages: dict,
             edges: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """Every evaluation-only analysis of the trained weights: metrics, and histograms
     (``counts/layerwise_percentile/{layer}``, ``sweep/{layer}``) on the stages' edges."""
-    evaluate = HeadEvaluator(states["trained"], data, device, config.eval_batch_size)
+    evaluate = HeadEvaluator(states["trained"], subject, data, device, config.eval_batch_size)
     layerwise, comparison = threshold_vs_percentile(evaluate, config, stages)
     histograms = {f"counts/layerwise_percentile/{name}": histogram(w, edges[name])
                   for name, w in with_global(layerwise).items()}
@@ -194,7 +207,7 @@ def analyse(config: Config, device: torch.device, data: Tensors, states: dict, s
         "sweep": sweep,
         "sensitivity": layer_sensitivity(evaluate),
         "threshold_vs_percentile": comparison,
-        "compression": compression_payoff(states, evaluate.features),
+        "compression": compression_payoff(states, subject.layers, config.eval_batch_size),
     }
     return metrics, histograms
 
@@ -205,7 +218,7 @@ def warnings(metrics: dict) -> list[str]:
     trained = metrics["stages"]["trained"]["accuracy"]
     tau = metrics["config"]["tau_post"]
     post = metrics["stages"]["post"]
-    for name in PRUNABLE:
+    for name in metrics["prunable_layers"]:
         sparsity = post["layers"][name]["sparsity"]
         if sparsity > 0.99:
             found.append(f"tau_post={tau:g} zeroes {fmt_pct(sparsity, '2')} of {name}")

@@ -18,12 +18,13 @@ from pathlib import Path
 from .. import __version__
 from ..cache import Cache, source_digest
 from ..config import Config, run_key
-from ..results import LAYER_KEYS, STAGES, Results
+from ..imports import user_code_digest
+from ..results import GLOBAL, STAGES, Results
 from ..train import runs
-from ..train.data import load_dataset
 from ..train.device import environment, prepare
-from ..train.model import PRUNABLE, Net, parameter_summary
-from ..train.training import Tensors, steps_for
+from ..train.feed import check_model, load_data
+from ..train.model import parameter_summary, subject_for
+from ..train.training import steps_for
 from . import analysis
 from .stages import cut_histograms, layer_edges, measure, pruned_states
 
@@ -34,8 +35,8 @@ TRAINING_SOURCE = "pruning_pipeline.train"
 
 def training_keys(config: Config, device_key: str) -> dict[str, str]:
     """Cache key of each training run (``trained``, ``in_loop``): the options it depends
-    on, the device kind and the source of train/ with what it imports."""
-    code = source_digest(TRAINING_SOURCE)
+    on, the device kind, the source of train/ with what it imports and the user's code."""
+    code = source_digest(TRAINING_SOURCE) + user_code_digest(config)
     return {"trained": run_key(config, device_key, code, runs.TRAIN_OPTIONS),
             "in_loop": run_key(config, device_key, code, runs.in_loop_options(config))}
 
@@ -58,32 +59,35 @@ class Lifecycle:
         self.phases: dict[str, float] = {}  # this call's seconds per phase, trainings included
         self.device = prepare(config)
         with timed(self.timings, "data"):
-            self.dataset = load_dataset(config)
-            self.data = Tensors.from_dataset(self.dataset, self.device)
-        self.steps = steps_for(config, len(self.dataset.train_labels))
+            self.data = load_data(config, self.device)
+            self.subject = subject_for(config)
+            check_model(self.subject.build().to(self.device), self.data, config)
+        self.steps = steps_for(config, self.data.n_train)
 
     # -- the two training runs, each a cache entry ---------------------------------
     def plain_run(self, init: dict) -> tuple[dict, dict]:
         """Trained weights and curves of the run without pruning."""
         entry = self._entry("trained", lambda d: runs.plain_run_into(
-            d, init, self.data, self.config, self.device, self.progress))
+            d, init, self.subject, self.data, self.config, self.device, self.progress))
         return runs.load_run(entry)
 
     def in_loop_run(self, init: dict, edges: Future) -> tuple[dict, dict, dict]:
         """Weights, curves and recorded dynamics of the run re-pruned after every step;
         ``edges`` (from the trained run) may still be coming."""
         entry = self._entry("in_loop", lambda d: runs.in_loop_run_into(
-            d, init, self.data, self.config, self.device, edges, self.progress))
+            d, init, self.subject, self.data, self.config, self.device, edges, self.progress))
         return (*runs.load_run(entry), runs.load_dynamics(entry))
 
     def side_by_side(self) -> bool:
         """Whether both trainings must run and fit beside each other: on a CPU with
         cores for both (two 1-thread runs side by side take 0.62x the time of one
-        2-thread run after the other here, and never spin-wait on a busy machine)."""
+        2-thread run after the other here, and never spin-wait on a busy machine), for
+        the reference model only: a user's model may draw from the global random state
+        (dropout), which two threads would share, so it trains one run after the other."""
         keys = training_keys(self.config, self.device_key)
         missing = all(self.cache.problem(kind, key) is not None for kind, key in keys.items())
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        return missing and self.device.type == "cpu" and 2 * self.config.threads <= cores
+        return missing and self.config.reference and self.device.type == "cpu" and 2 * self.config.threads <= cores
 
     def _entry(self, kind: str, fill) -> Path:
         key = training_keys(self.config, self.device_key)[kind]
@@ -106,7 +110,7 @@ def train_both(life: Lifecycle, init: dict) -> tuple[tuple, dict, tuple]:
         except BaseException as error:  # the in-loop run waits for the edges: release it
             edges.set_exception(error)
             raise
-        edges.set_result(layer_edges([init, trained[0]], life.config.hist_bins))
+        edges.set_result(layer_edges([init, trained[0]], life.subject.layers, life.config.hist_bins))
         return trained
 
     if life.side_by_side():
@@ -125,18 +129,19 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
 
     Returns the results and the CPU state dict of every stage.
     """
-    config = life.config
-    init = runs.initial_state(config)
+    config, layers = life.config, life.subject.layers
+    keys = (*layers, GLOBAL)
+    init = runs.initial_state(config, life.subject)
     (trained, trained_curves), edges, (in_loop, in_loop_curves, dynamics) = train_both(life, init)
     with timed(life.timings, "prune_post_and_percentile"):
-        post, percentile, percentile_threshold = pruned_states(trained, config, life.device)
+        post, percentile, percentile_threshold = pruned_states(trained, life.subject, config, life.device)
     states = {"init": init, "trained": trained, "in_loop": in_loop, "post": post, "percentile": percentile}
 
     histograms = {f"edges/{name}": e for name, e in edges.items()}
     stages = {}
     with timed(life.timings, "measure"):
         for stage in STAGES:
-            stages[stage], counts = measure(states[stage], edges, life.data, config, life.device)
+            stages[stage], counts = measure(states[stage], life.subject, edges, life.data, config, life.device)
             histograms.update({f"counts/{stage}/{name}": c for name, c in counts.items()})
     stages["post"]["threshold"] = config.tau_post
     stages["percentile"]["threshold"] = percentile_threshold
@@ -145,20 +150,20 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
     cut_grid = {}
     for stage, tau in cuts.items():
         if tau > 0:  # a figure of a cut draws it exactly: bins with edges at ±τ
-            cut = cut_histograms(states[stage], tau, edges, config.hist_bins - 1)
+            cut = cut_histograms(states[stage], layers, tau, edges, config.hist_bins - 1)
             histograms.update({key.replace("/", f"/{stage}/", 1): value for key, value in cut.items()})
             cut_grid[stage] = {name: {"tau": tau, "high": float(cut[f"cut_edges/{name}"][-1]),
-                                      "bins_per_side": config.hist_bins - 1} for name in LAYER_KEYS}
-    histograms.update({f"dynamics/{name}": dynamics[f"hist/{name}"] for name in LAYER_KEYS})
+                                      "bins_per_side": config.hist_bins - 1} for name in keys}
+    histograms.update({f"dynamics/{name}": dynamics[f"hist/{name}"] for name in keys})
     histograms["dynamics_steps"] = dynamics["steps"]
 
     metrics = {
         "config": config.to_dict(),
-        "model": parameter_summary(Net()),
-        "prunable_layers": list(PRUNABLE),
+        "model": {"name": config.model, **parameter_summary(life.subject.build(), layers)},
+        "prunable_layers": list(layers),
         "stages": stages,
         "curves": {"trained": trained_curves, "in_loop": in_loop_curves},
-        "dynamics": _dynamics_metrics(config, dynamics),
+        "dynamics": _dynamics_metrics(config, dynamics, keys),
         # the fine grid every stage of a layer is binned on; figures merge adjacent bins
         "histogram_grid": {name: {"bins": len(e) - 1, "low": float(e[0]), "high": float(e[-1])}
                            for name, e in edges.items()},
@@ -166,14 +171,15 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         "histogram_cut": cut_grid,
     }
     with timed(life.timings, "analysis"):
-        analysed, analysis_counts = analysis.analyse(config, life.device, life.data, states, stages, edges)
+        analysed, analysis_counts = analysis.analyse(config, life.subject, life.device, life.data, states,
+                                                     stages, edges)
     metrics.update(analysed)
     histograms.update(analysis_counts)
     metrics["manifest"] = {
         "package_version": __version__,
         "config_hash": life.run_id,
         **environment(life.device, config.threads),
-        "dataset": life.dataset.summary(),
+        "dataset": dict(life.data.summary),
         "steps": life.steps,
         # training seconds are those of the run that made the (possibly reused) entry
         "timings_s": {"train_trained": trained_curves["seconds"], "train_in_loop": in_loop_curves["seconds"],
@@ -183,15 +189,15 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
     metrics["warnings"] = analysis.warnings(metrics) + [
         f"{stage} weights of {name} reach {stages[stage]['layers'][name]['abs_max']:.3g}, beyond the "
         f"histogram range ±{edges[name][-1]:.3g}: the outermost bins also hold those weights"
-        for stage in STAGES for name in LAYER_KEYS
+        for stage in STAGES for name in keys
         if stages[stage]["layers"][name]["abs_max"] > edges[name][-1]
     ]
     return Results(metrics=metrics, histograms=histograms), states
 
 
-def _dynamics_metrics(config: Config, dynamics: dict) -> dict:
+def _dynamics_metrics(config: Config, dynamics: dict, keys: tuple[str, ...]) -> dict:
     layers = {}
-    for name in LAYER_KEYS:
+    for name in keys:
         zeros = dynamics[f"zeros/{name}"]
         count = int(dynamics[f"hist/{name}"][0].sum())
         layers[name] = {

@@ -8,51 +8,51 @@ import numpy as np
 import torch
 
 from ..config import Config
-from ..results import LAYER_KEYS
-from ..train.model import PRUNABLE, Net, prunable_weights
+from ..results import GLOBAL
+from ..train.feed import Feed
+from ..train.model import Subject, prunable_weights
 from ..train.pruning import prune_global_percentile_, prune_threshold_
 from ..train.runs import cpu_state, model_from
-from ..train.training import Tensors, evaluate
+from ..train.training import evaluate
 from .stats import histogram, layer_stats, symmetric_edges, with_global
 
 EDGE_HEADROOM = 1.25  # the in-loop run (binned on the same edges) may outgrow the plain one
 
 
-def layer_edges(states: list[dict], bins: int) -> dict[str, np.ndarray]:
-    """Fixed, symmetric bin edges per layer covering every given state, with headroom."""
-    edges = {}
-    for name in LAYER_KEYS:
-        keys = PRUNABLE if name == "global" else (name,)
-        max_abs = max(float(s[f"{k}.weight"].abs().max()) for s in states for k in keys)
-        edges[name] = symmetric_edges(EDGE_HEADROOM * max_abs, bins)
-    return edges
+def layer_edges(states: list[dict], layers: tuple[str, ...], bins: int) -> dict[str, np.ndarray]:
+    """Fixed, symmetric bin edges per layer (and ``global``) covering every given state,
+    with headroom."""
+    max_abs = {name: max(float(s[f"{name}.weight"].abs().max()) for s in states) for name in layers}
+    max_abs[GLOBAL] = max(max_abs.values())
+    return {name: symmetric_edges(EDGE_HEADROOM * value, bins) for name, value in max_abs.items()}
 
 
-def _modules(model: Net) -> dict[str, torch.nn.Module]:
-    return {name: getattr(model, name) for name in PRUNABLE}
+def _modules(model: torch.nn.Module, layers: tuple[str, ...]) -> dict[str, torch.nn.Module]:
+    return {name: model.get_submodule(name) for name in layers}
 
 
-def pruned_states(trained: dict, config: Config, device: torch.device) -> tuple[dict, dict, float]:
+def pruned_states(trained: dict, subject: Subject, config: Config, device: torch.device) -> tuple[dict, dict, float]:
     """(post, percentile, percentile threshold) from the trained weights."""
-    post = model_from(trained, device)
-    prune_threshold_(_modules(post), config.tau_post)
-    percentile = model_from(trained, device)
-    threshold = prune_global_percentile_(_modules(percentile), config.percentile)
+    post = model_from(trained, subject, device)
+    prune_threshold_(_modules(post, subject.layers), config.tau_post)
+    percentile = model_from(trained, subject, device)
+    threshold = prune_global_percentile_(_modules(percentile, subject.layers), config.percentile)
     return cpu_state(post), cpu_state(percentile), threshold
 
 
-def measure(state: dict, edges: dict[str, np.ndarray], data: Tensors, config: Config,
+def measure(state: dict, subject: Subject, edges: dict[str, np.ndarray], data: Feed, config: Config,
             device: torch.device) -> tuple[dict, dict]:
     """Accuracy, loss and per-layer stats of one stage, and its histograms."""
-    model = model_from(state, device)
-    accuracy, loss = evaluate(model, data.test_x, data.test_y, config.eval_batch_size)
-    layers = with_global({k: w.detach() for k, w in prunable_weights(model).items()})
+    model = model_from(state, subject, device)
+    accuracy, loss = evaluate(model, data.test_batches(config.eval_batch_size))
+    layers = with_global({k: w.detach() for k, w in prunable_weights(model, subject.layers).items()})
     stats = {name: layer_stats(w, config.taus) for name, w in layers.items()}
     counts = {name: histogram(w, edges[name]) for name, w in layers.items()}
     return {"accuracy": accuracy, "loss": loss, "layers": stats}, counts
 
 
-def cut_histograms(state: dict, tau: float, edges: dict[str, np.ndarray], bins_per_side: int) -> dict[str, np.ndarray]:
+def cut_histograms(state: dict, layers: tuple[str, ...], tau: float, edges: dict[str, np.ndarray],
+                   bins_per_side: int) -> dict[str, np.ndarray]:
     """Per layer, the histogram of a pruned stage on bins aligned with its cut.
 
     ``bins_per_side`` equal bins on [-high, -τ] and on [τ, high], and between them the one
@@ -63,7 +63,7 @@ def cut_histograms(state: dict, tau: float, edges: dict[str, np.ndarray], bins_p
     ``cut/{layer}`` (one fewer).
     """
     out = {}
-    for name, w in with_global({k: state[f"{k}.weight"] for k in PRUNABLE}).items():
+    for name, w in with_global({k: state[f"{k}.weight"] for k in layers}).items():
         w = w.flatten()
         high = max(float(edges[name][-1]), 2 * tau, 1.02 * float(w.abs().max()))
         side = np.linspace(tau, high, bins_per_side + 1)

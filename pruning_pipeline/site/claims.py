@@ -19,7 +19,6 @@ import math
 from typing import Any, Callable, Mapping
 
 from ..formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
-from ..results import PRUNABLE_LAYERS as LAYERS
 from ..results import drop_within
 from . import diagnosis
 from .facts import MissingInput, below_tau, derive_facts, strict
@@ -34,27 +33,32 @@ MIN_LOBES = 10  # survivors a layer needs before its histogram can be called bim
 # --------------------------------------------------------------------------- claims
 
 
+def _layers(m) -> list[str]:
+    """The run's pruned layers, in model order."""
+    return m["prunable_layers"]
+
+
 def _init_symmetric(m, f):
     layers = m["stages"]["init"]["layers"]
-    flags = [abs(layers[l]["skew"]) <= 0.1 and abs(layers[l]["mean"]) <= 0.1 * layers[l]["std"] for l in LAYERS]
+    flags = [abs(layers[l]["skew"]) <= 0.1 and abs(layers[l]["mean"]) <= 0.1 * layers[l]["std"] for l in _layers(m)]
     return judged(
         "Symmetric around zero",
         "|skewness| ≤ 0.1 and |mean| ≤ 0.1 standard deviations, in each layer.",
         verdict_of(flags),
-        f"Skewness is {each({l: layers[l]['skew'] for l in LAYERS}, lambda v: fmt_sig(v, '2'))}; "
-        f"the mean is {each({l: layers[l]['mean'] / layers[l]['std'] for l in LAYERS}, lambda v: fmt_sig(v, '2'))} "
+        f"Skewness is {each({l: layers[l]['skew'] for l in _layers(m)}, lambda v: fmt_sig(v, '2'))}; "
+        f"the mean is {each({l: layers[l]['mean'] / layers[l]['std'] for l in _layers(m)}, lambda v: fmt_sig(v, '2'))} "
         "standard deviations from zero.",
-        {l: {"skew": layers[l]["skew"], "mean": layers[l]["mean"], "std": layers[l]["std"]} for l in LAYERS},
+        {l: {"skew": layers[l]["skew"], "mean": layers[l]["mean"], "std": layers[l]["std"]} for l in _layers(m)},
     )
 
 
 def _init_gaussian(m, f):
     layers = m["stages"]["init"]["layers"]
-    kurt = {l: layers[l]["kurtosis"] for l in LAYERS}
+    kurt = {l: layers[l]["kurtosis"] for l in _layers(m)}
     bound = f["init"]["bound"]
-    inside = {l: layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in LAYERS}
-    uniform = all(abs(kurt[l] + 1.2) <= 0.1 and inside[l] for l in LAYERS)
-    flags = [abs(kurt[l]) <= 0.3 for l in LAYERS]
+    inside = {l: layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in _layers(m)}
+    uniform = all(abs(kurt[l] + 1.2) <= 0.1 and inside[l] for l in _layers(m))
+    flags = [abs(kurt[l]) <= 0.3 for l in _layers(m)]
     verdict = verdict_of(flags)
     text = f"Excess kurtosis is {each(kurt, lambda v: fmt_fixed(v, '2'))}, against 0 for a Gaussian and −1.2 for a uniform distribution. "
     if uniform:
@@ -72,82 +76,82 @@ def _init_gaussian(m, f):
         "A Gaussian has excess kurtosis 0: the claim holds for a layer when |excess kurtosis| ≤ 0.3.",
         verdict,
         text,
-        {l: {"kurtosis": kurt[l], "abs_max": layers[l]["abs_max"], "bound": bound[l]} for l in LAYERS},
+        {l: {"kurtosis": kurt[l], "abs_max": layers[l]["abs_max"], "bound": bound[l]} for l in _layers(m)},
     )
 
 
 def _init_uniform(m, f):
     layers = m["stages"]["init"]["layers"]
     bound = f["init"]["bound"]
-    flags = [abs(layers[l]["kurtosis"] + 1.2) <= 0.1 and layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in LAYERS]
+    flags = [abs(layers[l]["kurtosis"] + 1.2) <= 0.1 and layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in _layers(m)]
     return judged(
         "Uniform, symmetric, dense",
         "Uniform on ±1/√fan_in: excess kurtosis within 0.1 of −1.2 and no |w| above the bound, in each layer.",
         verdict_of(flags),
-        f"Excess kurtosis is {each({l: layers[l]['kurtosis'] for l in LAYERS}, lambda v: fmt_fixed(v, '2'))}; "
-        f"the largest |w| is {each({l: layers[l]['abs_max'] for l in LAYERS}, lambda v: fmt_sig(v, '4'))} "
+        f"Excess kurtosis is {each({l: layers[l]['kurtosis'] for l in _layers(m)}, lambda v: fmt_fixed(v, '2'))}; "
+        f"the largest |w| is {each({l: layers[l]['abs_max'] for l in _layers(m)}, lambda v: fmt_sig(v, '4'))} "
         f"for bounds {each(bound, lambda v: fmt_sig(v, '4'))}.",
-        {l: {"kurtosis": layers[l]["kurtosis"], "abs_max": layers[l]["abs_max"], "bound": bound[l]} for l in LAYERS},
+        {l: {"kurtosis": layers[l]["kurtosis"], "abs_max": layers[l]["abs_max"], "bound": bound[l]} for l in _layers(m)},
     )
 
 
 def _init_dense(m, f):
     layers = m["stages"]["init"]["layers"]
-    flags = [layers[l]["zeros"] == 0 for l in LAYERS]
+    flags = [layers[l]["zeros"] == 0 for l in _layers(m)]
     return judged(
         "No sparsity present",
         "No weight is exactly zero.",
         verdict_of(flags),
-        f"Exact zeros: {each({l: layers[l]['zeros'] for l in LAYERS}, fmt_int)}.",
-        {l: {"zeros": layers[l]["zeros"]} for l in LAYERS},
+        f"Exact zeros: {each({l: layers[l]['zeros'] for l in _layers(m)}, fmt_int)}.",
+        {l: {"zeros": layers[l]["zeros"]} for l in _layers(m)},
     )
 
 
 def _trained_near_zero(m, f):
     share = f["trained"]["below_tau_post"]
     tau = m["config"]["tau_post"]
-    flags = [share[l] >= 0.5 for l in LAYERS]
+    flags = [share[l] >= 0.5 for l in _layers(m)]
     return judged(
         "Many weights remain near zero — pruning candidates",
         f"At least half of a layer's trained weights lie below the post-training threshold τ = {fmt_tau(tau)}.",
         verdict_of(flags),
         f"Below τ = {fmt_tau(tau)} lie {each(share, fmt_pct)} of the trained weights.",
-        {l: {"below_tau_post": share[l]} for l in LAYERS},
+        {l: {"below_tau_post": share[l]} for l in _layers(m)},
     )
 
 
 def _trained_long_tail(m, f):
     layers = m["stages"]["trained"]["layers"]
-    kurt = {l: layers[l]["kurtosis"] for l in LAYERS}
-    reach = {l: layers[l]["abs_max"] / layers[l]["std"] for l in LAYERS}
-    flags = [kurt[l] > 1 and reach[l] >= 5 for l in LAYERS]
+    kurt = {l: layers[l]["kurtosis"] for l in _layers(m)}
+    reach = {l: layers[l]["abs_max"] / layers[l]["std"] for l in _layers(m)}
+    flags = [kurt[l] > 1 and reach[l] >= 5 for l in _layers(m)]
     return judged(
         "A long tail of large-magnitude weights emerges",
         "Excess kurtosis above 1 (tails heavier than a Gaussian's) and a largest |w| at least 5 standard deviations out.",
         verdict_of(flags),
         f"Excess kurtosis is {each(kurt, lambda v: fmt_fixed(v, '1'))}; the largest |w| lies "
         f"{each(reach, lambda v: fmt_fixed(v, '1'))} standard deviations from zero.",
-        {l: {"kurtosis": kurt[l], "abs_max_over_std": reach[l]} for l in LAYERS},
+        {l: {"kurtosis": kurt[l], "abs_max_over_std": reach[l]} for l in _layers(m)},
     )
 
 
 def _trained_wider(m, f):
     ratio = f["trained"]["std_ratio"]
-    flags = [ratio[l] > 1 for l in LAYERS]
+    flags = [ratio[l] > 1 for l in _layers(m)]
     return judged(
         "The distribution widens relative to initialization",
         "The standard deviation after training exceeds the one at initialization.",
         verdict_of(flags),
         f"Training multiplies the standard deviation by {each(ratio, lambda v: fmt_ratio(v, '1'))}.",
-        {l: {"std_ratio": ratio[l]} for l in LAYERS},
+        {l: {"std_ratio": ratio[l]} for l in _layers(m)},
     )
 
 
 def _in_loop_spike(m, f):
     layers = m["stages"]["in_loop"]["layers"]
-    sp = {l: layers[l]["sparsity"] for l in LAYERS}
-    strong = [sp[l] >= 0.05 for l in LAYERS]
-    visible = [sp[l] >= 0.01 for l in LAYERS]
+    sp = {l: layers[l]["sparsity"] for l in _layers(m)}
+    strong = [sp[l] >= 0.05 for l in _layers(m)]
+    visible = [sp[l] >= 0.01 for l in _layers(m)]
     verdict = CONFIRMED if all(strong) else (PARTLY if any(visible) else REFUTED)
     tau = m["config"]["tau_loop"]
     return judged(
@@ -156,35 +160,35 @@ def _in_loop_spike(m, f):
         verdict,
         f"With τ = {fmt_tau(tau)} applied after every step, {each(sp, lambda v: fmt_pct(v, '2'))} of the weights "
         "end exactly at zero.",
-        {l: {"sparsity": sp[l]} for l in LAYERS},
+        {l: {"sparsity": sp[l]} for l in _layers(m)},
     )
 
 
 def _in_loop_regrowth(m, f):
     reg = f["regrowth"]
-    flags = [reg[l]["records_with_regrowth"] >= 0.5 for l in LAYERS if l in reg]
+    flags = [reg[l]["records_with_regrowth"] >= 0.5 for l in _layers(m) if l in reg]
     return judged(
         "Training repeatedly tries to regrow some weights",
         "At half or more of the recorded steps, some weights zeroed by the previous prune are non-zero again before the next.",
         verdict_of(flags),
-        f"Of the weights zeroed by a prune, {each({l: reg[l]['share'] for l in LAYERS}, fmt_pct)} are non-zero again "
-        f"one step later; regrowth shows at {each({l: reg[l]['records_with_regrowth'] for l in LAYERS}, lambda v: fmt_pct(v, '0'))} "
+        f"Of the weights zeroed by a prune, {each({l: reg[l]['share'] for l in _layers(m)}, fmt_pct)} are non-zero again "
+        f"one step later; regrowth shows at {each({l: reg[l]['records_with_regrowth'] for l in _layers(m)}, lambda v: fmt_pct(v, '0'))} "
         "of the recorded steps.",
-        {l: reg[l] for l in LAYERS},
+        {l: reg[l] for l in _layers(m)},
     )
 
 
 def _in_loop_asymmetric(m, f):
-    skew = {l: m["stages"]["in_loop"]["layers"][l]["skew"] for l in LAYERS}
-    plain = {l: m["stages"]["trained"]["layers"][l]["skew"] for l in LAYERS}
-    flags = [abs(skew[l]) >= 0.2 and abs(skew[l]) > abs(plain[l]) for l in LAYERS]
+    skew = {l: m["stages"]["in_loop"]["layers"][l]["skew"] for l in _layers(m)}
+    plain = {l: m["stages"]["trained"]["layers"][l]["skew"] for l in _layers(m)}
+    flags = [abs(skew[l]) >= 0.2 and abs(skew[l]) > abs(plain[l]) for l in _layers(m)]
     return judged(
         "The distribution becomes asymmetric",
         "|skewness| ≥ 0.2 after in-loop training and larger than after plain training.",
         verdict_of(flags),
         f"Skewness is {each(skew, lambda v: fmt_fixed(v, '2'))} with pruning in the loop and "
         f"{each(plain, lambda v: fmt_fixed(v, '2'))} without.",
-        {l: {"skew_in_loop": skew[l], "skew_trained": plain[l]} for l in LAYERS},
+        {l: {"skew_in_loop": skew[l], "skew_trained": plain[l]} for l in _layers(m)},
     )
 
 
@@ -192,23 +196,23 @@ def _post_dead_zone(m, f):
     layers = m["stages"]["post"]["layers"]
     tau = m["config"]["tau_post"]
     # Below-τ share equal to the zero share: no survivor sits inside (−τ, τ).
-    clean = {l: abs(below_tau(layers[l], tau) - layers[l]["sparsity"]) * layers[l]["count"] < 0.5 for l in LAYERS}
-    flags = [clean[l] and layers[l]["sparsity"] >= 0.5 for l in LAYERS]
+    clean = {l: abs(below_tau(layers[l], tau) - layers[l]["sparsity"]) * layers[l]["count"] < 0.5 for l in _layers(m)}
+    flags = [clean[l] and layers[l]["sparsity"] >= 0.5 for l in _layers(m)]
     return judged(
         "A large dead zone around zero",
         f"Nothing survives inside (−τ, τ) and at least half of each layer is zero, τ = {fmt_tau(tau)}.",
         verdict_of(flags),
-        f"Sparsity after the cut is {each({l: layers[l]['sparsity'] for l in LAYERS}, lambda v: fmt_pct(v, '2'))}.",
-        {l: {"sparsity": layers[l]["sparsity"], "no_survivor_below_tau": clean[l]} for l in LAYERS},
+        f"Sparsity after the cut is {each({l: layers[l]['sparsity'] for l in _layers(m)}, lambda v: fmt_pct(v, '2'))}.",
+        {l: {"sparsity": layers[l]["sparsity"], "no_survivor_below_tau": clean[l]} for l in _layers(m)},
     )
 
 
 def _post_bimodal(m, f):
     layers = m["stages"]["post"]["layers"]
     tau = m["config"]["tau_post"]
-    alive = {l: layers[l]["nonzeros"] for l in LAYERS}
-    kept = {l: alive[l] / layers[l]["count"] for l in LAYERS}
-    two = {l: layers[l]["min"] <= -tau and layers[l]["max"] >= tau and alive[l] >= MIN_LOBES for l in LAYERS}
+    alive = {l: layers[l]["nonzeros"] for l in _layers(m)}
+    kept = {l: alive[l] / layers[l]["count"] for l in _layers(m)}
+    two = {l: layers[l]["min"] <= -tau and layers[l]["max"] >= tau and alive[l] >= MIN_LOBES for l in _layers(m)}
 
     def lobes(l: str) -> str:
         if not alive[l]:
@@ -223,9 +227,9 @@ def _post_bimodal(m, f):
         "Truncated and often bimodal",
         "Two lobes in each layer: survivors on both sides of the cut (some w ≤ −τ and some w ≥ τ), "
         f"and at least {MIN_LOBES} survivors so that there is a distribution to speak of.",
-        verdict_of([two[l] for l in LAYERS]),
-        "; ".join(lobes(l) for l in LAYERS) + ".",
-        {l: {"nonzeros": alive[l], "kept": kept[l], "min": layers[l]["min"], "max": layers[l]["max"]} for l in LAYERS},
+        verdict_of([two[l] for l in _layers(m)]),
+        "; ".join(lobes(l) for l in _layers(m)) + ".",
+        {l: {"nonzeros": alive[l], "kept": kept[l], "min": layers[l]["min"], "max": layers[l]["max"]} for l in _layers(m)},
     )
 
 
@@ -278,8 +282,8 @@ def _percentile_exact(m, f):
         CONFIRMED if off <= 1.0 + 1e-9 else REFUTED,
         f"The cut at the {fmt_sig(m['config']['percentile'], '3')}th percentile removes "
         f"{fmt_pct(g['sparsity'], '2')} of all prunable weights, unevenly: "
-        f"{each({l: layers[l]['sparsity'] for l in LAYERS}, lambda v: fmt_pct(v, '2'))}.",
-        {"target": target, "global": g["sparsity"], **{l: layers[l]["sparsity"] for l in LAYERS}},
+        f"{each({l: layers[l]['sparsity'] for l in _layers(m)}, lambda v: fmt_pct(v, '2'))}.",
+        {"target": target, "global": g["sparsity"], **{l: layers[l]["sparsity"] for l in _layers(m)}},
     )
 
 

@@ -53,10 +53,10 @@ def diag_sensitivity(m, f):
     return judged(
         "The visuals help diagnose layer-specific sensitivity",
         "Per layer, the largest one-layer sparsity whose accuracy drop is at most one point.",
-        "equally sensitive" if same else f"{fragile} more sensitive",
-        ("Both layers tolerate the same sparsity: " if same else
-         f"`{fragile}` is the more sensitive layer: ")
-        + " and ".join(f"{fmt_pct(tol[l], '0')} (`{l}`)" for l in names) + " of a layer can go within one point.",
+        "equally sensitive" if same else f"{fragile} {'more' if len(names) == 2 else 'most'} sensitive",
+        ("Every layer tolerates the same sparsity: " if same else
+         f"`{fragile}` is the most sensitive layer: ")
+        + each(tol, lambda v: fmt_pct(v, '0')) + " of a layer can go within one point.",
         {"tolerance": tol},
         tone="info",
     )

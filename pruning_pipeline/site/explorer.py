@@ -8,8 +8,8 @@ every τ, merged for display the same way the histogram figures are. Pure.
 from __future__ import annotations
 
 from ..figures.binning import display_histograms
-from ..names import LAYER
-from ..results import LAYER_KEYS, Results
+from ..names import layers_of
+from ..results import Results
 
 EXPLORER_FILE = "explorer.json"
 
@@ -18,11 +18,12 @@ def explorer_data(results: Results) -> dict:
     """The explorer's JSON tree (see the Explore page's reference for each key)."""
     sweep = results.metrics["sweep"]
     layers, edges, counts, zeros = [], {}, {}, {}
-    for key in LAYER_KEYS:
+    names = layers_of(results.metrics)
+    for key in results.layer_keys:
         survivors = results.histograms[f"sweep/{key}"]  # (taus, fine bins), non-zero weights only
         count = results.stage("trained")["layers"][key]["count"]
         merged_edges, (merged,) = display_histograms(results.edges(key), survivors)
-        layers.append({"key": key, "title": LAYER[key].title, "count": count})
+        layers.append({"key": key, "title": names[key].title, "count": count})
         edges[key] = [float(edge) for edge in merged_edges]
         counts[key] = merged.astype(int).tolist()
         zeros[key] = [count - int(row.sum()) for row in survivors]
@@ -34,7 +35,7 @@ def explorer_data(results: Results) -> dict:
         "baseline_accuracy": sweep["baseline_accuracy"],
         "accuracy": sweep["accuracy"],
         "layers": layers,
-        "sparsity": {key: sweep["sparsity"][key] for key in LAYER_KEYS},
+        "sparsity": {key: sweep["sparsity"][key] for key in results.layer_keys},
         "zeros": zeros,
         "edges": edges,
         "counts": counts,

@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from ..results import PRUNABLE_LAYERS as LAYERS
-from ..results import drop_within
+from ..results import GLOBAL, drop_within
 
 
 DATASET_TITLES = {
@@ -95,33 +94,35 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
     cfg = metrics["config"]
     stages = metrics["stages"]
     base = stages["trained"]["accuracy"]
+    layers = metrics["prunable_layers"]
     facts: dict[str, Any] = {
         "tau": {"loop": cfg["tau_loop"], "post": cfg["tau_post"]},
         "percentile": cfg["percentile"],
         "percentile_share": cfg["percentile"] / 100,
         "steps": metrics["manifest"]["steps"],
-        "dataset": DATASET_TITLES.get(metrics["manifest"]["dataset"]["name"], metrics["manifest"]["dataset"]["name"]),
+        "dataset": DATASET_TITLES.get(metrics["manifest"]["dataset"]["name"],
+                                      f"the dataset `{metrics['manifest']['dataset']['name']}`"),
+        "layers": {"count": len(layers), "names": _names(layers)},
     }
     for stage, data in stages.items():
         facts[stage] = {
             "kept": {layer: 1 - data["layers"][layer]["sparsity"] for layer in data["layers"]},
             "accuracy_drop": base - data["accuracy"],
         }
-    facts["init"]["bound"] = {
-        layer: 1 / math.sqrt(metrics["model"]["layers"][layer]["shape"][1]) for layer in LAYERS
-    }
-    facts["init"]["fan_in"] = {layer: metrics["model"]["layers"][layer]["shape"][1] for layer in LAYERS}
+    facts["init"]["fan_in"] = {layer: metrics["model"]["layers"][layer]["fan_in"] for layer in layers}
+    # PyTorch's default for Linear and ConvNd: kaiming_uniform(a=√5), uniform on ±1/√fan_in
+    facts["init"]["bound"] = {layer: 1 / math.sqrt(fan_in) for layer, fan_in in facts["init"]["fan_in"].items()}
     facts["trained"]["std_ratio"] = {
         layer: stages["trained"]["layers"][layer]["std"] / stages["init"]["layers"][layer]["std"]
-        for layer in LAYERS
+        for layer in layers
     }
     facts["trained"]["below_tau_post"] = {
         layer: below_tau(stages["trained"]["layers"][layer], cfg["tau_post"])
-        for layer in (*LAYERS, "global")
+        for layer in (*layers, GLOBAL)
     }
     facts["trained"]["below_tau_loop"] = {
         layer: below_tau(stages["trained"]["layers"][layer], cfg["tau_loop"])
-        for layer in (*LAYERS, "global")
+        for layer in (*layers, GLOBAL)
     }
     facts["knee"] = _knee(metrics)
     facts["tolerance"] = _tolerance(metrics)
@@ -130,6 +131,14 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
     facts["threshold_vs_percentile"] = _tvp(metrics)
     facts["curves"] = _curves(metrics)
     return facts
+
+
+def _names(layers: list[str], limit: int = 6) -> str:
+    """'`ffnn1` and `cls_head`'; for many layers the first few and how many in all."""
+    quoted = [f"`{layer}`" for layer in layers]
+    if len(quoted) > limit:
+        return ", ".join(quoted[:limit - 1]) + f", … ({len(quoted)} layers)"
+    return " and ".join(quoted) if len(quoted) <= 2 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _regrowth(metrics: Mapping[str, Any]) -> dict:

@@ -13,9 +13,8 @@ def md_table(headers: list[str], rows: Iterable[list[str]], align: str | None = 
     """A Markdown pipe table; ``align`` is one letter per column (l/r/c)."""
     align = align or "l" + "r" * (len(headers) - 1)
     marks = {"l": ":--", "r": "--:", "c": ":-:"}
-    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    cells = lambda row: "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"  # noqa: E731
+    return "\n".join([cells(headers), "| " + " | ".join(marks[a] for a in align) + " |", *map(cells, rows)])
 
 
 def relative(from_page: str, target: str) -> str:
@@ -30,9 +29,9 @@ def figure_block(fig: FigureInfo, page: str, site_url: str | None = None, static
         return relative(page, f"{static}/{name}")
 
     alt = fig.title.replace("[", "(").replace("]", ")")
-    light = f"![{alt}]({url(fig.stem + '.png')}#only-light)"
+    light = f"![{alt}]({url(fig.stem + '.png')}#only-light){{ loading=lazy }}"
     dark = (
-        f"![{alt}]({url(fig.stem + '-dark.png')}#only-dark)"
+        f"![{alt}]({url(fig.stem + '-dark.png')}#only-dark){{ loading=lazy }}"
         if "png" in fig.formats else ""
     )
     links = " · ".join(f"[{ext.upper()}]({url(fig.stem + '.' + ext)})" for ext in fig.formats)
@@ -46,6 +45,22 @@ def figure_block(fig: FigureInfo, page: str, site_url: str | None = None, static
         f'  <figcaption markdown="span">{caption}</figcaption>',
         "</figure>",
     ]).replace("\n\n", "\n")
+
+
+GALLERY_PAGE = 4  # figures per page of a gallery; up to this many, no pager at all
+
+
+def gallery_block(figures: list[FigureInfo], page: str, site_url: str | None = None) -> str:
+    """Figures of every layer. Up to `GALLERY_PAGE` they simply follow each other; beyond,
+    they sit in a gallery that ``figure-gallery.js`` pages through (with a layer menu),
+    and a reader without JavaScript sees them all."""
+    blocks = [figure_block(fig, page, site_url) for fig in figures]
+    if len(figures) <= GALLERY_PAGE:
+        return "\n\n".join(blocks)
+    items = [f'<div class="figure-gallery__item" data-layer="{fig.layer}" markdown="block">\n\n{block}\n\n</div>'
+             for fig, block in zip(figures, blocks)]
+    return (f'<div class="figure-gallery" data-page-size="{GALLERY_PAGE}" markdown="block">\n\n'
+            + "\n\n".join(items) + "\n\n</div>")
 
 
 def claim_block(name: str, claim: Mapping[str, Any]) -> str:

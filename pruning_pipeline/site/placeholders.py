@@ -11,6 +11,11 @@ Syntax (inside a page)::
     {{ figure: post/ffnn }}                 a figure, by stage/layer alias or by stem
     {{ stem: post/ffnn }}                   just its stem, e.g. ``at-prune-0.4-ffnn``
     {{ url: post/ffnn }}                    its stable URL (absolute under ``site_url``)
+    {{ gallery: post }}                     a figure per layer (a stage alias, ``dynamics``
+                                            or ``comparison``), paged when there are many
+    {{ each: facts.post.kept | pct:2 }}     one value per pruned layer in a sentence; a
+                                            ``*`` in the path stands for the layer
+    {{ layer: first }}                      a pruned layer's name: ``first`` or ``last``
     {{ explorer: full }}                    the τ explorer (``full`` or ``compact``)
     {{ claim: init_gaussian }}              a reference claim and its measured verdict
     {{ table: stats post }}                 a generated table
@@ -29,9 +34,10 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ..figures.catalog import FigureInfo, stable_url
 from ..formatting import format_value
-from ..names import layer_by_slug, stage_by_alias
+from ..names import layer_by_slug, layers_of, stage_by_alias
 from . import schema, tables
-from .markdown import claim_block, explorer_block, figure_block
+from .markdown import claim_block, explorer_block, figure_block, gallery_block
+from .verdicts import each
 
 PLACEHOLDER = re.compile(r"(\\?)\{\{(.*?)\}\}", re.S)
 
@@ -80,7 +86,7 @@ def lookup(namespace: Mapping[str, Any], path: str) -> Any:
 # --------------------------------------------------------------------------- figures
 
 
-def resolve_figure(ref: str, catalog: Iterable[FigureInfo], config: Mapping[str, Any]) -> FigureInfo:
+def resolve_figure(ref: str, catalog: Iterable[FigureInfo], metrics: Mapping[str, Any]) -> FigureInfo:
     """Find a figure by stem, or by ``stage/layer`` alias (so τ is never typed).
 
     ``post/ffnn`` is the stem the names table builds for (post, ffnn1) under this
@@ -91,7 +97,8 @@ def resolve_figure(ref: str, catalog: Iterable[FigureInfo], config: Mapping[str,
         return by_stem[ref]
     alias, slash, slug = ref.partition("/")
     try:
-        stem = stage_by_alias(alias).figure_stem(layer_by_slug(slug), config) if slash else None
+        stem = (stage_by_alias(alias).figure_stem(layer_by_slug(slug, layers_of(metrics)), metrics["config"])
+                if slash else None)
     except KeyError as err:
         raise KeyError(f"no figure '{ref}': use a stem from the catalog or STAGE/LAYER ({err.args[0]})") from None
     if stem not in by_stem:
@@ -152,10 +159,19 @@ class SiteRenderer:
     def expand(self, body: str, page: str) -> str:
         kind, colon, rest = body.partition(":")
         kind = kind.strip()
-        if colon and kind in ("figure", "stem", "url", "claim", "table", "explorer"):
+        if colon and kind in ("figure", "stem", "url", "claim", "table", "explorer", "gallery", "each", "layer"):
             arg = rest.strip()
+            if kind == "gallery":
+                return gallery_block(self.gallery(arg), page, self.site_url)
+            if kind == "each":
+                return self.each(arg)
+            if kind == "layer":
+                positions = {"first": 0, "last": -1}
+                if arg not in positions:
+                    raise KeyError(f"no layer position '{arg}' (known: first, last)")
+                return self.metrics["prunable_layers"][positions[arg]]
             if kind in ("figure", "stem", "url"):
-                fig = resolve_figure(arg, self.catalog, self.metrics["config"])
+                fig = resolve_figure(arg, self.catalog, self.metrics)
                 if kind == "url":
                     return stable_url(f"{fig.stem}.png", self.site_url)
                 return figure_block(fig, page, self.site_url) if kind == "figure" else fig.stem
@@ -171,6 +187,35 @@ class SiteRenderer:
         value = lookup(self.metrics, path.strip())
         return format_value(value, spec.strip() or None)
 
+    GALLERIES = ("dynamics", "comparison")
+
+    def gallery(self, name: str) -> list[FigureInfo]:
+        """The figures of a gallery, in layer order: a stage's histograms of every layer
+        (by the stage's alias), or a per-layer analysis group."""
+        try:
+            group = name if name in self.GALLERIES else stage_by_alias(name).key
+        except KeyError:
+            raise KeyError(f"no gallery '{name}' (known: stage aliases and {', '.join(self.GALLERIES)})") from None
+        figures = [fig for fig in self.catalog if fig.group == group and fig.layer != "global"] + \
+                  [fig for fig in self.catalog if fig.group == group and fig.layer == "global"]
+        if not figures:
+            raise KeyError(f"gallery '{name}' has no figures in the catalog")
+        return figures
+
+    def each(self, spec: str) -> str:
+        """``path | format`` with ``*`` for the layer, or a path to a mapping by layer."""
+        path, _, fmt = spec.partition("|")
+        path, fmt = path.strip(), fmt.strip() or None
+        layers = self.metrics["prunable_layers"]
+        if "*" in path:
+            values = {layer: lookup(self.metrics, path.replace("*", layer)) for layer in layers}
+        else:
+            mapping = lookup(self.metrics, path)
+            if not isinstance(mapping, Mapping) or not all(layer in mapping for layer in layers):
+                raise KeyError(f"'{path}' is not a mapping with a value per layer")
+            values = {layer: mapping[layer] for layer in layers}
+        return each(values, lambda value: format_value(value, fmt))
+
     def table(self, spec: str, page: str) -> str:
         name, _, arg = spec.partition(" ")
         arg = arg.strip()
@@ -178,6 +223,7 @@ class SiteRenderer:
         builders: dict[str, Callable[[], str]] = {
             "stages": lambda: tables.table_stages(self.metrics, page, self.pages),
             "stats": lambda: tables.table_stats(self.metrics, arg),
+            "layers": lambda: tables.table_layers(self.metrics, facts),
             "config": lambda: schema.table_config(self.metrics),
             "manifest": lambda: schema.table_manifest(self.metrics),
             "schema": lambda: schema.table_schema(self.metrics),

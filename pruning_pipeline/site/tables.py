@@ -9,9 +9,22 @@ from typing import Any, Mapping
 from ..figures.catalog import DARK_FORMATS, FigureInfo, stable_url
 from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig
 from ..names import STAGE
-from ..results import LAYER_KEYS as LAYERS
+from ..results import GLOBAL
 from ..results import STAGES as STAGE_ORDER
 from .markdown import md_table, relative
+
+COLUMN_LAYERS = 4  # pruned layers shown as columns, one each; beyond, one row per layer
+
+
+def _wide(metrics: Mapping[str, Any]) -> bool:
+    """Too many layers for a column each: tables turn them into rows or show ``global``."""
+    return len(metrics["prunable_layers"]) > COLUMN_LAYERS
+
+
+def _column_layers(metrics: Mapping[str, Any]) -> list[str]:
+    """The layers a table gives a column each: all of them and ``global``, or only
+    ``global`` when there are many (the per-layer table then has a row each)."""
+    return [GLOBAL] if _wide(metrics) else [*metrics["prunable_layers"], GLOBAL]
 
 def _stat(value: Any, key: str) -> str:
     if key in ("count", "zeros", "nonzeros"):
@@ -37,7 +50,7 @@ STAT_ROWS = [
 def table_stats(metrics: Mapping[str, Any], stage: str) -> str:
     """Per-layer statistics of one stage, with the share below every configured τ."""
     layers = metrics["stages"][stage]["layers"]
-    headers = ["statistic"] + [f"`{name}`" for name in LAYERS]
+    keys = [*metrics["prunable_layers"], GLOBAL]
 
     def cell(layer: str, key: str) -> str:
         # Shape statistics of a constant layer (all weights zero) do not exist.
@@ -45,16 +58,35 @@ def table_stats(metrics: Mapping[str, Any], stage: str) -> str:
             return "undefined"
         return _stat(layers[layer][key], key)
 
-    rows = [[label] + [cell(layer, key) for layer in LAYERS] for key, label in STAT_ROWS]
-    taus = sorted(layers["ffnn1"].get("below_tau", {}), key=float)
-    for tau in taus:
-        rows.append([f"share with |w| < {tau}"] + [fmt_pct(layers[layer]["below_tau"][tau], "2") for layer in LAYERS])
-    return md_table(headers, rows)
+    taus = sorted(layers[GLOBAL].get("below_tau", {}), key=float)
+    columns = [(label, lambda layer, key=key: cell(layer, key)) for key, label in STAT_ROWS]
+    columns += [(f"share with |w| < {tau}", lambda layer, tau=tau: fmt_pct(layers[layer]["below_tau"][tau], "2"))
+                for tau in taus]
+    if _wide(metrics):  # a row per layer
+        return md_table(["layer"] + [label for label, _ in columns],
+                        [[f"`{layer}`"] + [value(layer) for _, value in columns] for layer in keys])
+    return md_table(["statistic"] + [f"`{name}`" for name in keys],
+                    [[label] + [value(layer) for layer in keys] for label, value in columns])
+
+
+def table_layers(metrics: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
+    """One row per pruned layer: what it is, and what each kind of pruning did to it."""
+    model, stages = metrics["model"]["layers"], metrics["stages"]
+    headers = ["layer", "type", "weight shape", "weights", "init bound ±1/√fan-in", "trained std",
+               "post sparsity", "in-loop sparsity", "percentile sparsity", "tolerates alone"]
+    rows = [[f"`{layer}`", model[layer]["type"], " × ".join(map(str, model[layer]["shape"])),
+             fmt_int(model[layer]["weights"]), fmt_sig(facts["init"]["bound"][layer], "3"),
+             fmt_sig(stages["trained"]["layers"][layer]["std"], "3")]
+            + [fmt_pct(stages[s]["layers"][layer]["sparsity"], "2") for s in ("post", "in_loop", "percentile")]
+            + [fmt_pct(facts["tolerance"][layer], "1")]
+            for layer in metrics["prunable_layers"]]
+    return md_table(headers, rows, "ll" + "r" * (len(headers) - 2))
 
 
 def table_stages(metrics: Mapping[str, Any], page: str, pages: Mapping[str, str]) -> str:
     """One row per stage: accuracy, loss, sparsity of each layer, linked to its page."""
-    headers = ["stage", "test accuracy", "test loss"] + [f"sparsity `{layer}`" for layer in LAYERS]
+    keys = _column_layers(metrics)
+    headers = ["stage", "test accuracy", "test loss"] + [f"sparsity `{layer}`" for layer in keys]
     rows = []
     for stage in STAGE_ORDER:
         data = metrics["stages"][stage]
@@ -63,7 +95,7 @@ def table_stages(metrics: Mapping[str, Any], page: str, pages: Mapping[str, str]
         label = f"[{name}]({relative(page, target)})" if target else name
         rows.append(
             [label, fmt_pct(data["accuracy"]), fmt_fixed(data["loss"])]
-            + [fmt_pct(data["layers"][layer]["sparsity"], "2") for layer in LAYERS]
+            + [fmt_pct(data["layers"][layer]["sparsity"], "2") for layer in keys]
         )
     return md_table(headers, rows)
 
@@ -124,10 +156,20 @@ def table_compression(metrics: Mapping[str, Any]) -> str:
 def table_sensitivity(metrics: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
     sens = metrics["sensitivity"]
     layers = list(sens["accuracy"])
+    if _wide(metrics):  # a row per layer, at a few sparsities
+        shown = [i for i, s in enumerate(sens["sparsities"]) if s in SENSITIVITY_COLUMNS]
+        headers = ["layer pruned alone"] + [f"accuracy at {fmt_pct(sens['sparsities'][i], '1')}" for i in shown] \
+            + ["largest sparsity within one point"]
+        rows = [[f"`{layer}`"] + [fmt_pct(sens["accuracy"][layer][i]) for i in shown]
+                + [fmt_pct(facts["tolerance"][layer], "1")] for layer in layers]
+        return md_table(headers, rows)
     headers = ["sparsity of one layer"] + [f"accuracy, only `{layer}` pruned" for layer in layers]
     rows = [[fmt_pct(s, "0")] + [fmt_pct(sens["accuracy"][layer][i]) for layer in layers]
             for i, s in enumerate(sens["sparsities"])]
     return md_table(headers, rows)
+
+
+SENSITIVITY_COLUMNS = (0.5, 0.8, 0.9, 0.95, 0.99)  # with a row per layer
 
 
 def table_sweep(metrics: Mapping[str, Any], facts: Mapping[str, Any], limit: int = 14) -> str:
@@ -135,7 +177,7 @@ def table_sweep(metrics: Mapping[str, Any], facts: Mapping[str, Any], limit: int
     sweep = metrics["sweep"]
     n = len(sweep["taus"])
     keep = set(range(0, n, max(1, n // limit))) | {n - 1, sweep["configured_index"], sweep["knee_index"]}
-    layers = [layer for layer in LAYERS if layer in sweep["sparsity"]]
+    layers = _column_layers(metrics)
     headers = ["τ"] + [f"sparsity `{layer}`" for layer in layers] + ["test accuracy", "note"]
     rows = []
     for i in sorted(keep):
@@ -154,7 +196,7 @@ def table_dynamics(metrics: Mapping[str, Any], limit: int = 10) -> str:
     steps = dyn["steps"]
     n = len(steps)
     keep = sorted(set(range(0, n, max(1, n // limit))) | {n - 1})
-    layers = [layer for layer in LAYERS if layer in dyn["layers"]]
+    layers = _column_layers(metrics)
     headers = ["step"] + [f"{what} `{layer}`" for layer in layers for what in ("sparsity", "regrown / pruned")]
     rows = []
     for i in keep:
@@ -168,14 +210,22 @@ def table_dynamics(metrics: Mapping[str, Any], limit: int = 10) -> str:
 
 def table_threshold_vs_percentile(metrics: Mapping[str, Any]) -> str:
     tvp = metrics["threshold_vs_percentile"]
-    headers = ["rule", "threshold(s)", "test accuracy"] + [f"sparsity `{layer}`" for layer in LAYERS]
     g, lw = tvp["global_threshold"], tvp["layerwise_percentile"]
+    if _wide(metrics):  # a row per layer, the accuracies first
+        rows = [["test accuracy", "", fmt_pct(g["accuracy"]), "", fmt_pct(lw["accuracy"])]]
+        rows += [[f"`{layer}`", fmt_sig(g["threshold"], "3"), fmt_pct(g["sparsity"][layer], "2"),
+                  fmt_sig(lw["thresholds"][layer], "3") if layer in lw["thresholds"] else "",
+                  fmt_pct(lw["sparsity"][layer], "2")] for layer in [*metrics["prunable_layers"], GLOBAL]]
+        return md_table(["layer", "global τ", "sparsity under global τ", "per-layer τ",
+                         "sparsity under per-layer percentile"], rows)
+    keys = _column_layers(metrics)
+    headers = ["rule", "threshold(s)", "test accuracy"] + [f"sparsity `{layer}`" for layer in keys]
     rows = [
         ["one global threshold", fmt_sig(g["threshold"], "3"), fmt_pct(g["accuracy"])]
-        + [fmt_pct(g["sparsity"][layer], "2") for layer in LAYERS],
+        + [fmt_pct(g["sparsity"][layer], "2") for layer in keys],
         ["same percentile per layer",
          ", ".join(f"`{k}` {fmt_sig(v, '3')}" for k, v in lw["thresholds"].items()), fmt_pct(lw["accuracy"])]
-        + [fmt_pct(lw["sparsity"][layer], "2") for layer in LAYERS],
+        + [fmt_pct(lw["sparsity"][layer], "2") for layer in keys],
     ]
     return md_table(headers, rows)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from ..results import PRUNABLE_LAYERS as LAYERS
-
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
 
 
@@ -31,6 +29,15 @@ def judged(reference: str, criterion: str, verdict: str, finding: str, evidence:
     }
 
 
+EACH_NAMED = 4  # layers named one by one; beyond, the range
+
+
 def each(values: Mapping[str, Any], fmt: Callable[[Any], str]) -> str:
-    """'0.1 (ffnn1) and 0.2 (cls_head)'."""
-    return " and ".join(f"{fmt(values[layer])} (`{layer}`)" for layer in LAYERS)
+    """One value per layer in a sentence: '0.1 (`ffnn1`) and 0.2 (`cls_head`)', or for
+    many layers the lowest and the highest: '0.1 (`a`) to 0.9 (`b`) across 12 layers'."""
+    items = [(layer, value) for layer, value in values.items() if layer != "global"]
+    if len(items) > EACH_NAMED:
+        low, high = min(items, key=lambda item: item[1]), max(items, key=lambda item: item[1])
+        return f"{fmt(low[1])} (`{low[0]}`) to {fmt(high[1])} (`{high[0]}`) across {len(items)} layers"
+    named = [f"{fmt(value)} (`{layer}`)" for layer, value in items]
+    return " and ".join(named) if len(named) <= 2 else ", ".join(named[:-1]) + " and " + named[-1]

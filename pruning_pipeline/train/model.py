@@ -1,12 +1,18 @@
-"""The reference CNN (215,418 parameters) and the list of layers that get pruned."""
+"""The model a run trains: the reference CNN (215,418 parameters) or the user's, named
+by an import string; and which of its layers get pruned (`select_layers`)."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-from ..results import PRUNABLE_LAYERS as PRUNABLE  # Linear weights only; biases, convs and LayerNorm stay dense
+from ..config import REGEX_PREFIX, Config, LayerRule
+from ..imports import UserCodeError, call
 
 LEAKY_SLOPE = 1e-4
 
@@ -37,18 +43,105 @@ class Net(nn.Module):
         return self.cls_head(self.norm1(x))
 
 
-def prunable_weights(model: Net) -> dict[str, nn.Parameter]:
-    """The weight tensors pruning acts on, by layer name."""
-    return {name: getattr(model, name).weight for name in PRUNABLE}
+@dataclass(frozen=True)
+class Subject:
+    """What is trained and pruned: a constructor of the model (fresh weights on every
+    call) and the qualified names of the modules whose ``weight`` is pruned, in model order."""
+
+    build: Callable[[], nn.Module]
+    layers: tuple[str, ...]
+    name: str  # "reference" or the import string
 
 
-def parameter_summary(model: nn.Module) -> dict:
-    """Parameter count in total and per top-level layer, with weight shapes."""
-    layers = {
-        name: {
-            "shape": list(module.weight.shape),
-            "parameters": sum(p.numel() for p in module.parameters()),
+def build_model(config: Config) -> nn.Module:
+    """A new model as the config names it; the user's callable gets ``model_args``."""
+    if config.reference:
+        return Net()
+    model = call("model", config.model, dict(config.model_args))
+    if not isinstance(model, nn.Module):
+        raise UserCodeError(f"invalid config: model={config.model!r} returned a {type(model).__name__}; "
+                            "expected a torch.nn.Module")
+    return model
+
+
+def _matches(pattern: str, name: str) -> bool:
+    if pattern.startswith(REGEX_PREFIX):
+        return re.fullmatch(pattern[len(REGEX_PREFIX):], name) is not None
+    return pattern == name
+
+
+def _listing(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit]) or "none"
+    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
+
+
+def select_layers(model: nn.Module, rule: LayerRule, model_name: str = "the model") -> tuple[str, ...]:
+    """Qualified names of the modules ``rule`` selects, in the model's order.
+
+    Every entry of the rule must match something, so a typo fails instead of silently
+    pruning less; a selected module must own a ``weight`` tensor.
+    """
+    modules = {name: module for name, module in model.named_modules() if name}
+    present = sorted({type(module).__name__ for module in modules.values()})
+    for kind in rule.types:
+        if kind not in present:
+            raise UserCodeError(f"invalid config: layers.types entry {kind!r} matches no module of {model_name}; "
+                                f"module types present: {_listing(present)}")
+    typed = [name for name, module in modules.items() if type(module).__name__ in rule.types]
+    for part in ("names", "exclude"):
+        for pattern in getattr(rule, part):
+            if not any(_matches(pattern, name) for name in typed):
+                raise UserCodeError(f"invalid config: layers.{part} entry {pattern!r} matches no module of type "
+                                    f"{'/'.join(rule.types)} in {model_name}; those are: {_listing(typed)}")
+    chosen = [name for name in typed
+              if (not rule.names or any(_matches(p, name) for p in rule.names))
+              and not any(_matches(p, name) for p in rule.exclude)]
+    if not chosen:
+        raise UserCodeError(f"invalid config: layers selects no module of {model_name} (types "
+                            f"{list(rule.types)}, names {list(rule.names)}, exclude {list(rule.exclude)})")
+    for name in chosen:
+        if not isinstance(getattr(modules[name], "weight", None), torch.Tensor):
+            raise UserCodeError(f"invalid config: layers selects {name!r} ({type(modules[name]).__name__}), "
+                                "which has no weight tensor to prune")
+    if "global" in chosen:
+        raise UserCodeError("invalid config: a selected module is named 'global', the name of all layers "
+                            "together; exclude or rename it")
+    return tuple(chosen)
+
+
+def subject_for(config: Config) -> Subject:
+    """The model constructor and its selected layers (builds one model to look)."""
+    name = "the reference model" if config.reference else config.model
+    return Subject(lambda: build_model(config), select_layers(build_model(config), config.layers, name),
+                   config.model)
+
+
+def prunable_weights(model: nn.Module, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    """The weight tensors pruning acts on, by qualified layer name."""
+    return {name: model.get_submodule(name).weight for name in layers}
+
+
+def split_forward(model: nn.Module) -> tuple[Callable, Callable]:
+    """(features, head) with ``forward = head(features(x))`` and every pruned layer in
+    ``head``: evaluations under many pruned weights then compute ``features`` once.
+    The reference model has that split; any other model is all head."""
+    if isinstance(model, Net):
+        return model.features, model.head
+    return (lambda x: x), model
+
+
+def parameter_summary(model: nn.Module, layers: tuple[str, ...]) -> dict:
+    """Parameter count in total, and per pruned layer its type, weight shape, fan-in
+    (inputs per output unit) and parameters (weight and bias)."""
+    summary = {}
+    for name in layers:
+        module = model.get_submodule(name)
+        weight = module.weight
+        summary[name] = {
+            "type": type(module).__name__,
+            "shape": list(weight.shape),
+            "fan_in": int(weight[0].numel()) if weight.dim() > 1 else 1,
+            "weights": int(weight.numel()),
+            "parameters": sum(p.numel() for p in module.parameters(recurse=False)),
         }
-        for name, module in model.named_children()
-    }
-    return {"parameters": sum(p.numel() for p in model.parameters()), "layers": layers}
+    return {"parameters": sum(p.numel() for p in model.parameters()), "layers": summary}

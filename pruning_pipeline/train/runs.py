@@ -16,16 +16,17 @@ from safetensors.torch import load_file, save_file
 
 from ..config import Config
 from ..measure.stats import histogram, with_global
-from .model import Net, prunable_weights
+from .feed import Feed
+from .model import Subject, prunable_weights
 from .pruning import InLoopPruner, regrowth
-from .training import Tensors, train
+from .training import train
 
 STATE_FILE = "state.safetensors"
 CURVES_FILE = "curves.json"
 DYNAMICS_FILE = "dynamics.npz"
 
 # Options each training run depends on; everything else is applied after training.
-TRAIN_OPTIONS = ("dataset", "seed", "steps", "epochs", "lr", "batch_size", "record_every",
+TRAIN_OPTIONS = ("model", "model_args", "dataset", "dataset_args", "layers", "seed", "steps", "epochs", "lr", "batch_size", "record_every",
                  "eval_batch_size", "device", "threads")
 _IN_LOOP_RULE_OPTIONS = {"threshold": ("tau_loop",), "percentile": ("percentile",)}
 
@@ -35,22 +36,22 @@ def in_loop_options(config: Config) -> tuple[str, ...]:
     return TRAIN_OPTIONS + ("in_loop_rule", "hist_bins") + _IN_LOOP_RULE_OPTIONS[config.in_loop_rule]
 
 
-def initial_state(config: Config) -> dict[str, torch.Tensor]:
+def initial_state(config: Config, subject: Subject) -> dict[str, torch.Tensor]:
     """The seeded initial weights, built on the CPU so every device starts the same."""
     torch.manual_seed(config.seed)
-    return {k: v.clone() for k, v in Net().state_dict().items()}
+    return {k: v.detach().clone() for k, v in subject.build().state_dict().items()}
 
 
-def model_from(state: dict[str, torch.Tensor], device: torch.device) -> Net:
+def model_from(state: dict[str, torch.Tensor], subject: Subject, device: torch.device) -> torch.nn.Module:
     """The network with ``state``, on ``device``, in eval mode. Channels-last memory for
     its convolutions (and, in `Tensors`, for the images): the faster layout for them on
     CPUs (0.76x the step time here) and GPUs; the numbers are those of the same maths."""
-    model = Net()
+    model = subject.build()
     model.load_state_dict(state)
     return model.to(device, memory_format=torch.channels_last).eval()
 
 
-def cpu_state(model: Net) -> dict[str, torch.Tensor]:
+def cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
 
 
@@ -63,8 +64,8 @@ class DynamicsRecorder:
     keeps a copy of the weights (on their device) and is binned as soon as it is.
     """
 
-    def __init__(self, model: Net, config: Config, edges: Future) -> None:
-        self.pruner = InLoopPruner(prunable_weights(model), config.in_loop_rule, config.tau_loop,
+    def __init__(self, model: torch.nn.Module, layers: tuple[str, ...], config: Config, edges: Future) -> None:
+        self.pruner = InLoopPruner(prunable_weights(model, layers), config.in_loop_rule, config.tau_loop,
                                    config.percentile)
         self.every, self.edges = config.record_every, edges
         self.rows: dict[str, list] = {"steps": [], "thresholds": []}
@@ -107,7 +108,7 @@ class DynamicsRecorder:
         np.savez(path, **{k: np.asarray(v) for k, v in self.rows.items()})
 
 
-def _train_into(directory: Path, model: Net, data: Tensors, config: Config, desc: str,
+def _train_into(directory: Path, model: torch.nn.Module, data: Feed, config: Config, desc: str,
                 progress: bool, after_step=None) -> None:
     start = time.perf_counter()
     curves = train(model, data, config, after_step, desc=desc, progress=progress,
@@ -117,18 +118,18 @@ def _train_into(directory: Path, model: Net, data: Tensors, config: Config, desc
     (directory / CURVES_FILE).write_text(json.dumps(curves))
 
 
-def plain_run_into(directory: Path, init: dict, data: Tensors, config: Config, device: torch.device,
-                   progress: bool) -> None:
+def plain_run_into(directory: Path, init: dict, subject: Subject, data: Feed, config: Config,
+                   device: torch.device, progress: bool) -> None:
     """Train without pruning; write the weights and curves into ``directory``."""
-    _train_into(directory, model_from(init, device), data, config, "trained", progress)
+    _train_into(directory, model_from(init, subject, device), data, config, "trained", progress)
 
 
-def in_loop_run_into(directory: Path, init: dict, data: Tensors, config: Config, device: torch.device,
-                     edges: Future, progress: bool) -> None:
+def in_loop_run_into(directory: Path, init: dict, subject: Subject, data: Feed, config: Config,
+                     device: torch.device, edges: Future, progress: bool) -> None:
     """Train re-pruning after every step; write weights, curves and dynamics (binned on
     ``edges``, which may be computed while this run trains)."""
-    model = model_from(init, device)
-    recorder = DynamicsRecorder(model, config, edges)
+    model = model_from(init, subject, device)
+    recorder = DynamicsRecorder(model, subject.layers, config, edges)
     _train_into(directory, model, data, config, "in_loop", progress, recorder.after_step)
     recorder.save(directory / DYNAMICS_FILE)
 

@@ -9,7 +9,7 @@ import torch
 
 from pruning_pipeline import api
 from pruning_pipeline.cache import Cache
-from pruning_pipeline.results import LAYER_KEYS, STAGES
+from pruning_pipeline.results import STAGES
 
 WEIGHT_COUNTS = {"ffnn1": 196_608, "cls_head": 2_560, "global": 199_168}
 
@@ -67,7 +67,7 @@ def test_init_is_the_uniform_default(tiny_results):
 def test_sweep_invariants(tiny_results, tiny_config):
     sweep = tiny_results.metrics["sweep"]
     assert len(sweep["taus"]) >= 30 and sweep["taus"][0] == 0 and tiny_config.tau_post in sweep["taus"]
-    for layer in LAYER_KEYS:
+    for layer in tiny_results.layer_keys:
         assert np.all(np.diff(sweep["sparsity"][layer]) >= 0)  # non-decreasing in tau
     trained = tiny_results.stage("trained")["layers"]["global"]
     assert sweep["sparsity"]["global"][0] == trained["zeros"] / trained["count"]
@@ -83,7 +83,7 @@ def test_sweep_invariants(tiny_results, tiny_config):
 
 
 def test_regrowth_never_exceeds_the_previous_prune(tiny_results):
-    for layer in LAYER_KEYS:
+    for layer in tiny_results.layer_keys:
         rows = tiny_results.metrics["dynamics"]["layers"][layer]
         assert all(0 <= r <= p for r, p in zip(rows["regrowth"], rows["pruned_prev"]))
 
@@ -136,7 +136,7 @@ def test_figures_of_a_cut_show_the_cut_exactly(tiny_results):
                   "percentile": tiny_results.stage("percentile")["threshold"],
                   "in_loop": tiny_results.metrics["config"]["tau_loop"]}
     for stage, tau in cut_stages.items():
-        for layer in LAYER_KEYS:
+        for layer in tiny_results.layer_keys:
             stats = tiny_results.stage(stage)["layers"][layer]
             _, rows = histogram_table(*stage_view(tiny_results, stage, layer)[:2])
             assert any(left == -tau for left, _, _ in rows) and any(right == tau for _, right, _ in rows)

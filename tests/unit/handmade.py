@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pruning_pipeline.results import LAYER_KEYS, STAGES, Results
+from pruning_pipeline.results import GLOBAL, STAGES, Results
 
+SHAPES = {"ffnn1": [256, 768], "cls_head": [10, 256]}  # the reference model's pruned layers
 WEIGHTS = {"ffnn1": 196_608, "cls_head": 2_560, "global": 199_168}  # 256x768, 10x256, both
 BINS = 9
 SWEEP_SPARSITY = [0, 0.01, 0.1, 0.5, 0.9, 1.0]
@@ -42,15 +43,25 @@ def _layer_stats(n: int, sparsity: float) -> dict:
                           "0.4": sparsity}}
 
 
-def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Results:
-    """A run with every key the figures read; counts sum to the real layers' sizes."""
+def many_layers(count: int) -> dict[str, list[int]]:
+    """Shapes of a user model's ``count`` pruned layers, named as nested modules are."""
+    return {f"blocks.{i}.fc": [8 + i, 16] for i in range(count)}
+
+
+def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4,
+                 layers: dict[str, list[int]] | None = None) -> Results:
+    """A run with every key the figures read; counts sum to the layers' sizes: by default
+    the reference model's, else those of ``layers`` (a user model, layer -> weight shape)."""
+    layers = SHAPES if layers is None else layers
+    weights = {layer: int(np.prod(shape)) for layer, shape in layers.items()}
+    counts = {**weights, GLOBAL: sum(weights.values())}  # weights per layer key, global included
     rng = np.random.default_rng(0)
     bell = np.array([1, 2, 6, 15, 30, 15, 6, 2, 1], float)
     spike = np.array([1, 1, 0, 0, 200, 0, 0, 1, 1], float)
     shapes = {"init": np.array([0, 0, 0, 1, 1, 1, 0, 0, 0], float), "trained": bell,
               "in_loop": bell, "post": spike, "percentile": bell}
     histograms = {"dynamics_steps": np.array(STEPS)}
-    for layer, n in WEIGHTS.items():
+    for layer, n in counts.items():
         histograms[f"edges/{layer}"] = np.linspace(-0.9, 0.9, BINS + 1)
         histograms[f"dynamics/{layer}"] = rng.multinomial(n, bell / bell.sum(), size=len(STEPS))
         for stage in (*STAGES, "layerwise_percentile"):
@@ -63,28 +74,29 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
         histograms[f"cut/post/{layer}"] = np.concatenate([survivors[:4], [zeros], survivors[4:]])
     sparsity = {"init": 0.0, "trained": 0.0, "in_loop": 0.01, "post": 0.99, "percentile": 0.2}
     stages = {s: {"accuracy": 0.9, "loss": 0.3,
-                  "layers": {layer: _layer_stats(n, sparsity[s]) for layer, n in WEIGHTS.items()}}
+                  "layers": {layer: _layer_stats(n, sparsity[s]) for layer, n in counts.items()}}
               for s in STAGES}
     stages["post"]["threshold"] = tau_post
     stages["percentile"]["threshold"] = 0.02
     taus = [0.0, 0.001, 0.01, 0.1, tau_post, 1.0]
-    survivors = {layer: [n - round(n * s) for s in SWEEP_SPARSITY] for layer, n in WEIGHTS.items()}
+    survivors = {layer: [n - round(n * s) for s in SWEEP_SPARSITY] for layer, n in counts.items()}
     for layer, kept in survivors.items():  # surviving weights avoid the centre bin, as after a cut
         outer = bell * (np.arange(BINS) != BINS // 2)
         histograms[f"sweep/{layer}"] = np.stack([rng.multinomial(k, outer / outer.sum()) for k in kept])
-    per_layer = {layer: 0.2 for layer in LAYER_KEYS}
+    per_layer = {layer: 0.2 for layer in tuple(counts)}
     method = {"accuracy": 0.9, "sparsity": per_layer}
     metrics = {
         "manifest": {"config_hash": "fake-run", "steps": 30, "timings_s": {"data": 0.1},
                      "dataset": {"name": "mnist-5k", "n_train": 4000, "n_test": 1000},
                      "build": [{"phase": "results", "seconds": 0.07, "cached": True},
                                {"phase": "figures", "seconds": 1.5, "cached": False}]},
-        "model": {"parameters": 215_418,
-                  "layers": {"ffnn1": {"shape": [256, 768], "parameters": 196_864},
-                             "cls_head": {"shape": [10, 256], "parameters": 2_570}}},
-        "prunable_layers": ["ffnn1", "cls_head"],
+        "model": {"name": "reference" if layers is SHAPES else "user.model:build", "parameters": 215_418,
+                  "layers": {layer: {"type": "Linear", "shape": shape, "fan_in": shape[1],
+                                     "weights": weights[layer], "parameters": weights[layer] + shape[0]}
+                             for layer, shape in layers.items()}},
+        "prunable_layers": list(layers),
         "warnings": [],
-        "config": {"tau_loop": 0.001, "tau_post": tau_post, "percentile": 20.0,
+        "config": {"model": "reference" if layers is SHAPES else "user.model:build", "tau_loop": 0.001, "tau_post": tau_post, "percentile": 20.0,
                    "in_loop_rule": "threshold", "hist_bins": BINS, "steps": 30,
                    "report_taus": [0.05, 0.2]},
         "stages": stages,
@@ -95,17 +107,19 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4) -> Result
                      "thresholds": [0.001] * 3,
                      "layers": {layer: {"sparsity": [0.01, 0.02, 0.01], "zeros": [2, 4, 2],
                                         "pruned_prev": [5, 6, 7], "regrowth": [1, 2, 3]}
-                                for layer in LAYER_KEYS}},
+                                for layer in tuple(counts)}},
         "sweep": {"taus": taus, "accuracy": [0.9, 0.9, 0.9, 0.85, 0.3, 0.1],
                   "loss": [0.3] * 6,
-                  "sparsity": {layer: [1 - k / WEIGHTS[layer] for k in survivors[layer]] for layer in LAYER_KEYS},
+                  "sparsity": {layer: [1 - k / counts[layer] for k in survivors[layer]] for layer in tuple(counts)},
                   "configured_tau": tau_post, "configured_index": 4, "knee_index": 2,
                   "baseline_accuracy": 0.9},
         "sensitivity": {"sparsities": [0, 0.5, 0.9], "baseline_accuracy": 0.9,
-                        "accuracy": {"ffnn1": [0.9, 0.9, 0.8], "cls_head": [0.9, 0.7, 0.2]}},
+                        "accuracy": {layer: [0.9, 0.9 - 0.2 * (i % 2), 0.8 - 0.6 * (i % 2)]
+                                     for i, layer in enumerate(layers)}},
         "threshold_vs_percentile": {
             "sparsity": 0.2, "global_threshold": {"threshold": 0.02, **method},
-            "layerwise_percentile": {"thresholds": {"ffnn1": 0.01, "cls_head": 0.05}, **method}},
+            "layerwise_percentile": {"thresholds": {layer: 0.01 + 0.04 * (i % 2) for i, layer in enumerate(layers)},
+                                     **method}},
         "compression": {"stages": {s: {"nonzeros": 100, "dense_bytes": 4000, "csr_bytes": 900,
                                        "bitmask_bytes": 600, "dense_latency_ms": 1.0,
                                        "sparse_latency_ms": 2.0, "sparse_vs_dense_latency": 2.0}

@@ -2,14 +2,21 @@ import math
 
 import torch
 
-from pruning_pipeline.train.model import PRUNABLE, Net, parameter_summary
+from pruning_pipeline.config import LayerRule
+from pruning_pipeline.train.model import Net, Subject, parameter_summary, select_layers
+
+PRUNABLE = select_layers(Net(), LayerRule())
 
 
 def test_parameter_count_matches_the_layer_shapes():
     # conv1 32x1x7x7+32, conv2 48x32x3x3+48, LayerNorm 2x256, ffnn1 768x256+256, cls_head 256x10+10
     expected = (32 * 49 + 32) + (48 * 32 * 9 + 48) + 2 * 256 + (768 * 256 + 256) + (256 * 10 + 10)
     assert expected == 215_418
-    assert parameter_summary(Net())["parameters"] == expected
+    assert parameter_summary(Net(), PRUNABLE)["parameters"] == expected
+
+
+def test_the_default_rule_selects_the_reference_linear_layers():
+    assert PRUNABLE == ("ffnn1", "cls_head")
 
 
 def test_layer_names_and_output_shape():
@@ -40,7 +47,7 @@ def test_the_fast_layout_computes_the_reference_forward_and_update():
 
     torch.manual_seed(0)
     plain = Net()
-    fast = model_from(plain.state_dict(), torch.device("cpu")).train()
+    fast = model_from(plain.state_dict(), Subject(Net, PRUNABLE, "reference"), torch.device("cpu")).train()
     x = torch.randn(64, 1, 28, 28)
     y = torch.randint(0, 10, (64,))
     assert fast.conv1.weight.is_contiguous(memory_format=torch.channels_last)

@@ -11,15 +11,14 @@ from handmade import fake_results
 
 from pruning_pipeline.figures.catalog import FigureInfo, catalog
 from pruning_pipeline.formatting import fmt_pct, format_value
-from pruning_pipeline.names import LAYER, STAGE, STAGE_TABLE
-from pruning_pipeline.results import GLOBAL, LAYER_KEYS, STAGES
+from pruning_pipeline.names import STAGE, STAGE_TABLE, layers_of
+from pruning_pipeline.results import GLOBAL, STAGES
 from pruning_pipeline.site import claims, tables
 from pruning_pipeline.site.explorer import explorer_data
 from pruning_pipeline.site.markdown import explorer_block
 from pruning_pipeline.site.facts import derive_facts
 from pruning_pipeline.site.glue import config_values, page_index
 from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer, resolve_figure
-from pruning_pipeline.train.model import PRUNABLE
 
 
 @pytest.fixture
@@ -83,7 +82,8 @@ def test_figure_alias_follows_the_configured_threshold():
     figures = [FigureInfo(stem, "t", "c", "p", "histogram") for stem in (
         "at-prune-0.2-ffnn", "at-prune-0.2-cls-head", "at-prune-0.2",
         "percentile-20-ffnn", "threshold-inside-the-training-loop-cls")]
-    config = {"tau_post": 0.2, "percentile": 20.0}
+    layers = {"prunable_layers": ["ffnn1", "cls_head"]}
+    config = {"config": {"model": "reference", "tau_post": 0.2, "percentile": 20.0}, **layers}
     assert resolve_figure("post/ffnn", figures, config).stem == "at-prune-0.2-ffnn"
     assert resolve_figure("post/cls-head", figures, config).stem == "at-prune-0.2-cls-head"
     assert resolve_figure("post/global", figures, config).stem == "at-prune-0.2"
@@ -91,7 +91,8 @@ def test_figure_alias_follows_the_configured_threshold():
     assert resolve_figure("in-loop/cls-head", figures, config).stem == "threshold-inside-the-training-loop-cls"
     assert resolve_figure("at-prune-0.2", figures, config).stem == "at-prune-0.2"
     with pytest.raises(KeyError, match="at-prune-0.4-ffnn"):
-        resolve_figure("post/ffnn", figures, {"tau_post": 0.4, "percentile": 20.0})
+        resolve_figure("post/ffnn", figures, {"config": {"model": "reference", "tau_post": 0.4, "percentile": 20.0},
+                                              **layers})
     with pytest.raises(KeyError, match="no stage 'later'"):
         resolve_figure("later/ffnn", figures, config)
 
@@ -142,8 +143,8 @@ def test_stats_table_has_a_column_per_layer_and_the_numbers_of_the_stage(metrics
     metrics["stages"]["post"]["layers"]["ffnn1"]["zeros"] = 123_456
     rows = {row[0]: row[1:] for row in _cells(tables.table_stats(metrics, "post"))}
     assert rows["exact zeros"][0] == "123,456"
-    assert len(rows["weights"]) == len(LAYER_KEYS)
-    assert rows["share with |w| < 0.4"] == [fmt_pct(0.99, "2")] * len(LAYER_KEYS)
+    assert len(rows["weights"]) == len(fake_results().layer_keys)
+    assert rows["share with |w| < 0.4"] == [fmt_pct(0.99, "2")] * len(fake_results().layer_keys)
 
 
 def test_stages_table_links_each_stage_to_its_page(metrics):
@@ -214,16 +215,18 @@ def test_a_missing_input_fails_naming_the_claim_and_the_key(metrics, path, claim
 
 def test_the_names_table_names_every_stage_and_the_models_layers():
     assert tuple(STAGE) == STAGES
-    assert tuple(LAYER) == (*PRUNABLE, GLOBAL)
+    assert tuple(layers_of(fake_results().metrics)) == ("ffnn1", "cls_head", GLOBAL)
     assert len({s.alias for s in STAGE_TABLE}) == len(STAGE_TABLE)
 
 
 def test_catalog_pages_and_titles_come_from_the_names_table():
-    infos = {i.stem: i for i in catalog(fake_results())}
+    results = fake_results()
+    infos = {i.stem: i for i in catalog(results)}
+    ffnn1 = layers_of(results.metrics)["ffnn1"]
     for stage in STAGE_TABLE:
-        stem = stage.figure_stem(LAYER["ffnn1"], {"tau_post": 0.4, "percentile": 20.0})
+        stem = stage.figure_stem(ffnn1, {"tau_post": 0.4, "percentile": 20.0})
         assert infos[stem].page == stage.page
-        assert infos[stem].title == f"{LAYER['ffnn1'].title}, {stage.phrase}"
+        assert infos[stem].title == f"{ffnn1.title}, {stage.phrase}"
 
 
 # ---------------------------------------------------------------------------- explorer
@@ -234,7 +237,7 @@ def test_explorer_data_is_the_sweep_with_a_histogram_per_tau():
     data = explorer_data(results)
     sweep = results.metrics["sweep"]
     assert data["taus"] == sweep["taus"] and data["accuracy"] == sweep["accuracy"]
-    assert [layer["key"] for layer in data["layers"]] == list(LAYER_KEYS)
+    assert [layer["key"] for layer in data["layers"]] == list(results.layer_keys)
     for layer in data["layers"]:
         key, count = layer["key"], layer["count"]
         assert len(data["counts"][key]) == len(sweep["taus"])

@@ -7,6 +7,7 @@ instead (it must have been built with the quick profile's configuration).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -39,11 +40,11 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def build_site():
-    """``build_site(site_dir, *extra_args, **env)``: a strict build in a subprocess."""
-    def build(site_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """``build_site(site_dir, *extra_args, cwd=ROOT, **env)``: a strict build in a subprocess."""
+    def build(site_dir: Path, *args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir), *args],
-            cwd=ROOT, env=mkdocs_env(**env), capture_output=True, text=True, timeout=1800,
+            cwd=cwd, env=mkdocs_env(**env), capture_output=True, text=True, timeout=1800,
         )
     return build
 
@@ -124,15 +125,24 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
+@contextlib.contextmanager
+def serving(directory: Path):
+    """A static HTTP server of ``directory`` on 127.0.0.1; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,103 @@
+"""The example project of a user's own model (``examples/strokes-mlp``): a second site
+built strict from the same pages on the quick profile, with five pruned layers, so the
+pages take the shape a large model gives them (galleries that page, a row per layer)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, serving
+
+pytestmark = pytest.mark.site
+
+EXAMPLE = ROOT / "examples" / "strokes-mlp"
+LAYERS = ["front.0", "mlp.1", "mlp.3", "mlp.5", "mlp.7"]  # Conv2d then the four Linear layers of strokes.py
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory, build_site) -> Path:
+    site_dir = tmp_path_factory.mktemp("example-site")
+    cache = tmp_path_factory.mktemp("example-cache")
+    result = build_site(site_dir, cwd=EXAMPLE, PRUNING_CACHE_DIR=str(cache))
+    if result.returncode != 0:
+        pytest.fail(f"example build failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-6000:]}")
+    assert not re.search(r"^WARNING", result.stderr, flags=re.M), result.stderr[-3000:]
+    return site_dir
+
+
+@pytest.fixture(scope="module")
+def example_metrics(example_site) -> dict:
+    return json.loads((example_site / "static" / "metrics.json").read_text())
+
+
+def test_the_example_prunes_its_own_layers(example_metrics):
+    import torch
+
+    from pruning_pipeline.imports import project_on_path
+
+    project_on_path(EXAMPLE)
+    import strokes
+
+    model = strokes.build(hidden=96)
+    assert example_metrics["model"]["name"] == "strokes:build"
+    assert example_metrics["prunable_layers"] == LAYERS
+    modules = dict(model.named_modules())
+    for layer in LAYERS:  # each layer's weight count, from the model itself
+        expected = modules[layer].weight.numel()
+        assert example_metrics["model"]["layers"][layer]["weights"] == expected
+        assert example_metrics["stages"]["trained"]["layers"][layer]["count"] == expected
+    assert example_metrics["manifest"]["dataset"]["classes"] == len(strokes.DIRECTIONS)
+    assert isinstance(model(torch.zeros(2, 1, 16, 16)), torch.Tensor)
+
+
+def test_figures_are_named_from_the_layer_names(example_site, example_metrics):
+    stems = {entry["stem"] for entry in json.loads((example_site / "static" / "figures.json").read_text())}
+    tau = f"{example_metrics['config']['tau_post']:g}"
+    for slug in ("front-0", "mlp-1", "mlp-3", "mlp-5", "mlp-7"):
+        assert {f"initialization-{slug}", f"at-prune-{tau}-{slug}", f"in-loop-dynamics-{slug}",
+                f"threshold-inside-the-training-loop-{slug}", f"stage-comparison-{slug}"} <= stems
+    for layer, slug in zip(LAYERS, ("front-0", "mlp-1", "mlp-3", "mlp-5", "mlp-7")):
+        with open(example_site / "static" / f"before-pruning-distribution-{slug}.csv") as handle:
+            total = sum(int(row["count"]) for row in csv.DictReader(handle))
+        assert total == example_metrics["model"]["layers"][layer]["weights"]
+
+
+def test_pages_name_no_reference_layer_and_show_every_layer(example_site):
+    for html in example_site.rglob("*.html"):
+        if {"own-model", "configuration", "api-reference"} & set(html.parts):  # they document the code
+            continue
+        text = html.read_text()
+        assert not re.search(r"\bffnn1\b|\bcls_head\b", text), html
+    page = (example_site / "visualizations" / "initialization" / "index.html").read_text()
+    items = re.findall(r'class="figure-gallery__item" data-layer="([^"]+)"', page)
+    assert items == LAYERS  # the gallery holds every layer, in model order
+    # more than four layers: the statistics table has a row per layer, plus global
+    table = page[page.index("<table"):page.index("</table>")]
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<tr>\s*<td[^>]*>(.*?)</td>", table)] \
+        == [*LAYERS, "global"]
+
+
+def test_the_own_model_page_is_built(example_site):
+    page = (example_site / "own-model" / "index.html").read_text()
+    assert "strokes:build" in page and "invalid config:" in page
+
+
+@pytest.mark.browser
+def test_a_gallery_pages_through_the_layers(example_site, open_page):
+    with serving(example_site) as url:
+        host = url.split("//", 1)[1]
+        context, page, errors, foreign = open_page(f"{url}/visualizations/post-training-pruning/", host)
+        gallery = page.locator(".figure-gallery").first
+        visible = lambda: [item.get_attribute("data-layer")  # noqa: E731
+                           for item in gallery.locator(".figure-gallery__item").all() if item.is_visible()]
+        assert visible() == LAYERS[:4]
+        gallery.get_by_role("button", name="next →").click()
+        assert visible() == [LAYERS[4], "global"]
+        gallery.locator("select").select_option(label="mlp.3")
+        assert "mlp.3" in visible()
+        context.close()
+        assert not errors and not foreign, (errors, foreign)
