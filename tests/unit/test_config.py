@@ -2,7 +2,7 @@
 
 import pytest
 
-from pruning_pipeline.config import ConfigError, make_config, parse_assignments, run_key
+from pruning_pipeline.config import ConfigError, key_fields, make_config, parse_assignments, run_key
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,23 @@ def test_cache_key_ignores_where_things_live_but_not_what_changes_results():
 def test_bad_assignment_syntax():
     with pytest.raises(ConfigError, match="key=value"):
         parse_assignments(["tau_post"])
+
+
+def test_mappings_come_as_json_from_the_environment_or_the_command_line():
+    from pruning_pipeline.site.glue import config_values
+
+    values = config_values({"model": "pkg.mod:build"},
+                           {"PRUNING_MODEL_ARGS": '{"width": 64, "depth": 3}', "PRUNING_LAYERS": '{"types": ["Conv2d"]}'})
+    config = make_config(values)
+    assert config.model_args == {"width": 64, "depth": 3}
+    assert config.layers.types == ("Conv2d",)
+    assert make_config({"dataset_args": '{"n": 5}'}).dataset_args == {"n": 5}
+    with pytest.raises(ConfigError, match="model_args='width=64'"):
+        make_config({"model_args": "width=64"})
+
+
+def test_the_users_code_is_part_of_the_key_not_where_it_lives():
+    base = make_config({"model": "pkg.mod:build"})
+    assert key_fields(base) != key_fields(make_config({}))
+    assert key_fields(base) != key_fields(make_config({"model": "pkg.mod:build", "model_args": {"w": 1}}))
+    assert key_fields(base) != key_fields(make_config({"model": "pkg.mod:build", "layers": {"exclude": ["x"]}}))

@@ -264,3 +264,69 @@ def test_build_table_lists_each_phase_its_source_and_the_total(metrics):
     rows = _cells(tables.table_build(metrics))
     assert rows == [["results", "0.07 s", "cache"], ["figures", "1.50 s", "computed"], ["total", "1.57 s", ""]]
 
+
+
+# ------------------------------------------------------------ a model with many layers
+
+
+@pytest.fixture
+def many():
+    from handmade import many_layers
+
+    return fake_results(layers=many_layers(12))
+
+
+def test_many_layers_get_a_figure_each_named_from_their_slug(many):
+    infos = catalog(many)
+    stems = {info.stem for info in infos}
+    for i in range(12):
+        assert {f"initialization-blocks-{i}-fc", f"at-prune-0.4-blocks-{i}-fc",
+                f"in-loop-dynamics-blocks-{i}-fc", f"stage-comparison-blocks-{i}-fc"} <= stems
+    assert len(stems) == len(infos)  # no two figures share a name
+    posts = [info.layer for info in infos if info.group == "post"]
+    assert posts == [*many.layers, GLOBAL]
+
+
+def test_slugs_stay_unique_when_names_collide():
+    metrics = {"prunable_layers": ["a.b", "a_b", "A-B"], "config": {"model": "m:f"}}
+    assert [layer.slug for layer in layers_of(metrics).values()] == ["a-b", "a-b-2", "a-b-3", "global"]
+
+
+def test_a_gallery_of_many_layers_pages_and_a_few_simply_follow(many):
+    rendered = SiteRenderer(many.metrics, catalog(many)).render("{{ gallery: post }}", "p.md")
+    items = re.findall(r'class="figure-gallery__item" data-layer="([^"]+)"', rendered)
+    assert items == [*many.layers, GLOBAL]
+    few = fake_results()
+    plain = SiteRenderer(few.metrics, catalog(few)).render("{{ gallery: in-loop }}", "p.md")
+    assert "figure-gallery" not in plain and plain.count("<figure") == len(few.layers)
+    with pytest.raises(PlaceholderError, match="no gallery 'later'"):
+        SiteRenderer(few.metrics, catalog(few)).render("{{ gallery: later }}", "p.md")
+
+
+def test_each_names_every_layer_or_the_range_across_many(many):
+    few = fake_results()
+    facts = derive_facts(few.metrics)
+    text = SiteRenderer({**few.metrics, "facts": facts}, []).render("{{ each: facts.post.kept | pct:2 }}", "p.md")
+    assert text == f"{fmt_pct(facts['post']['kept']['ffnn1'], '2')} (`ffnn1`) and " \
+                   f"{fmt_pct(facts['post']['kept']['cls_head'], '2')} (`cls_head`)"
+    starred = SiteRenderer(many.metrics, []).render("{{ each: model.layers.*.weights | int }}", "p.md")
+    weights = {layer: many.metrics["model"]["layers"][layer]["weights"] for layer in many.layers}
+    low, high = min(weights, key=weights.get), max(weights, key=weights.get)
+    assert starred == f"{weights[low]:,} (`{low}`) to {weights[high]:,} (`{high}`) across 12 layers"
+
+
+def test_tables_give_many_layers_a_row_each(many):
+    facts = derive_facts(many.metrics)
+    metrics = {**many.metrics, "facts": facts}
+    for spec in ("stats post", "layers", "sensitivity", "threshold-vs-percentile"):
+        table = SiteRenderer(metrics, []).render(f"{{{{ table: {spec} }}}}", "p.md")
+        first_cells = [line.split("|")[1].strip() for line in table.splitlines()[2:]]
+        assert [cell for cell in first_cells if cell.startswith("`blocks")] == [f"`{l}`" for l in many.layers], spec
+    stages = SiteRenderer(metrics, []).render("{{ table: stages }}", "p.md")
+    assert "blocks.0.fc" not in stages and "sparsity `global`" in stages  # one column, not thirteen
+
+
+def test_claims_read_over_many_layers(many):
+    judged = claims.evaluate(many.metrics)
+    assert all(claim["verdict"] for claim in judged.values())
+    assert "across 12 layers" in judged["init_dense"]["finding"]

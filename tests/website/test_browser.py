@@ -37,6 +37,10 @@ def test_every_page_loads_cleanly(open_page, server, nav_pages, site, screenshot
     for source, html in nav_pages:
         path = html.relative_to(site).as_posix().removesuffix("index.html")
         _, page, errors, foreign = open_page(f"{server}/{path}", host)
+        page.evaluate(  # figures load lazily, as the reader scrolls: load them all now
+            "() => Promise.all(Array.from(document.images).map(img => { img.loading = 'eager';"
+            " return img.complete ? null : new Promise(done => { img.onload = img.onerror = done; }); }))"
+        )
         broken = page.evaluate(
             "() => Array.from(document.images)"
             ".filter(img => !(img.complete && img.naturalWidth > 0))"

@@ -168,7 +168,7 @@ def test_figures_json_gives_absolute_urls_and_the_run(site, catalog, metrics, mk
         assert set(entry["urls"]) == {p.name for p in (site / "static").glob(f"{entry['stem']}.*")} | {
             p.name for p in (site / "static").glob(f"{entry['stem']}-dark.*")}
     figures_page = text_of(site / "figures" / "index.html")
-    stem = next(e["stem"] for e in catalog if e["stem"].startswith("at-prune-") and e["stem"].endswith("-ffnn"))
+    stem = next(e["stem"] for e in catalog if e["group"] == "post" and e["layer"] == "global")
     assert f"run {metrics['manifest']['config_hash']}, {base}/static/{stem}.png" in figures_page
 
 
