@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -63,6 +64,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     report = Report()
     results = run(config, progress=not args.quiet, report=report)
+    if results is None:  # a rank other than 0 of a torchrun job: rank 0 reports
+        return 0
     manifest = results.metrics["manifest"]
     print(f"run {results.run_id} on {manifest['device']} ({manifest['threads']} threads), "
           f"{manifest['steps']} steps, dataset {manifest['dataset']['name']}; entry {results.entry_dir}")
@@ -154,8 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as error:
         if args.debug or debugging():
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_rank_prefix()}{error}", file=sys.stderr)
         return 2
+    except Exception as error:  # a torchrun peer gone or a collective timed out: one line too
+        if args.debug or debugging() or not type(error).__name__.startswith("Dist"):
+            raise
+        print(f"error: {_rank_prefix()}{type(error).__name__}: {str(error).splitlines()[0][:300]}; another "
+              "rank failed or stalled (its own message comes first)", file=sys.stderr)
+        return 1
+
+
+def _rank_prefix() -> str:
+    """``rank 1: `` inside a torchrun job of several processes, else nothing."""
+    return f"rank {os.environ.get('RANK', '?')}: " if int(os.environ.get("WORLD_SIZE", "1")) > 1 else ""
 
 
 

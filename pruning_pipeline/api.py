@@ -50,16 +50,30 @@ def run_id(config: Config) -> str:
     return run_key(config, device_key(config.device), source_digest(RESULTS_SOURCE) + user_code_digest(config))
 
 
-def run(config: Config, progress: bool = True, report: Report | None = None) -> Results:
+def run(config: Config, progress: bool = True, report: Report | None = None) -> Results | None:
     """Results of the configured run: from the cache, or computed and then cached.
 
     ``report`` receives the seconds of each phase and whether it came from the cache.
+    With ``nproc_per_node`` (or ``nnodes``) above one, the training runs under
+    `torchrun` in processes of their own, which write the cache entry read here. Inside
+    such a process, rank 0 returns the results and every other rank None.
     """
     report = Report() if report is None else report
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return _run_as_rank(config, progress, report)
     start = time.perf_counter()
     cache = Cache(config.cache_dir)
     key = run_id(config)
     entry = cache.get(RESULTS_KIND, key)
+    if entry is None and config.world_size > 1:
+        from .launch import launch
+
+        launch(config)
+        entry = cache.get(RESULTS_KIND, key)
+        if entry is None:
+            raise PipelineError(f"the torchrun job ended without writing results entry {key} to {config.cache_dir}")
+        report.add(f"torchrun, {config.world_size} processes", time.perf_counter() - start)
+        return Results.load(entry)
     if entry is None:
         from .measure.lifecycle import Lifecycle
 
@@ -73,6 +87,35 @@ def run(config: Config, progress: bool = True, report: Report | None = None) -> 
     results = Results.load(entry)
     report.add("results", time.perf_counter() - start, cached=True)
     return results
+
+
+def _run_as_rank(config: Config, progress: bool, report: Report) -> Results | None:
+    """One process of a torchrun job: every rank trains, rank 0 alone reads and writes
+    the cache (atomically, as always) and measures; the others wait for it."""
+    from .measure.lifecycle import Lifecycle, follow
+    from .train.distributed import World
+
+    world = World.from_env()
+    world.check(config)
+    cache = Cache(config.cache_dir)
+    key = run_id(config)
+    life = Lifecycle(config, cache, device_key(config.device), key, progress and world.main, world)
+    world.start(life.device, config.dist_timeout)
+    try:
+        results = None
+        if world.main:
+            entry = cache.get(RESULTS_KIND, key)
+            if not world.agree(entry is not None):
+                entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
+                for name, seconds in {"data": life.timings["data"], **life.phases, **life.timings}.items():
+                    report.add(name, seconds, cached=name in life.reused)
+            results = Results.load(entry)
+        elif not world.agree(None):
+            follow(life)
+        world.wait()
+        return results
+    finally:
+        world.stop()
 
 
 def _compute_into(life, key: str, directory: Path) -> None:

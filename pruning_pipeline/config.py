@@ -81,12 +81,20 @@ class Config:
     sweep_points: int = 101  # a smooth walk for the explorer's slider
     device: str = "auto"
     threads: int = 1  # per training run; the two runs train side by side where cores allow
+    nproc_per_node: int = 1  # training processes per machine (torchrun + DDP when the world is > 1)
+    nnodes: int = 1  # machines of a torchrun job
+    dist_timeout: int = 600  # seconds a collective may wait for another rank before failing
     cache_dir: str = ".cache/pruning"
 
     @property
     def taus(self) -> tuple[float, ...]:
         """All thresholds whose below-τ share is reported, sorted and unique."""
         return tuple(sorted({self.tau_loop, self.tau_post, *self.report_taus}))
+
+    @property
+    def world_size(self) -> int:
+        """Training processes in all: the global batch is split among them."""
+        return self.nproc_per_node * self.nnodes
 
     @property
     def reference(self) -> bool:
@@ -111,7 +119,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 # Options that never change a number in the results (where things live, what to call it).
-_NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir"}
+_NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir", "dist_timeout", "nproc_per_node", "nnodes"}
 
 _FIELD_TYPES = {f.name: f.type for f in fields(Config)}
 
@@ -292,8 +300,10 @@ def _validate(key: str, value: Any) -> Any:
         if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
             return None
         return _as_int(key, value, 1, "an integer >= 1, or none")
-    if key in ("steps", "batch_size", "record_every", "eval_batch_size", "threads"):
+    if key in ("steps", "batch_size", "record_every", "eval_batch_size", "threads", "nproc_per_node", "nnodes"):
         return _as_int(key, value, 1, "an integer >= 1")
+    if key == "dist_timeout":
+        return _as_int(key, value, 10, "a number of seconds >= 10")
     if key == "seed":
         return _as_int(key, value, 0, "an integer >= 0")
     if key == "hist_bins":
@@ -325,7 +335,14 @@ def make_config(values: Mapping[str, Any] | None = None) -> Config:
             _fail(key, values[key], "known keys are " + ", ".join(sorted(_FIELD_TYPES)))
     profile = _validate("profile", values.get("profile", "default"))
     merged = {**PROFILE_DEFAULTS[profile], **values, "profile": profile}
-    return replace(Config(), **{key: _validate(key, value) for key, value in merged.items()})
+    config = replace(Config(), **{key: _validate(key, value) for key, value in merged.items()})
+    if config.batch_size % config.world_size:
+        _fail("batch_size", config.batch_size, f"a multiple of the world size nproc_per_node x nnodes = "
+              f"{config.world_size} (each process takes an equal share of the global batch)")
+    if config.world_size > 1 and isinstance(config.dataset, Mapping):
+        _fail("dataset", tensors_digest(config.dataset), "an import string when training on several processes "
+              "(tensors given from Python cannot reach the torchrun processes)")
+    return config
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, str]:
@@ -346,8 +363,11 @@ def stable_hash(payload: Any) -> str:
 
 
 def key_fields(config: Config) -> dict[str, Any]:
-    """The options that change results: the cache key is a hash of these."""
-    return {k: v for k, v in config.to_dict().items() if k not in _NOT_IN_KEY}
+    """The options that change results: the cache key is a hash of these. Several
+    processes sum gradients in another order, so the world size counts (where it is
+    above one: one process keeps the keys it always had)."""
+    fields = {k: v for k, v in config.to_dict().items() if k not in _NOT_IN_KEY}
+    return fields if config.world_size == 1 else {**fields, "world_size": config.world_size}
 
 
 def run_key(config: Config, device_key: str, code: str, options: tuple[str, ...] | None = None) -> str:
@@ -356,5 +376,5 @@ def run_key(config: Config, device_key: str, code: str, options: tuple[str, ...]
     from . import __version__
 
     fields = key_fields(config)
-    chosen = {k: fields[k] for k in options} if options is not None else fields
+    chosen = {k: fields[k] for k in options if k in fields} if options is not None else fields
     return stable_hash({**chosen, "device": device_key, "version": __version__, "code": code})

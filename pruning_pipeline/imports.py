@@ -22,12 +22,22 @@ class UserCodeError(ConfigError):
     """The user's model or dataset cannot be imported, called or used; one line."""
 
 
+_PROJECTS: list[str] = []  # folders this process made importable, for its subprocesses
+
+
 def project_on_path(directory: str | os.PathLike | None = None) -> None:
     """Make the user's project importable, as ``python -m`` does for the current
     directory: ``mkdocs build`` does not put it on ``sys.path`` by itself."""
     path = str(Path(directory or os.getcwd()).resolve())
+    if path not in _PROJECTS:
+        _PROJECTS.append(path)
     if path not in sys.path:
         sys.path.insert(0, path)
+
+
+def project_paths() -> list[str]:
+    """The project folders made importable so far (a torchrun job gets them too)."""
+    return list(_PROJECTS)
 
 
 def resolve(option: str, value: str) -> Callable[..., Any]:

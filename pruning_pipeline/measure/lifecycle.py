@@ -22,6 +22,7 @@ from ..imports import user_code_digest
 from ..results import GLOBAL, STAGES, Results
 from ..train import runs
 from ..train.device import environment, prepare
+from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
 from ..train.model import parameter_summary, subject_for
 from ..train.training import steps_for
@@ -51,13 +52,14 @@ def timed(timings: dict, name: str):
 class Lifecycle:
     """Holds what every stage shares (config, device, data, cache) for one run."""
 
-    def __init__(self, config: Config, cache: Cache, device_key: str, run_id: str, progress: bool) -> None:
-        self.config, self.cache, self.progress = config, cache, progress
+    def __init__(self, config: Config, cache: Cache, device_key: str, run_id: str, progress: bool,
+                 world: World = SOLO) -> None:
+        self.config, self.cache, self.progress, self.world = config, cache, progress, world
         self.device_key, self.run_id = device_key, run_id
         self.reused: list[str] = []  # training runs found in the cache
         self.timings: dict[str, float] = {}
         self.phases: dict[str, float] = {}  # this call's seconds per phase, trainings included
-        self.device = prepare(config)
+        self.device = prepare(config, world.local_rank)
         with timed(self.timings, "data"):
             self.data = load_data(config, self.device)
             self.subject = subject_for(config)
@@ -68,14 +70,14 @@ class Lifecycle:
     def plain_run(self, init: dict) -> tuple[dict, dict]:
         """Trained weights and curves of the run without pruning."""
         entry = self._entry("trained", lambda d: runs.plain_run_into(
-            d, init, self.subject, self.data, self.config, self.device, self.progress))
+            d, init, self.subject, self.data, self.config, self.device, self.progress, self.world))
         return runs.load_run(entry)
 
     def in_loop_run(self, init: dict, edges: Future) -> tuple[dict, dict, dict]:
         """Weights, curves and recorded dynamics of the run re-pruned after every step;
         ``edges`` (from the trained run) may still be coming."""
         entry = self._entry("in_loop", lambda d: runs.in_loop_run_into(
-            d, init, self.subject, self.data, self.config, self.device, edges, self.progress))
+            d, init, self.subject, self.data, self.config, self.device, edges, self.progress, self.world))
         return (*runs.load_run(entry), runs.load_dynamics(entry))
 
     def side_by_side(self) -> bool:
@@ -87,12 +89,13 @@ class Lifecycle:
         keys = training_keys(self.config, self.device_key)
         missing = all(self.cache.problem(kind, key) is not None for kind, key in keys.items())
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        return missing and self.config.reference and self.device.type == "cpu" and 2 * self.config.threads <= cores
+        return (missing and self.config.reference and not self.world.distributed and self.device.type == "cpu"
+                and 2 * self.config.threads <= cores)
 
     def _entry(self, kind: str, fill) -> Path:
         key = training_keys(self.config, self.device_key)[kind]
         entry = self.cache.get(kind, key)
-        if entry is not None:
+        if self.world.agree(entry is not None):  # the other ranks train with rank 0, or skip with it
             self.reused.append(kind)
             return entry
         return self.cache.put(kind, key, fill)
@@ -185,6 +188,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         "timings_s": {"train_trained": trained_curves["seconds"], "train_in_loop": in_loop_curves["seconds"],
                       **life.timings},
         "reused_training": life.reused,
+        "world_size": life.world.size,
     }
     metrics["warnings"] = analysis.warnings(metrics) + [
         f"{stage} weights of {name} reach {stages[stage]['layers'][name]['abs_max']:.3g}, beyond the "
@@ -193,6 +197,15 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         if stages[stage]["layers"][name]["abs_max"] > edges[name][-1]
     ]
     return Results(metrics=metrics, histograms=histograms), states
+
+
+def follow(life: Lifecycle) -> None:
+    """A rank other than 0: train each run rank 0 trains, in the same order (it says,
+    run by run, whether it found the run in the cache instead)."""
+    init = runs.initial_state(life.config, life.subject)
+    for kind in ("trained", "in_loop"):
+        if not life.world.agree(None):
+            runs.follow_run(kind, init, life.subject, life.data, life.config, life.device, life.world)
 
 
 def _dynamics_metrics(config: Config, dynamics: dict, keys: tuple[str, ...]) -> dict:

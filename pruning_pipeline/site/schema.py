@@ -35,6 +35,9 @@ OPTION_HELP = {
     "sweep_points": "Number of thresholds in the post-training sweep.",
     "device": "Where to train: `auto` takes CUDA, then MPS, then the CPU.",
     "threads": "CPU threads of each training run; pinned because the thread count changes results bit for bit. With cores for both, the two runs train side by side (two one-thread runs: 0.62× the time of one two-thread run after the other, and no spin-waiting on a busy machine).",
+    "nproc_per_node": "Training processes on this machine. Above one, the build runs the training under `torchrun` (DDP: Gloo on CPUs, NCCL on GPUs); each process takes an equal share of every global batch of `batch_size`, which must divide evenly.",
+    "nnodes": "Machines of a `torchrun` job. Above one, run the job on the cluster with a shared `cache_dir` first; the build then reads its cached run.",
+    "dist_timeout": "Seconds a process waits for the others in a collective before the job fails instead of hanging.",
     "cache_dir": "Where finished runs are cached (relative to the working directory).",
 }
 
@@ -176,6 +179,7 @@ SCHEMA_HELP = {
     "histogram_cut.{stage}.{layer}.high": "Outer end of those bins (the grid's end, or 2τ if larger).",
     "histogram_cut.{stage}.{layer}.bins_per_side": "Equal bins on each side of the cut, merged for display; the bin (−τ, τ) holds the zeros.",
     "histogram_grid.{layer}.high": "Right edge of that grid. Each figure merges whole runs of its bins.",
+    "manifest.world_size": "Training processes of the run (1 without torchrun); part of the cache key, since the gradients' summation order changes the numbers.",
     "manifest.reused_training": "Training runs taken from the cache instead of being run (their seconds are from when they ran).",
     "warnings": "What the pipeline flagged about this run (e.g. a threshold that removes almost everything).",
 }

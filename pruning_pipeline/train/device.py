@@ -33,9 +33,14 @@ def resolve_device(requested: str) -> torch.device:
     return torch.device(wanted)
 
 
-def prepare(config: Config) -> torch.device:
-    """Resolve the device and pin threads and seeds for bitwise-repeatable runs."""
+def prepare(config: Config, local_rank: int = 0) -> torch.device:
+    """Resolve the device and pin threads and seeds for bitwise-repeatable runs. Each
+    process of a torchrun job on CUDA takes the GPU of its rank on the machine."""
     device = resolve_device(config.device)
+    if device.type == "cuda" and local_rank:
+        device = resolve_device(f"cuda:{local_rank}")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     if device.type == "cuda":  # bitwise-repeatable kernels (cuBLAS needs its workspace pinned)

@@ -16,6 +16,7 @@ from safetensors.torch import load_file, save_file
 
 from ..config import Config
 from ..measure.stats import histogram, with_global
+from .distributed import SOLO, World
 from .feed import Feed
 from .model import Subject, prunable_weights
 from .pruning import InLoopPruner, regrowth
@@ -26,8 +27,8 @@ CURVES_FILE = "curves.json"
 DYNAMICS_FILE = "dynamics.npz"
 
 # Options each training run depends on; everything else is applied after training.
-TRAIN_OPTIONS = ("model", "model_args", "dataset", "dataset_args", "layers", "seed", "steps", "epochs", "lr", "batch_size", "record_every",
-                 "eval_batch_size", "device", "threads")
+TRAIN_OPTIONS = ("model", "model_args", "dataset", "dataset_args", "layers", "seed", "steps", "epochs", "lr",
+                 "batch_size", "record_every", "eval_batch_size", "device", "threads", "world_size")
 _IN_LOOP_RULE_OPTIONS = {"threshold": ("tau_loop",), "percentile": ("percentile",)}
 
 
@@ -109,29 +110,44 @@ class DynamicsRecorder:
 
 
 def _train_into(directory: Path, model: torch.nn.Module, data: Feed, config: Config, desc: str,
-                progress: bool, after_step=None) -> None:
+                progress: bool, after_step=None, world: World = SOLO) -> None:
     start = time.perf_counter()
     curves = train(model, data, config, after_step, desc=desc, progress=progress,
-                   position=1 if after_step else 0)
+                   position=1 if after_step else 0, world=world)
     curves["seconds"] = round(time.perf_counter() - start, 3)
     save_file(cpu_state(model), directory / STATE_FILE)
     (directory / CURVES_FILE).write_text(json.dumps(curves))
 
 
 def plain_run_into(directory: Path, init: dict, subject: Subject, data: Feed, config: Config,
-                   device: torch.device, progress: bool) -> None:
+                   device: torch.device, progress: bool, world: World = SOLO) -> None:
     """Train without pruning; write the weights and curves into ``directory``."""
-    _train_into(directory, model_from(init, subject, device), data, config, "trained", progress)
+    _train_into(directory, model_from(init, subject, device), data, config, "trained", progress, world=world)
 
 
 def in_loop_run_into(directory: Path, init: dict, subject: Subject, data: Feed, config: Config,
-                     device: torch.device, edges: Future, progress: bool) -> None:
+                     device: torch.device, edges: Future, progress: bool, world: World = SOLO) -> None:
     """Train re-pruning after every step; write weights, curves and dynamics (binned on
     ``edges``, which may be computed while this run trains)."""
     model = model_from(init, subject, device)
     recorder = DynamicsRecorder(model, subject.layers, config, edges)
-    _train_into(directory, model, data, config, "in_loop", progress, recorder.after_step)
+    _train_into(directory, model, data, config, "in_loop", progress, recorder.after_step, world)
     recorder.save(directory / DYNAMICS_FILE)
+
+
+def follow_run(kind: str, init: dict, subject: Subject, data: Feed, config: Config, device: torch.device,
+               world: World) -> dict[str, torch.Tensor]:
+    """A rank other than 0 in training run ``kind``: the same steps, prunes and
+    collectives as rank 0, on its own share of each batch; it records and writes nothing.
+    Returns the weights it ends with (rank 0's, bit for bit)."""
+    model = model_from(init, subject, device)
+    after_step = None
+    if kind == "in_loop":
+        pruner = InLoopPruner(prunable_weights(model, subject.layers), config.in_loop_rule, config.tau_loop,
+                              config.percentile)
+        after_step = lambda step: pruner.prune_()  # noqa: E731
+    train(model, data, config, after_step, desc=kind, progress=False, world=world)
+    return cpu_state(model)
 
 
 def load_run(directory: Path) -> tuple[dict, dict]:

@@ -10,6 +10,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..config import Config, PipelineError
+from .distributed import SOLO, World
 from .feed import Batch, Feed, batch_order
 
 
@@ -53,6 +54,7 @@ def train(
     desc: str = "train",
     progress: bool = True,
     position: int = 0,
+    world: World = SOLO,
 ) -> dict:
     """AdamW on shuffled mini-batches for ``steps_for(config)`` steps, in place.
 
@@ -60,17 +62,23 @@ def train(
     ``record_every`` steps the mean training loss of the window and the test accuracy
     and loss are recorded; the curves are returned. The global random state (dropout and
     the like in a user's model) is seeded from ``config.seed`` first.
+
+    In a ``world`` of several processes, each trains through DDP on its share of every
+    global batch (the same batches, in the same order, as one process would see); the
+    recorded training loss is the mean over all ranks, and rank 0 alone evaluates.
     """
     total = steps_for(config, data.n_train)
     torch.manual_seed(config.seed + 2)
+    device = next(model.parameters()).device
+    net = world.wrap(model, device)
     optimizer = adamw(model, config.lr)
     curves = {"steps": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
     window = []
-    batches = data.train_batches(batch_order(data.n_train, config.batch_size, total, config.seed + 1))
+    batches = data.train_batches(world.shard(batch_order(data.n_train, config.batch_size, total, config.seed + 1)))
     model.train()
-    for step, (x, y) in zip(tqdm(range(1, total + 1), desc=desc, disable=not progress, leave=False,
-                                 mininterval=0.5, position=position), batches):
-        loss = F.cross_entropy(model(x), y)
+    for step, (x, y) in zip(tqdm(range(1, total + 1), desc=desc, disable=not progress or not world.main,
+                                 leave=False, mininterval=0.5, position=position), batches):
+        loss = F.cross_entropy(net(x), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -78,12 +86,14 @@ def train(
             after_step(step)
         window.append(loss.detach())
         if step % config.record_every == 0 or step == total:
-            model.eval()
-            accuracy, test_loss = evaluate(model, data.test_batches(config.eval_batch_size))
-            model.train()
-            curves["steps"].append(step)
-            losses = torch.stack(window)  # (steps since the last record,): one sync per record
+            losses = world.mean(torch.stack(window))  # (steps since the last record,): one sync per record
             _check_finite(losses, step - len(window) + 1, desc, config)
+            accuracy, test_loss = float("nan"), float("nan")
+            if world.main:
+                model.eval()
+                accuracy, test_loss = evaluate(model, data.test_batches(config.eval_batch_size))
+                model.train()
+            curves["steps"].append(step)
             curves["train_loss"].append(float(losses.mean()))
             curves["test_loss"].append(test_loss)
             curves["test_accuracy"].append(accuracy)

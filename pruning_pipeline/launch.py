@@ -1,0 +1,58 @@
+"""Starting the training processes of a run with ``nproc_per_node`` above one: `torchrun`
+(``python -m torch.distributed.run``) in a subprocess with the same configuration; the
+caller then reads the cache entry rank 0 wrote. A failing rank ends the job (torchrun
+stops the others), and its one-line message becomes this run's error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .config import Config, PipelineError
+from .imports import project_paths
+
+RANK_ERROR = re.compile(r"^error: (rank \d+: .*)$", re.M)
+
+
+def torchrun_command(config: Config, config_file: str, launcher: tuple[str, ...] | None = None) -> list[str]:
+    """The command that trains ``config`` on this machine's ``nproc_per_node`` processes."""
+    launcher = launcher or (sys.executable, "-m", "torch.distributed.run")
+    return [*launcher, "--standalone", f"--nproc-per-node={config.nproc_per_node}",
+            "-m", "pruning_pipeline", "run", "--quiet", "--config", config_file]
+
+
+def cluster_command(config: Config, config_file: str = "mkdocs.yml") -> str:
+    """What to run on every machine of a cluster (HOST:PORT: the first machine's)."""
+    return (f"torchrun --nnodes {config.nnodes} --nproc-per-node {config.nproc_per_node} "
+            f"--rdzv-backend c10d --rdzv-endpoint HOST:PORT -m pruning_pipeline run --config {config_file}")
+
+
+def launch(config: Config) -> None:
+    """Train ``config`` under torchrun here; raise `PipelineError` with the failing
+    rank's message when the job fails."""
+    if config.nnodes > 1:
+        raise PipelineError(
+            f"nnodes={config.nnodes}: a build cannot start processes on other machines; run "
+            f"`{cluster_command(config)}` on the cluster with cache_dir {config.cache_dir!r} shared, "
+            "then build again: the build reads the cached run")
+    with tempfile.TemporaryDirectory(prefix="pruning-torchrun-") as scratch:
+        config_file = Path(scratch) / "config.json"
+        config_file.write_text(json.dumps(config.to_dict()))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PRUNING_") or k == "PRUNING_DEBUG"}
+        env["PYTHONPATH"] = os.pathsep.join([*project_paths(), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        env["OMP_NUM_THREADS"] = str(config.threads)  # what each rank uses (torchrun would warn and pick 1)
+        done = subprocess.run(torchrun_command(config, str(config_file)), cwd=os.getcwd(), env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        failed = RANK_ERROR.search(done.stderr)
+        if failed:
+            raise PipelineError(failed.group(1))
+        last = [line for line in done.stderr.splitlines() if line.strip()][-1:] or ["no output"]
+        raise PipelineError(f"the torchrun job with {config.nproc_per_node} processes failed "
+                            f"(exit {done.returncode}): {last[0].strip()[:300]}")

@@ -1,0 +1,154 @@
+"""The lifecycle under torchrun: two CPU processes on Gloo, on tiny runs.
+
+Every rank ends each training run with bit-identical weights (DDP averages the
+gradients, every rank steps and prunes from the same numbers), the in-loop zeros are
+the same set on every rank, and the result matches one process training on the same
+global batches within float32 rounding amplified by Adam (the tolerance is justified
+at `test_two_ranks_end_identical_and_match_one_process`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from pruning_pipeline.config import make_config
+from pruning_pipeline.measure.stages import layer_edges
+from pruning_pipeline.results import Results
+from pruning_pipeline.train import runs
+from pruning_pipeline.train.device import prepare
+from pruning_pipeline.train.feed import load_data
+from pruning_pipeline.train.model import subject_for
+
+WORKER = Path(__file__).with_name("ddp_worker.py")
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
+SHORT = {"profile": "quick", "steps": 20, "record_every": 10, "sweep_points": 30, "nproc_per_node": 2}
+
+
+def torchrun_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRUNING_")}
+    return {**env, "OMP_NUM_THREADS": "1", **extra}
+
+
+def single_process(values: dict, kind: str) -> dict[str, torch.Tensor]:
+    """The same run in this one process, on the same global batches."""
+    config = make_config({**values, "nproc_per_node": 1})
+    device = prepare(config)
+    data, subject = load_data(config, device), subject_for(config)
+    init = runs.initial_state(config, subject)
+    edges = Future()
+    edges.set_result(layer_edges([init], subject.layers, config.hist_bins))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        if kind == "trained":
+            runs.plain_run_into(Path(directory), init, subject, data, config, device, False)
+        else:
+            runs.in_loop_run_into(Path(directory), init, subject, data, config, device, edges, False)
+        return runs.load_run(Path(directory))[0]
+
+
+@pytest.mark.parametrize("rule", ["threshold", "percentile"])
+def test_two_ranks_end_identical_and_match_one_process(tmp_path, rule):
+    """Tolerance: the two ranks' gradient is the mean of two shard means instead of one
+    mean over the batch, which differs from one process only in float32 summation order
+    (~1e-7 relative). AdamW divides each update by the root of its second moment, so for
+    weights whose gradient is near zero such rounding moves the update by up to lr; after
+    20 steps 99.9% of the weights agree within 1e-4 and the largest difference stays
+    below 0.2% of the tensor's largest |w|. Under the in-loop percentile rule a weight
+    within rounding of the moving threshold can be cut in one run and kept in the other:
+    there, a few weights may differ by up to 2 lr (the threshold's own move per step is
+    far smaller). Longer runs drift further apart, as two single-process runs with
+    another summation order would."""
+    values = {**SHORT, "in_loop_rule": rule}
+    done = subprocess.run([*TORCHRUN, str(WORKER), str(tmp_path), json.dumps(values)], env=torchrun_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for kind in ("trained", "in_loop"):
+        rank0, rank1 = (load_file(tmp_path / f"rank{r}" / f"{kind}.safetensors") for r in (0, 1))
+        assert rank0.keys() == rank1.keys() and not any(k.startswith("module.") for k in rank0)
+        for name in rank0:
+            assert torch.equal(rank0[name], rank1[name]), (kind, name)  # bit for bit
+        if kind == "in_loop":
+            for layer in ("ffnn1", "cls_head"):
+                zeros = rank0[f"{layer}.weight"] == 0
+                assert zeros.any() and torch.equal(zeros, rank1[f"{layer}.weight"] == 0)
+        alone = single_process(values, kind)
+        cut_may_differ = kind == "in_loop" and rule == "percentile"
+        for name, weight in alone.items():
+            difference = (rank0[name] - weight).abs().flatten()
+            limit = 2 * values.get("lr", 5e-3) if cut_may_differ else 2e-3 * float(weight.abs().max())
+            assert float(difference.max()) <= limit, (kind, name)
+            assert float(difference.quantile(0.999)) <= 1e-4, (kind, name)
+
+
+def test_the_cli_trains_on_two_processes_and_writes_one_entry(tmp_path):
+    args = [sys.executable, "-m", "pruning_pipeline", "run", "--quiet", "--set", f"cache_dir={tmp_path}"]
+    args += [f"--set={k}={v}" for k, v in SHORT.items()]
+    first = subprocess.run(args, env=torchrun_env(), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.count("stage       accuracy") == 1 and "torchrun, 2 processes" in first.stdout
+    entries = list((tmp_path / "results").iterdir())
+    assert len(entries) == 1
+    results = Results.load(entries[0])
+    assert results.metrics["manifest"]["world_size"] == 2
+    assert results.metrics["curves"]["trained"]["test_accuracy"][-1] > 0.2  # rank 0 evaluated
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in_loop", "results", "trained"]
+    again = subprocess.run(args, env=torchrun_env(), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "torchrun" not in again.stdout and "cache" in again.stdout
+    one = subprocess.run([*args, "--set=nproc_per_node=1"], env=torchrun_env(), capture_output=True, text=True,
+                         timeout=300)
+    assert one.returncode == 0
+    assert len(list((tmp_path / "results").iterdir())) == 2  # the world size is part of the key
+
+
+FAILING = textwrap.dedent('''
+    import os
+    import torch
+    from torch import nn
+
+
+    def build():
+        if os.environ.get("RANK") == "1":
+            raise ValueError("rank one cannot build its model")
+        return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+
+
+    def data():
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(96, 4, generator=g)
+        y = x[:, :3].argmax(1)
+        return {"train_x": x[:64], "train_y": y[:64], "test_x": x[64:], "test_y": y[64:]}
+''')
+
+
+def test_a_failing_rank_ends_the_job_with_its_message(tmp_path):
+    (tmp_path / "failing_mod.py").write_text(FAILING)
+    args = [sys.executable, "-m", "pruning_pipeline", "run", "--quiet", "--set", f"cache_dir={tmp_path / 'cache'}",
+            "--set=model=failing_mod:build", "--set=dataset=failing_mod:data", *(f"--set={k}={v}" for k, v in SHORT.items())]
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=tmp_path, env=torchrun_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr[-3000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == ("error: rank 1: invalid config: model='failing_mod:build' raised ValueError: "
+                    "rank one cannot build its model"), done.stderr[-3000:]
+    assert time.perf_counter() - start < 60  # a failure, never a hang
+    assert not (tmp_path / "cache" / "results").exists() or not list((tmp_path / "cache" / "results").iterdir())
+
+
+def test_torchrun_must_match_the_configured_world(tmp_path):
+    done = subprocess.run([*TORCHRUN, "-m", "pruning_pipeline", "run", "--quiet", "--set", f"cache_dir={tmp_path}",
+                           "--set=profile=quick"], env=torchrun_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert ("invalid config: torchrun started 2 processes but nproc_per_node=1 x nnodes=1 = 1"
+            in done.stderr), done.stderr[-3000:]
