@@ -78,7 +78,7 @@ def threshold_sweep(evaluate: HeadEvaluator, config: Config,
         pruned = {name: w * (w.abs() >= tau) for name, w in dense.items()}
         rows.append((*evaluate(pruned), _sparsity(pruned)))
         for name, w in with_global(pruned).items():
-            survivors[name].append(histogram(w[w != 0], edges[name]))
+            survivors[name].append(histogram(w, edges[name], nonzero=True))
     accuracy = [r[0] for r in rows]
     sparsity = {name: [r[2][name] for r in rows] for name in keys}
     baseline = accuracy[0]

@@ -14,7 +14,7 @@ from ..train.model import Subject, prunable_weights
 from ..train.pruning import prune_global_percentile_, prune_threshold_
 from ..train.runs import cpu_state, model_from
 from ..train.training import evaluate
-from .stats import histogram, layer_stats, symmetric_edges, with_global
+from .stats import chunks, histogram, layer_stats, symmetric_edges, with_global
 
 EDGE_HEADROOM = 1.25  # the in-loop run (binned on the same edges) may outgrow the plain one
 
@@ -22,7 +22,8 @@ EDGE_HEADROOM = 1.25  # the in-loop run (binned on the same edges) may outgrow t
 def layer_edges(states: list[dict], layers: tuple[str, ...], bins: int) -> dict[str, np.ndarray]:
     """Fixed, symmetric bin edges per layer (and ``global``) covering every given state,
     with headroom."""
-    max_abs = {name: max(float(s[f"{name}.weight"].abs().max()) for s in states) for name in layers}
+    max_abs = {name: max(float(piece.abs().max()) for s in states for piece in chunks(s[f"{name}.weight"]))
+               for name in layers}
     max_abs[GLOBAL] = max(max_abs.values())
     return {name: symmetric_edges(EDGE_HEADROOM * value, bins) for name, value in max_abs.items()}
 
@@ -63,14 +64,18 @@ def cut_histograms(state: dict, layers: tuple[str, ...], tau: float, edges: dict
     ``cut/{layer}`` (one fewer).
     """
     out = {}
-    for name, w in with_global({k: state[f"{k}.weight"] for k in layers}).items():
-        w = w.flatten()
-        high = max(float(edges[name][-1]), 2 * tau, 1.02 * float(w.abs().max()))
+    for name, parts in with_global({k: state[f"{k}.weight"] for k in layers}).items():
+        abs_max = max(float(piece.abs().max()) for piece in chunks(parts))
+        high = max(float(edges[name][-1]), 2 * tau, 1.02 * abs_max)
         side = np.linspace(tau, high, bins_per_side + 1)
-        inside = int(((w != 0) & (w.abs() < tau)).sum())
+        negative, positive, zeros, inside = np.zeros(bins_per_side, np.int64), np.zeros(bins_per_side, np.int64), 0, 0
+        for piece in chunks(parts):
+            inside += int(((piece != 0) & (piece.abs() < tau)).sum())
+            zeros += int((piece == 0).sum())
+            negative += histogram(-piece[piece < 0], side)
+            positive += histogram(piece[piece > 0], side)
         assert inside == 0, f"{inside} non-zero weights of {name} lie inside the cut at ±{tau:g}"
-        negative, positive = histogram(-w[w < 0], side)[::-1], histogram(w[w > 0], side)
         out[f"cut_edges/{name}"] = np.concatenate([-side[::-1], side])
-        out[f"cut/{name}"] = np.concatenate([negative, [int((w == 0).sum())], positive])
+        out[f"cut/{name}"] = np.concatenate([negative[::-1], [zeros], positive])
     return out
 

@@ -8,11 +8,43 @@ host, which combines them in float64.
 from __future__ import annotations
 
 import math
+from typing import Iterator, Sequence, Union
 
 import numpy as np
 import torch
 
 EXACT_COUNT = 1 << 24  # float32 holds every integer up to here, not beyond
+CHUNK = 1 << 22  # elements per pass: 16 MB of float32 temporaries however large the layer
+
+# One layer's weight tensor, or several (``global``: every pruned layer together, never
+# concatenated): every statistic here streams over them in chunks on their device.
+Parts = Union[torch.Tensor, Sequence[torch.Tensor]]
+
+
+def _flat(weight: torch.Tensor) -> torch.Tensor:
+    """The weights as one flat tensor, in memory order: a view, not a copy (a
+    channels-last convolution is flattened along its strides)."""
+    weight = weight.detach()
+    if weight.is_contiguous():
+        return weight.view(-1)
+    order = sorted(range(weight.dim()), key=lambda d: -weight.stride(d))
+    permuted = weight.permute(order)
+    return permuted.view(-1) if permuted.is_contiguous() else permuted.reshape(-1)
+
+
+def chunks(parts: Parts) -> Iterator[torch.Tensor]:
+    """Flat float32 pieces of at most `CHUNK` weights covering every weight once."""
+    for weight in [parts] if isinstance(parts, torch.Tensor) else parts:
+        for piece in _flat(weight).split(CHUNK):
+            yield piece.float()
+
+
+def count(parts: Parts) -> int:
+    return parts.numel() if isinstance(parts, torch.Tensor) else sum(p.numel() for p in parts)
+
+
+def count_zeros(parts: Parts) -> int:
+    return sum(int((piece == 0).sum()) for piece in chunks(parts))
 
 
 def float32_above(tau: float) -> float:
@@ -22,31 +54,40 @@ def float32_above(tau: float) -> float:
     return float(np.nextafter(nearest, np.float32(np.inf)) if float(nearest) < tau else nearest)
 
 
-def central_moments(w: torch.Tensor) -> tuple[float, float, float, float]:
-    """Mean, variance, third and fourth central moments of a flat float32 tensor.
+def central_moments(parts: Parts, mean: float) -> tuple[float, float, float, float]:
+    """Mean, variance, third and fourth central moments of the weights.
 
-    Sums of powers about a float32 mean (``shift``) do not cancel, so float32 keeps
-    them accurate; their first moment corrects ``shift`` and the binomial expansion
-    recentres them in float64 on the host.
+    Sums of powers about a float32 shift near the ``mean`` do not cancel, so float32
+    keeps them accurate; each chunk's sums go to the host, which adds them in float64;
+    their first moment corrects the shift and the binomial expansion recentres them.
     """
-    shift = w.mean()
-    d = w - shift
-    d2 = d * d
-    shift, *sums = torch.stack([shift, d.sum(), d2.sum(), (d2 * d).sum(), (d2 * d2).sum()]).tolist()
-    a1, a2, a3, a4 = (s / w.numel() for s in sums)
+    shift = float(np.float32(mean))
+    sums = np.zeros(4)
+    for piece in chunks(parts):
+        d = piece - shift
+        d2 = d * d
+        sums += torch.stack([d.sum(), d2.sum(), (d2 * d).sum(), (d2 * d2).sum()]).tolist()
+    a1, a2, a3, a4 = sums / count(parts)
     return (shift + a1, a2 - a1**2, a3 - 3 * a1 * a2 + 2 * a1**3,
             a4 - 4 * a1 * a3 + 6 * a1**2 * a2 - 3 * a1**4)
 
 
-def layer_stats(weight: torch.Tensor, taus: tuple[float, ...]) -> dict:
+def layer_stats(parts: Parts, taus: tuple[float, ...]) -> dict:
     """Count, zeros, moments (excess kurtosis: 0 for a Gaussian, -1.2 for a uniform;
     skew and kurtosis are None when every weight is equal, e.g. all pruned) and the
-    share of ``|w| < tau`` for every ``tau``."""
-    w = weight.detach().flatten().float()
-    n, magnitude = w.numel(), w.abs()
-    low, high, abs_max = torch.stack([w.min(), w.max(), magnitude.max()]).tolist()
-    zeros, *below = torch.stack([(w == 0).sum(), *((magnitude < float32_above(t)).sum() for t in taus)]).tolist()
-    mean, var, m3, m4 = central_moments(w) if low < high else (low, 0.0, 0.0, 0.0)
+    share of ``|w| < tau`` for every ``tau``. Two passes over chunks: O(1) extra memory
+    on the device, a handful of numbers per chunk to the host."""
+    n = count(parts)
+    low, high, abs_max, total = math.inf, -math.inf, 0.0, 0.0
+    tallies = np.zeros(1 + len(taus), dtype=np.int64)  # zeros, then below each tau
+    limits = [float32_above(t) for t in taus]
+    for piece in chunks(parts):
+        magnitude = piece.abs()
+        lo, hi, top, subtotal = torch.stack([piece.min(), piece.max(), magnitude.max(), piece.sum()]).tolist()
+        low, high, abs_max, total = min(low, lo), max(high, hi), max(abs_max, top), total + subtotal
+        tallies += np.array(torch.stack([(piece == 0).sum(), *((magnitude < t).sum() for t in limits)]).tolist())
+    zeros, below = int(tallies[0]), tallies[1:].tolist()
+    mean, var, m3, m4 = central_moments(parts, total / n) if low < high else (low, 0.0, 0.0, 0.0)
     std = math.sqrt(max(var, 0.0))
     return {
         "count": n,
@@ -60,7 +101,7 @@ def layer_stats(weight: torch.Tensor, taus: tuple[float, ...]) -> dict:
         "abs_max": abs_max,
         "skew": m3 / std**3 if std > 0 else None,
         "kurtosis": m4 / std**4 - 3.0 if std > 0 else None,
-        "below_tau": {f"{tau:g}": count / n for tau, count in zip(taus, below)},
+        "below_tau": {f"{tau:g}": k / n for tau, k in zip(taus, below)},
     }
 
 
@@ -73,22 +114,23 @@ def symmetric_edges(max_abs: float, bins: int) -> np.ndarray:
     return np.linspace(-half, half, bins + 1)
 
 
-def histogram(weight: torch.Tensor, edges: np.ndarray) -> np.ndarray:
-    """Counts per bin (int64, sums to ``weight.numel()``); values outside the edges
-    are counted in the outermost bins. ``histc`` counts in float32, so it runs on
-    chunks small enough to count exactly."""
-    low, high = float(edges[0]), float(edges[-1])
-    w = weight.detach().flatten().float().clamp(low, high)
-    counts = sum(torch.histc(part, bins=len(edges) - 1, min=low, max=high).to(torch.int64)
-                 for part in w.split(EXACT_COUNT))
-    return counts.cpu().numpy()
+def histogram(parts: Parts, edges: np.ndarray, nonzero: bool = False) -> np.ndarray:
+    """Counts per bin (int64; sums to the number of weights, or of the non-zero ones
+    with ``nonzero``); values outside the edges are counted in the outermost bins.
+    ``histc`` counts in float32, exact only up to 2**24: chunks keep under that, and
+    the counts add up on the device (O(bins) memory)."""
+    assert CHUNK <= EXACT_COUNT
+    low, high, bins = float(edges[0]), float(edges[-1]), len(edges) - 1
+    counts = None
+    for piece in chunks(parts):
+        if nonzero:
+            piece = piece[piece != 0]
+        part = torch.histc(piece.clamp(low, high), bins=bins, min=low, max=high).to(torch.int64)
+        counts = part if counts is None else counts + part
+    return np.zeros(bins, dtype=np.int64) if counts is None else counts.cpu().numpy()
 
 
-def flat_global(weights: dict[str, torch.Tensor]) -> torch.Tensor:
-    """All prunable weights as one flat tensor: the ``global`` layer."""
-    return torch.cat([w.detach().flatten() for w in weights.values()])
-
-
-def with_global(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The per-layer weights plus their concatenation under ``global``."""
-    return {**weights, "global": flat_global(weights)}
+def with_global(weights: dict[str, torch.Tensor]) -> dict[str, Parts]:
+    """The per-layer weights plus ``global``: all of them together, as the list of
+    the layers' tensors (never concatenated: a copy of every weight)."""
+    return {**weights, "global": list(weights.values())}

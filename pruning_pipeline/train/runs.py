@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..config import Config
-from ..measure.stats import histogram, with_global
+from ..measure.stats import count_zeros, histogram, with_global
 from .distributed import SOLO, World
 from .feed import Feed
 from .model import Subject, prunable_weights
@@ -83,25 +83,26 @@ class DynamicsRecorder:
             self._record(step, regrown)
 
     def _record(self, step: int, regrown: dict[str, tuple[int, int]]) -> None:
-        layers = with_global(self.pruner.weights)
         if regrown:
             regrown["global"] = tuple(sum(pair[i] for pair in regrown.values()) for i in (0, 1))
         self.rows["steps"].append(step)
         self.rows["thresholds"].append(self.pruner.threshold)
-        for name, w in layers.items():
+        zeros = {name: count_zeros(w) for name, w in self.pruner.weights.items()}
+        zeros["global"] = sum(zeros.values())
+        for name, zero_count in zeros.items():
             previous, regrown_count = regrown.get(name, (0, 0))
-            self.rows.setdefault(f"zeros/{name}", []).append(int((w == 0).sum()))
+            self.rows.setdefault(f"zeros/{name}", []).append(zero_count)
             self.rows.setdefault(f"pruned_prev/{name}", []).append(previous)
             self.rows.setdefault(f"regrowth/{name}", []).append(regrown_count)
-        self.waiting.append({name: w.detach().clone() for name, w in layers.items()})
+        self.waiting.append({name: w.detach().clone() for name, w in self.pruner.weights.items()})
         if self.edges.done():
             self._bin_waiting()
 
     def _bin_waiting(self) -> None:
         edges = self.edges.result()  # raises if the trained run failed
         for layers in self.waiting:
-            for name, w in layers.items():
-                self.rows.setdefault(f"hist/{name}", []).append(histogram(w, edges[name]))
+            for name, parts in with_global(layers).items():
+                self.rows.setdefault(f"hist/{name}", []).append(histogram(parts, edges[name]))
         self.waiting = []
 
     def save(self, path: Path) -> None:
