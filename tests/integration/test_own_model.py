@@ -193,3 +193,18 @@ def test_the_cli_exits_2_with_the_users_error(project):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith("raised ValueError: no weights file")
     assert "Traceback" not in result.stderr
+
+
+def test_tensors_given_from_python_are_keyed_by_their_content(project):
+    import user_mod
+
+    data = user_mod.tensors()
+    results = api.run(config(project, dataset=data), progress=False)
+    assert results.metrics["manifest"]["dataset"]["name"].startswith("tensors:")
+    assert results.metrics["manifest"]["dataset"]["classes"] == 3
+    same = api.run_id(config(project, dataset={k: v.clone() for k, v in data.items()}))
+    assert same == results.run_id  # equal contents, equal key
+    changed = dict(data, train_y=data["train_y"].roll(1))
+    assert api.run_id(config(project, dataset=changed)) != results.run_id
+    with pytest.raises(PipelineError, match="dataset='tensors:.*'; allowed: an import string when training on"):
+        config(project, dataset=data, nproc_per_node=2)
