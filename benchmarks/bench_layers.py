@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from pruning_pipeline import api
-from pruning_pipeline.config import make_config, parse_assignments
+from pruning_pipeline.config import make_config
+from pruning_pipeline.sources import parse_assignments
 from pruning_pipeline.figures.export import export_figures
 from pruning_pipeline.site.explorer import explorer_data
 

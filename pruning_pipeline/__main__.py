@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from .api import debugging
-from .config import ConfigError, PipelineError, make_config, parse_assignments
+from .config import ConfigError, PipelineError, make_config
+from .sources import config_values, parse_assignments
 from .results import GLOBAL, STAGES
 
 
@@ -39,7 +40,9 @@ def _load_file(path: str) -> dict:
 
 
 def config_from_args(args: argparse.Namespace):
-    values = _load_file(args.config) if args.config else {}
+    """The file's options, then ``PRUNING_<OPTION>`` variables, then ``--set``: the
+    sources a build reads, in the same order, so both find the same cache entries."""
+    values = config_values(_load_file(args.config) if args.config else {}, os.environ)
     values.update(parse_assignments(args.set or []))
     return make_config(values)
 
@@ -116,6 +119,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     results = run(config, progress=not args.quiet)
+    if results is None:  # a rank other than 0 of a torchrun job: rank 0 writes the files
+        return 0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     names = []
@@ -159,11 +164,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {_rank_prefix()}{error}", file=sys.stderr)
         return 2
-    except Exception as error:  # a torchrun peer gone or a collective timed out: one line too
-        if args.debug or debugging() or not type(error).__name__.startswith("Dist"):
+    except Exception as error:  # in a torchrun job: one line per rank, for the launcher to pick
+        if args.debug or debugging() or not _rank_prefix():
             raise
-        print(f"error: {_rank_prefix()}{type(error).__name__}: {str(error).splitlines()[0][:300]}; another "
-              "rank failed or stalled (its own message comes first)", file=sys.stderr)
+        first = str(error).splitlines()[0][:300] if str(error) else ""
+        print(f"error: {_rank_prefix()}{type(error).__name__}: {first} (--debug shows the traceback)",
+              file=sys.stderr)
         return 1
 
 

@@ -91,7 +91,9 @@ def run(config: Config, progress: bool = True, report: Report | None = None) -> 
 
 def _run_as_rank(config: Config, progress: bool, report: Report) -> Results | None:
     """One process of a torchrun job: every rank trains, rank 0 alone reads and writes
-    the cache (atomically, as always) and measures; the others wait for it."""
+    the cache (atomically, as always) and measures. The others are done when the
+    training is: rank 0 needs nothing more from them, and a barrier would make them
+    wait (and time out) through rank 0's analyses; torchrun waits for rank 0."""
     from .measure.lifecycle import Lifecycle, follow
     from .train.distributed import World
 
@@ -112,7 +114,6 @@ def _run_as_rank(config: Config, progress: bool, report: Report) -> Results | No
             results = Results.load(entry)
         elif not world.agree(None):
             follow(life)
-        world.wait()
         return results
     finally:
         world.stop()

@@ -227,7 +227,11 @@ def tensors_digest(data: Mapping[str, Any]) -> str:
 
     digest = hashlib.sha256()
     for name in TENSOR_KEYS:
-        array = np.ascontiguousarray(np.asarray(data[name]))
+        value = data[name]
+        if hasattr(value, "detach"):  # a torch tensor: on the host, in a dtype numpy has
+            value = value.detach().cpu()
+            value = value.float() if str(value.dtype) == "torch.bfloat16" else value
+        array = np.ascontiguousarray(np.asarray(value))
         digest.update(f"{name}:{array.dtype}:{array.shape}".encode() + array.tobytes())
     return f"tensors:{digest.hexdigest()[:16]}"
 
@@ -339,21 +343,13 @@ def make_config(values: Mapping[str, Any] | None = None) -> Config:
     if config.batch_size % config.world_size:
         _fail("batch_size", config.batch_size, f"a multiple of the world size nproc_per_node x nnodes = "
               f"{config.world_size} (each process takes an equal share of the global batch)")
+    if config.world_size > 1 and ":" in config.device:
+        _fail("device", config.device, "cuda, cpu or auto when training on several processes (each takes the GPU "
+              "of its local rank)")
     if config.world_size > 1 and isinstance(config.dataset, Mapping):
         _fail("dataset", tensors_digest(config.dataset), "an import string when training on several processes "
               "(tensors given from Python cannot reach the torchrun processes)")
     return config
-
-
-def parse_assignments(assignments: list[str]) -> dict[str, str]:
-    """Turn ``["tau_post=0.2", ...]`` into a mapping; values stay strings for validation."""
-    out: dict[str, str] = {}
-    for item in assignments:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"invalid --set {item!r}; expected key=value")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def stable_hash(payload: Any) -> str:

@@ -43,6 +43,7 @@ def project_paths() -> list[str]:
 def resolve(option: str, value: str) -> Callable[..., Any]:
     """The callable an import string names, or `UserCodeError` saying why not."""
     project_on_path()
+    _fresh(value)
     try:
         target = pkgutil.resolve_name(value)
     except (ImportError, AttributeError, ValueError) as error:
@@ -69,17 +70,42 @@ def call(option: str, value: str, kwargs: dict[str, Any]) -> Any:
                             f"{str(error).splitlines()[0] if str(error) else ''}") from None
 
 
-def _module_source(module: str) -> Path | None:
+def _top_spec(top: str):
+    """Where a top-level module lives; finding a top-level name imports nothing."""
+    if top in sys.builtin_module_names:
+        return None
     try:
-        spec = importlib.util.find_spec(module)
+        return importlib.util.find_spec(top)
     except (ImportError, ValueError):
         return None
-    origin = getattr(spec, "origin", None)
-    return Path(origin) if origin and origin.endswith(".py") else None
 
 
-def _local_imports(file: Path, module: str, root: Path) -> set[str]:
-    """Modules imported by ``file`` (anywhere in it) whose source lies under ``root``."""
+def _module_file(name: str) -> Path | None:
+    """The source file of a dotted module name, found on disk from its top-level
+    package's location: nothing is imported (finding ``a.b`` by import machinery would
+    run ``a/__init__.py``, the user's code)."""
+    top, *rest = name.split(".")
+    spec = _top_spec(top)
+    if spec is None or not spec.origin:
+        return None
+    if spec.submodule_search_locations:  # a package
+        base = Path(next(iter(spec.submodule_search_locations)))
+        path = base.joinpath(*rest)
+        for candidate in (path / "__init__.py", path.with_suffix(".py")):
+            if candidate.is_file():
+                return candidate
+        return None
+    return Path(spec.origin) if not rest and spec.origin.endswith(".py") else None
+
+
+def _is_project_file(path: Path, root: Path) -> bool:
+    """Under the project folder and not an installed library (a virtualenv inside it)."""
+    return root in path.parents and not {"site-packages", "dist-packages"} & set(path.parts)
+
+
+def _imported_names(file: Path, module: str) -> set[str]:
+    """Every module name ``file`` may import (anywhere in it; ``from a import b`` may
+    name a module ``a.b``), relative imports resolved; parents of each name too."""
     package = module if file.name == "__init__.py" else module.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(file.read_text(), str(file))):
@@ -94,56 +120,68 @@ def _local_imports(file: Path, module: str, root: Path) -> set[str]:
         else:
             continue
         for name in filter(None, names):
-            if _in_project(name.split(".")[0], root):  # checked first: finding a.b imports a
-                source = _module_source(name)
-                if source is not None and _is_project_file(source, root):
-                    found.add(name)
+            parts = name.split(".")
+            found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
     return found
 
 
-def _is_project_file(path: Path, root: Path) -> bool:
-    """Under the project folder and not an installed library (a virtualenv inside it)."""
-    return root in path.parents and not {"site-packages", "dist-packages"} & set(path.parts)
-
-
-def _in_project(top: str, root: Path) -> bool:
-    if top in sys.builtin_module_names:
-        return False
-    try:
-        spec = importlib.util.find_spec(top)  # a top-level name: imports nothing
-    except (ImportError, ValueError):
-        return False
-    places = [spec.origin] if spec and spec.origin else []
-    places += list(spec.submodule_search_locations or []) if spec else []
-    return any(_is_project_file(Path(place), root) for place in places)
-
-
-def source_digest_of(value: str) -> str:
-    """Digest of the module an import string names and of every module it imports from
-    the same project folder, transitively: editing the model's file (or a helper beside
-    it) retrains, editing an installed library does not."""
+def user_modules(value: str) -> dict[str, Path]:
+    """The module an import string names and every module of the same project folder
+    it imports, transitively (with their parent packages), by name; installed libraries
+    (also a virtualenv inside the project) are left out. Read with ``ast``, never run."""
     project_on_path()
     module = value.partition(":")[0]
-    first = _module_source(module)
+    first = _module_file(module)
     if first is None:
-        return "unresolved"  # importing it will fail with its own message
+        return {}
     root = first.parent
     for _ in module.split(".")[1:]:  # the folder that holds the top-level package
         root = root.parent
     if first.name == "__init__.py":
         root = root.parent
     if not _is_project_file(first, root):  # an installed package: its own file only
-        return hashlib.sha256(first.read_bytes()).hexdigest()[:16]
-    digest, seen, todo = hashlib.sha256(), set(), [module]
+        return {module: first}
+    found: dict[str, Path] = {}
+    parts = module.split(".")
+    todo = [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
     while todo:
         name = todo.pop()
-        source = _module_source(name)
-        if name in seen or source is None:
+        if name in found:
             continue
-        seen.add(name)
-        digest.update(name.encode() + b"\0" + source.read_bytes())
-        todo += sorted(_local_imports(source, name, root))
+        source = _module_file(name)
+        if source is None or not _is_project_file(source, root):
+            continue
+        found[name] = source
+        todo += sorted(_imported_names(source, name) - set(found))
+    return found
+
+
+def source_digest_of(value: str) -> str:
+    """Digest of the user's modules behind an import string (`user_modules`): editing
+    the model's file, or a helper of the project it imports, retrains; editing an
+    installed library does not."""
+    modules = user_modules(value)
+    if not modules:
+        return "unresolved"  # importing it will fail with its own message
+    digest = hashlib.sha256()
+    for name, path in sorted(modules.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+_IMPORTED: dict[str, str] = {}  # import string -> digest of the source this process imported
+
+
+def _fresh(value: str) -> None:
+    """Make the next import of ``value`` read the files as they are now: a long-lived
+    process (`mkdocs serve`, a notebook) that imported the user's modules before an
+    edit would otherwise train the old code under the new code's cache key."""
+    digest = source_digest_of(value)
+    if _IMPORTED.get(value) != digest:
+        for name in user_modules(value):
+            sys.modules.pop(name, None)
+        importlib.invalidate_caches()
+        _IMPORTED[value] = digest
 
 
 def user_code_digest(config: Config) -> str:

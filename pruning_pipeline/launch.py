@@ -18,6 +18,8 @@ from .config import Config, PipelineError
 from .imports import project_paths
 
 RANK_ERROR = re.compile(r"^error: (rank \d+: .*)$", re.M)
+# what a rank says when it lost a peer that failed first: never the cause
+PEER_LOST = ("Connection closed by peer", "Connection reset by peer", "another rank failed")
 
 
 def torchrun_command(config: Config, config_file: str, launcher: tuple[str, ...] | None = None) -> list[str]:
@@ -50,9 +52,16 @@ def launch(config: Config) -> None:
         done = subprocess.run(torchrun_command(config, str(config_file)), cwd=os.getcwd(), env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
-        failed = RANK_ERROR.search(done.stderr)
-        if failed:
-            raise PipelineError(failed.group(1))
-        last = [line for line in done.stderr.splitlines() if line.strip()][-1:] or ["no output"]
-        raise PipelineError(f"the torchrun job with {config.nproc_per_node} processes failed "
-                            f"(exit {done.returncode}): {last[0].strip()[:300]}")
+        raise PipelineError(failure(done.stderr, config.nproc_per_node, done.returncode))
+
+
+def failure(stderr: str, processes: int, returncode: int) -> str:
+    """The one line that says why a torchrun job failed: the first rank's own message
+    (ranks that only lost a peer come after it), else the first exception line."""
+    messages = RANK_ERROR.findall(stderr)
+    causes = [m for m in messages if not any(lost in m for lost in PEER_LOST)]
+    if causes or messages:
+        return (causes or messages)[0]
+    raised = re.findall(r"^(?:[\w.]+\.)?\w*(?:Error|Exception)\b.*$", stderr, re.M)
+    reason = raised[0].strip() if raised else f"exit status {returncode}"
+    return f"the torchrun job with {processes} processes failed: {reason[:300]}"

@@ -17,9 +17,10 @@ from mkdocs.exceptions import PluginError
 from pruning_pipeline import api
 from pruning_pipeline.cache import source_digest
 from pruning_pipeline.config import PipelineError, make_config
+from pruning_pipeline.sources import config_values
 from pruning_pipeline.imports import project_on_path
 from pruning_pipeline.results import METRICS_FILE
-from pruning_pipeline.site.glue import build_report, config_values, notebook_for_run
+from pruning_pipeline.site.glue import build_report, notebook_for_run
 from pruning_pipeline.site.publish import published_files
 
 ROOT = Path(__file__).resolve().parent.parent

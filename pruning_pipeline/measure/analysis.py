@@ -34,7 +34,7 @@ class HeadEvaluator:
     def __init__(self, state: dict[str, torch.Tensor], subject: Subject, data: Feed, device: torch.device,
                  batch: int) -> None:
         self.model = model_from(state, subject, device)
-        features, self.head = split_forward(self.model)
+        features, self.head = split_forward(self.model, subject.layers)
         if isinstance(data, Loaded) and self.head is self.model:  # nothing to precompute: read it again
             self.batches = lambda: data.test_batches(batch)
         else:

@@ -38,15 +38,26 @@ def _layers(m) -> list[str]:
     return m["prunable_layers"]
 
 
+def _value(x: float | None) -> float:
+    """A shape statistic that may be undefined (None: every weight of the layer equal)
+    as NaN, which fails every comparison and prints as undefined."""
+    return math.nan if x is None else x
+
+
+def _ratio(a: float, b: float | None) -> float:
+    return a / b if b else math.nan
+
+
 def _init_symmetric(m, f):
     layers = m["stages"]["init"]["layers"]
-    flags = [abs(layers[l]["skew"]) <= 0.1 and abs(layers[l]["mean"]) <= 0.1 * layers[l]["std"] for l in _layers(m)]
+    flags = [abs(_value(layers[l]["skew"])) <= 0.1 and abs(layers[l]["mean"]) <= 0.1 * layers[l]["std"]
+             for l in _layers(m)]
     return judged(
         "Symmetric around zero",
         "|skewness| ≤ 0.1 and |mean| ≤ 0.1 standard deviations, in each layer.",
         verdict_of(flags),
         f"Skewness is {each({l: layers[l]['skew'] for l in _layers(m)}, lambda v: fmt_sig(v, '2'))}; "
-        f"the mean is {each({l: layers[l]['mean'] / layers[l]['std'] for l in _layers(m)}, lambda v: fmt_sig(v, '2'))} "
+        f"the mean is {each({l: _ratio(layers[l]['mean'], layers[l]['std']) for l in _layers(m)}, lambda v: fmt_sig(v, '2'))} "
         "standard deviations from zero.",
         {l: {"skew": layers[l]["skew"], "mean": layers[l]["mean"], "std": layers[l]["std"]} for l in _layers(m)},
     )
@@ -54,7 +65,7 @@ def _init_symmetric(m, f):
 
 def _init_gaussian(m, f):
     layers = m["stages"]["init"]["layers"]
-    kurt = {l: layers[l]["kurtosis"] for l in _layers(m)}
+    kurt = {l: _value(layers[l]["kurtosis"]) for l in _layers(m)}
     bound = f["init"]["bound"]
     inside = {l: layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in _layers(m)}
     uniform = all(abs(kurt[l] + 1.2) <= 0.1 and inside[l] for l in _layers(m))
@@ -83,7 +94,7 @@ def _init_gaussian(m, f):
 def _init_uniform(m, f):
     layers = m["stages"]["init"]["layers"]
     bound = f["init"]["bound"]
-    flags = [abs(layers[l]["kurtosis"] + 1.2) <= 0.1 and layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in _layers(m)]
+    flags = [abs(_value(layers[l]["kurtosis"]) + 1.2) <= 0.1 and layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in _layers(m)]
     return judged(
         "Uniform, symmetric, dense",
         "Uniform on ±1/√fan_in: excess kurtosis within 0.1 of −1.2 and no |w| above the bound, in each layer.",
@@ -122,8 +133,8 @@ def _trained_near_zero(m, f):
 
 def _trained_long_tail(m, f):
     layers = m["stages"]["trained"]["layers"]
-    kurt = {l: layers[l]["kurtosis"] for l in _layers(m)}
-    reach = {l: layers[l]["abs_max"] / layers[l]["std"] for l in _layers(m)}
+    kurt = {l: _value(layers[l]["kurtosis"]) for l in _layers(m)}
+    reach = {l: _ratio(layers[l]["abs_max"], layers[l]["std"]) for l in _layers(m)}
     flags = [kurt[l] > 1 and reach[l] >= 5 for l in _layers(m)]
     return judged(
         "A long tail of large-magnitude weights emerges",
@@ -136,7 +147,7 @@ def _trained_long_tail(m, f):
 
 
 def _trained_wider(m, f):
-    ratio = f["trained"]["std_ratio"]
+    ratio = {l: _value(f["trained"]["std_ratio"][l]) for l in _layers(m)}
     flags = [ratio[l] > 1 for l in _layers(m)]
     return judged(
         "The distribution widens relative to initialization",
@@ -179,8 +190,8 @@ def _in_loop_regrowth(m, f):
 
 
 def _in_loop_asymmetric(m, f):
-    skew = {l: m["stages"]["in_loop"]["layers"][l]["skew"] for l in _layers(m)}
-    plain = {l: m["stages"]["trained"]["layers"][l]["skew"] for l in _layers(m)}
+    skew = {l: _value(m["stages"]["in_loop"]["layers"][l]["skew"]) for l in _layers(m)}
+    plain = {l: _value(m["stages"]["trained"]["layers"][l]["skew"]) for l in _layers(m)}
     flags = [abs(skew[l]) >= 0.2 and abs(skew[l]) > abs(plain[l]) for l in _layers(m)]
     return judged(
         "The distribution becomes asymmetric",

@@ -113,7 +113,8 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
     # PyTorch's default for Linear and ConvNd: kaiming_uniform(a=√5), uniform on ±1/√fan_in
     facts["init"]["bound"] = {layer: 1 / math.sqrt(fan_in) for layer, fan_in in facts["init"]["fan_in"].items()}
     facts["trained"]["std_ratio"] = {
-        layer: stages["trained"]["layers"][layer]["std"] / stages["init"]["layers"][layer]["std"]
+        layer: (stages["trained"]["layers"][layer]["std"] / stages["init"]["layers"][layer]["std"]
+                if stages["init"]["layers"][layer]["std"] else None)  # a constant initialisation has no ratio
         for layer in layers
     }
     facts["trained"]["below_tau_post"] = {

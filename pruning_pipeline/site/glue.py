@@ -1,33 +1,13 @@
-"""Inputs of a site build: the run's options from ``mkdocs.yml`` and the environment,
-the page index, and the notebook rewritten to name this run. Pure; the MkDocs scripts
-in ``scripts/`` call these."""
+"""Inputs of a site build: the page index, the notebook rewritten to name this run, and
+the build's report (the options come from `pruning_pipeline.config.config_values`).
+Pure; the MkDocs scripts in ``scripts/`` call these."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from typing import Iterable
 
-from ..config import Config
 from ..report import Report
-
-ENV_PREFIX = "PRUNING_"
-
-
-def config_values(extra: Mapping[str, Any] | None, environ: Mapping[str, str]) -> dict[str, Any]:
-    """``extra.pruning`` from mkdocs.yml, overridden by ``PRUNING_<OPTION>`` variables.
-
-    ``PRUNING_PROFILE=quick`` selects the quick profile; ``PRUNING_TAU_POST=0.2`` sets
-    one option for one build. Only names of options count (``PRUNING_PIPELINE_CACHE``
-    and friends belong to other tools); ``make_config`` validates the values.
-    """
-    values = dict(extra or {})
-    options = set(Config().to_dict())
-    for name, value in environ.items():
-        key = name[len(ENV_PREFIX):].lower()
-        if name.startswith(ENV_PREFIX) and key in options:
-            values[key] = value
-    return values
-
 
 def page_index(sources: Iterable[str]) -> dict[str, str]:
     """Page id -> source path, for every Markdown or notebook page."""

@@ -37,7 +37,7 @@ OPTION_HELP = {
     "threads": "CPU threads of each training run; pinned because the thread count changes results bit for bit. With cores for both, the two runs train side by side (two one-thread runs: 0.62× the time of one two-thread run after the other, and no spin-waiting on a busy machine).",
     "nproc_per_node": "Training processes on this machine. Above one, the build runs the training under `torchrun` (DDP: Gloo on CPUs, NCCL on GPUs); each process takes an equal share of every global batch of `batch_size`, which must divide evenly.",
     "nnodes": "Machines of a `torchrun` job. Above one, run the job on the cluster with a shared `cache_dir` first; the build then reads its cached run.",
-    "dist_timeout": "Seconds a process waits for the others in a collective before the job fails instead of hanging.",
+    "dist_timeout": "Seconds a training process waits for the others in a collective (a gradient average, a cache decision) before the job fails instead of hanging. After training no process waits for another.",
     "cache_dir": "Where finished runs are cached (relative to the working directory).",
 }
 

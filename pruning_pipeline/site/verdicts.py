@@ -3,6 +3,7 @@ box, and one dict per judged claim. Shared by the reference's claims and the dia
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Mapping
 
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
@@ -17,6 +18,20 @@ def verdict_of(flags: list[bool]) -> str:
 TONES = {CONFIRMED: "success", REFUTED: "failure", PARTLY: "warning"}
 
 
+def defined(value: Any) -> bool:
+    """A number that exists: not None (an undefined statistic) and not NaN."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _json_safe(tree: Any) -> Any:
+    """NaN (an undefined ratio) as null: metrics.json stays valid JSON."""
+    if isinstance(tree, dict):
+        return {k: _json_safe(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_json_safe(v) for v in tree]
+    return tree if not isinstance(tree, float) or defined(tree) else None
+
+
 def judged(reference: str, criterion: str, verdict: str, finding: str, evidence: dict, tone: str | None = None) -> dict:
     """One judged claim; ``tone`` (success/failure/warning/info) colours its box on the page."""
     return {
@@ -25,7 +40,7 @@ def judged(reference: str, criterion: str, verdict: str, finding: str, evidence:
         "verdict": verdict,
         "tone": tone or TONES.get(verdict, "info"),
         "finding": finding,
-        "evidence": evidence,
+        "evidence": _json_safe(evidence),
     }
 
 
@@ -36,8 +51,12 @@ def each(values: Mapping[str, Any], fmt: Callable[[Any], str]) -> str:
     """One value per layer in a sentence: '0.1 (`ffnn1`) and 0.2 (`cls_head`)', or for
     many layers the lowest and the highest: '0.1 (`a`) to 0.9 (`b`) across 12 layers'."""
     items = [(layer, value) for layer, value in values.items() if layer != "global"]
-    if len(items) > EACH_NAMED:
-        low, high = min(items, key=lambda item: item[1]), max(items, key=lambda item: item[1])
-        return f"{fmt(low[1])} (`{low[0]}`) to {fmt(high[1])} (`{high[0]}`) across {len(items)} layers"
-    named = [f"{fmt(value)} (`{layer}`)" for layer, value in items]
+    shown = lambda value: fmt(value) if defined(value) else "undefined"  # noqa: E731
+    numbers = [item for item in items if defined(item[1])]
+    if len(items) > EACH_NAMED and numbers:
+        low, high = min(numbers, key=lambda item: item[1]), max(numbers, key=lambda item: item[1])
+        missing = len(items) - len(numbers)
+        return (f"{fmt(low[1])} (`{low[0]}`) to {fmt(high[1])} (`{high[0]}`) across {len(items)} layers"
+                + (f" ({missing} undefined)" if missing else ""))
+    named = [f"{shown(value)} (`{layer}`)" for layer, value in items]
     return " and ".join(named) if len(named) <= 2 else ", ".join(named[:-1]) + " and " + named[-1]

@@ -128,6 +128,8 @@ def _find_or_download_mnist(config: Config) -> Path:
     try:
         _download_mnist(cached)
     except OSError as error:
+        if _has_mnist_files(cached):  # another process (a torchrun rank) put it there first
+            return cached
         raise DataError(f"dataset mnist: download from {MNIST_MIRROR} failed ({error}); {how}") from None
     return cached
 

@@ -56,7 +56,8 @@ class World:
 
     def start(self, device: torch.device, timeout_s: int) -> None:
         """Join the process group: NCCL between GPUs, Gloo between CPU processes. A
-        collective that waits longer than ``timeout_s`` fails instead of hanging."""
+        collective of the training that waits longer than ``timeout_s`` fails instead
+        of hanging (after training no rank waits for another)."""
         if not self.distributed or dist.is_initialized():
             return
         if device.type not in ("cpu", "cuda"):
@@ -76,11 +77,6 @@ class World:
         box = [value]
         dist.broadcast_object_list(box, src=0)
         return box[0]
-
-    def wait(self) -> None:
-        """Every rank waits here until all arrive (the others, until rank 0 has written)."""
-        if self.distributed:
-            dist.barrier()
 
     def wrap(self, model: nn.Module, device: torch.device) -> nn.Module:
         """The model as DDP trains it; the caller keeps the bare module (its state has no

@@ -12,9 +12,11 @@ The contract, checked before anything trains: classification with integer labels
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Mapping
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
@@ -127,7 +129,10 @@ Feed = Tensors | Loaded
 def _user_data(config: Config, device: torch.device) -> Feed:
     if isinstance(config.dataset, Mapping):
         source, made = "tensors given to make_config", config.dataset
-    else:
+    else:  # seeded first: a callable that draws at random gives every run (and rank) the same data
+        random.seed(config.seed)
+        np.random.seed(config.seed)
+        torch.manual_seed(config.seed)
         source, made = config.dataset, call("dataset", config.dataset, dict(config.dataset_args))
     name = config.to_dict()["dataset"]
     if isinstance(made, Mapping):
@@ -141,12 +146,15 @@ def _user_data(config: Config, device: torch.device) -> Feed:
         raise UserCodeError(f"invalid config: dataset={source!r} returned a {type(made).__name__}; expected "
                             f"(train, test) torch.utils.data.Dataset objects or a mapping {{{', '.join(TENSOR_KEYS)}}}")
     train, test = made
-    if all(isinstance(d, TensorDataset) and len(d.tensors) == 2 for d in made):
+    if all(type(d) is TensorDataset and len(d.tensors) == 2 for d in made):  # a subclass may transform items
         _check_lengths(source, {"train_x": len(train.tensors[0]), "train_y": len(train.tensors[1]),
                                 "test_x": len(test.tensors[0]), "test_y": len(test.tensors[1])})
         return Tensors.on(device, _summary(name, source, len(train), len(test), "tensors"),
                           train_x=train.tensors[0], train_y=train.tensors[1],
                           test_x=test.tensors[0], test_y=test.tensors[1])
+    for split, dataset in (("train", train), ("test", test)):
+        if len(dataset) == 0:
+            raise UserCodeError(f"invalid config: dataset={source!r}: the {split} split is empty")
     return Loaded(train, test, device, _summary(name, source, len(train), len(test), "DataLoader"))
 
 

@@ -121,11 +121,15 @@ def prunable_weights(model: nn.Module, layers: tuple[str, ...]) -> dict[str, tor
     return {name: model.get_submodule(name).weight for name in layers}
 
 
-def split_forward(model: nn.Module) -> tuple[Callable, Callable]:
+HEAD_LAYERS = ("ffnn1", "cls_head")  # the reference model's layers that `Net.head` runs
+
+
+def split_forward(model: nn.Module, layers: tuple[str, ...]) -> tuple[Callable, Callable]:
     """(features, head) with ``forward = head(features(x))`` and every pruned layer in
     ``head``: evaluations under many pruned weights then compute ``features`` once.
-    The reference model has that split; any other model is all head."""
-    if isinstance(model, Net):
+    The reference model has that split when only its head's layers are pruned; any
+    other model, or a convolution selected for pruning, is all head."""
+    if isinstance(model, Net) and set(layers) <= set(HEAD_LAYERS):
         return model.features, model.head
     return (lambda x: x), model
 

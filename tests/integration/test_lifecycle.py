@@ -192,3 +192,18 @@ def test_a_failing_trained_run_stops_the_in_loop_run_beside_it(tmp_path, monkeyp
         _run_with(tmp_path, monkeypatch, True, "broken")
     assert time.perf_counter() - start < 60
     assert Cache(tmp_path / "broken").entries() == []
+
+
+def test_pruning_the_convolutions_too_is_measured_on_the_whole_model(tmp_path):
+    """With the reference model's convolutions selected, the analyses cannot reuse its
+    unpruned convolutional features: the sweep at the configured τ is the post stage."""
+    from pruning_pipeline import api
+    from pruning_pipeline.config import make_config
+
+    config = make_config({"profile": "quick", "steps": 40, "record_every": 20, "sweep_points": 30,
+                          "tau_post": 0.05, "layers": {"types": ["Conv2d", "Linear"]}, "cache_dir": str(tmp_path)})
+    results = api.run(config, progress=False)
+    assert results.layers == ("conv1", "conv2", "ffnn1", "cls_head")
+    sweep = results.metrics["sweep"]
+    assert sweep["accuracy"][sweep["configured_index"]] == results.stage("post")["accuracy"]
+    assert results.stage("post")["layers"]["conv1"]["sparsity"] > 0

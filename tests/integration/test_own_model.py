@@ -208,3 +208,23 @@ def test_tensors_given_from_python_are_keyed_by_their_content(project):
     assert api.run_id(config(project, dataset=changed)) != results.run_id
     with pytest.raises(PipelineError, match="dataset='tensors:.*'; allowed: an import string when training on"):
         config(project, dataset=data, nproc_per_node=2)
+
+
+def test_an_edited_module_is_imported_again_and_keys_never_run_user_code(project):
+    from pruning_pipeline.imports import resolve, user_code_digest
+
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("open('imported.flag', 'w').close()\n")
+    (project / "pkg" / "helpers.py").write_text("VALUE = 1\n")
+    (project / "edited.py").write_text("from pkg.helpers import VALUE\n\n\ndef value():\n    return 'one'\n")
+    cfg = config(project, model="edited:value")
+    first = user_code_digest(cfg)
+    assert not (project / "imported.flag").exists()  # hashing the sources ran none of them
+    assert resolve("model", "edited:value")() == "one"
+    (project / "edited.py").write_text("from pkg.helpers import VALUE\n\n\ndef value():\n    return 'two, edited'\n")
+    assert user_code_digest(cfg) != first
+    assert resolve("model", "edited:value")() == "two, edited"  # not the module imported before
+    (project / "pkg" / "__init__.py").write_text("# the flag is gone\n")
+    assert user_code_digest(cfg) not in (first,)  # the parent package is part of the digest
+    for name in ("edited", "pkg", "pkg.helpers"):
+        sys.modules.pop(name, None)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from pruning_pipeline.config import ConfigError, key_fields, make_config, parse_assignments, run_key
+from pruning_pipeline.config import ConfigError, key_fields, make_config, run_key
+from pruning_pipeline.sources import parse_assignments
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,7 @@ def test_bad_assignment_syntax():
 
 
 def test_mappings_come_as_json_from_the_environment_or_the_command_line():
-    from pruning_pipeline.site.glue import config_values
+    from pruning_pipeline.sources import config_values
 
     values = config_values({"model": "pkg.mod:build"},
                            {"PRUNING_MODEL_ARGS": '{"width": 64, "depth": 3}', "PRUNING_LAYERS": '{"types": ["Conv2d"]}'})
@@ -93,3 +94,13 @@ def test_the_users_code_is_part_of_the_key_not_where_it_lives():
     assert key_fields(base) != key_fields(make_config({}))
     assert key_fields(base) != key_fields(make_config({"model": "pkg.mod:build", "model_args": {"w": 1}}))
     assert key_fields(base) != key_fields(make_config({"model": "pkg.mod:build", "layers": {"exclude": ["x"]}}))
+
+
+def test_several_processes_need_an_even_batch_split_and_no_fixed_gpu():
+    assert make_config({"nproc_per_node": 4, "batch_size": 32}).world_size == 4
+    with pytest.raises(ConfigError, match="batch_size=30; allowed: a multiple of the world size"):
+        make_config({"nproc_per_node": 2, "nnodes": 2, "batch_size": 30})
+    with pytest.raises(ConfigError, match="device='cuda:1'"):
+        make_config({"nproc_per_node": 2, "device": "cuda:1"})
+    assert "world_size" not in key_fields(make_config({}))  # one process keeps its old keys
+    assert key_fields(make_config({"nproc_per_node": 2}))["world_size"] == 2

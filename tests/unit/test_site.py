@@ -17,7 +17,8 @@ from pruning_pipeline.site import claims, tables
 from pruning_pipeline.site.explorer import explorer_data
 from pruning_pipeline.site.markdown import explorer_block
 from pruning_pipeline.site.facts import derive_facts
-from pruning_pipeline.site.glue import config_values, page_index
+from pruning_pipeline.sources import config_values
+from pruning_pipeline.site.glue import page_index
 from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer, resolve_figure
 
 
@@ -330,3 +331,30 @@ def test_claims_read_over_many_layers(many):
     judged = claims.evaluate(many.metrics)
     assert all(claim["verdict"] for claim in judged.values())
     assert "across 12 layers" in judged["init_dense"]["finding"]
+
+
+def test_a_constant_layer_is_judged_without_failing_and_stays_valid_json():
+    """A layer whose weights are all equal (zero-initialised, or wiped out) has no
+    skewness, kurtosis or std ratio: claims say so instead of crashing."""
+    import json
+
+    metrics = copy.deepcopy(fake_results().metrics)
+    for stage in ("init", "trained"):
+        metrics["stages"][stage]["layers"]["cls_head"].update(std=0.0, skew=None, kurtosis=None, min=0.0, max=0.0)
+    published = claims.publish(metrics)
+    assert published["facts"]["trained"]["std_ratio"]["cls_head"] is None
+    json.dumps(published, allow_nan=False)  # no NaN leaks into metrics.json
+    finding = published["claims"]["init_gaussian"]["finding"]
+    assert "undefined (`cls_head`)" in finding
+    assert published["claims"]["init_symmetric"]["verdict"] != "confirmed"
+
+
+def test_the_launcher_names_the_failing_rank_not_the_one_that_lost_it():
+    from pruning_pipeline.launch import failure
+
+    stderr = ("error: rank 1: RuntimeError: [gloo] Connection closed by peer (--debug shows the traceback)\n"
+              "error: rank 0: invalid config: model='m:f' raised ValueError: bad\n")
+    assert failure(stderr, 2, 1) == "rank 0: invalid config: model='m:f' raised ValueError: bad"
+    traceback = "Traceback (most recent call last):\n  ...\ntorch.OutOfMemoryError: CUDA out of memory\n====\n"
+    assert failure(traceback, 2, 1) == "the torchrun job with 2 processes failed: torch.OutOfMemoryError: CUDA out of memory"
+    assert failure("", 4, 9) == "the torchrun job with 4 processes failed: exit status 9"

@@ -1,0 +1,40 @@
+"""Where option values come from, before `make_config` validates them: a file's
+mapping (``extra.pruning`` of mkdocs.yml), ``PRUNING_<OPTION>`` environment variables
+and ``--set key=value`` assignments. A build and the command line read them alike."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, Mapping
+
+from .config import Config, ConfigError
+
+ENV_PREFIX = "PRUNING_"
+
+
+def config_values(extra: Mapping[str, Any] | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Options from a file (``extra.pruning`` of mkdocs.yml), overridden by
+    ``PRUNING_<OPTION>`` variables: the same for a build and for the command line.
+
+    ``PRUNING_PROFILE=quick`` selects the quick profile; ``PRUNING_TAU_POST=0.2`` sets
+    one option for one build. Only names of options count (``PRUNING_PIPELINE_CACHE``
+    and friends belong to other tools); ``make_config`` validates the values.
+    """
+    values = dict(extra or {})
+    options = {f.name for f in fields(Config)}
+    for name, value in environ.items():
+        key = name[len(ENV_PREFIX):].lower()
+        if name.startswith(ENV_PREFIX) and key in options:
+            values[key] = value
+    return values
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, str]:
+    """Turn ``["tau_post=0.2", ...]`` into a mapping; values stay strings for validation."""
+    out: dict[str, str] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"invalid --set {item!r}; expected key=value")
+        out[key.strip()] = value.strip()
+    return out
