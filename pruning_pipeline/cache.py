@@ -10,7 +10,6 @@ moved aside and recomputed.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import logging
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
+from .imports import imported_names
 
 log = logging.getLogger(__name__)
 ENTRY_FILE = "entry.json"
@@ -66,24 +66,8 @@ def _module_file(module: str) -> Path:
 def _imported_modules(module: str) -> set[str]:
     """Modules of this package that ``module`` imports anywhere in its source (also inside
     functions: a lazy import is still a dependency), read with ``ast``, never executed."""
-    file = _module_file(module)
-    package = module if file.name == "__init__.py" else module.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(file.read_text(), str(file))):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(anchor + ([base] if base else []))
-            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        for name in names:
-            if name.split(".")[0] == PACKAGE and _module_file(name).is_file():
-                found.add(name)
-    return found
+    return {name for name in imported_names(_module_file(module), module)
+            if name.split(".")[0] == PACKAGE and _module_file(name).is_file()}
 
 
 def source_closure(module: str) -> list[str]:

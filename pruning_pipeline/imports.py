@@ -103,7 +103,7 @@ def _is_project_file(path: Path, root: Path) -> bool:
     return root in path.parents and not {"site-packages", "dist-packages"} & set(path.parts)
 
 
-def _imported_names(file: Path, module: str) -> set[str]:
+def imported_names(file: Path, module: str) -> set[str]:
     """Every module name ``file`` may import (anywhere in it; ``from a import b`` may
     name a module ``a.b``), relative imports resolved; parents of each name too."""
     package = module if file.name == "__init__.py" else module.rpartition(".")[0]
@@ -152,7 +152,7 @@ def user_modules(value: str) -> dict[str, Path]:
         if source is None or not _is_project_file(source, root):
             continue
         found[name] = source
-        todo += sorted(_imported_names(source, name) - set(found))
+        todo += sorted(imported_names(source, name) - set(found))
     return found
 
 

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -112,28 +111,11 @@ def test_the_cli_trains_on_two_processes_and_writes_one_entry(tmp_path):
     assert len(list((tmp_path / "results").iterdir())) == 2  # the world size is part of the key
 
 
-FAILING = textwrap.dedent('''
-    import os
-    import torch
-    from torch import nn
-
-
-    def build():
-        if os.environ.get("RANK") == "1":
-            raise ValueError("rank one cannot build its model")
-        return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
-
-
-    def data():
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(96, 4, generator=g)
-        y = x[:, :3].argmax(1)
-        return {"train_x": x[:64], "train_y": y[:64], "test_x": x[64:], "test_y": y[64:]}
-''')
+FAILING = Path(__file__).with_name("failing_mod.py")  # copied into the test's project
 
 
 def test_a_failing_rank_ends_the_job_with_its_message(tmp_path):
-    (tmp_path / "failing_mod.py").write_text(FAILING)
+    (tmp_path / "failing_mod.py").write_text(FAILING.read_text())
     args = [sys.executable, "-m", "pruning_pipeline", "run", "--quiet", "--set", f"cache_dir={tmp_path / 'cache'}",
             "--set=model=failing_mod:build", "--set=dataset=failing_mod:data", *(f"--set={k}={v}" for k, v in SHORT.items())]
     start = time.perf_counter()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -31,27 +31,11 @@ def test_a_build_on_two_processes_then_a_cache_hit(tmp_path, build_site):
     assert (tmp_path / "second" / "static" / "metrics.json").read_text().count('"world_size": 2') == 1
 
 
-FAILING = textwrap.dedent('''
-    import os
-    import torch
-    from torch import nn
-
-
-    def build():
-        if os.environ.get("RANK") == "1":
-            raise ValueError("rank one cannot build its model")
-        return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
-
-
-    def data():
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(96, 4, generator=g)
-        return {"train_x": x[:64], "train_y": x[:64, :3].argmax(1), "test_x": x[64:], "test_y": x[64:, :3].argmax(1)}
-''')
+FAILING = Path(__file__).parents[1] / "integration" / "failing_mod.py"  # copied into the project
 
 
 def test_a_failing_rank_fails_the_build_with_its_message(tmp_path, build_site):
-    (tmp_path / "failing_mod.py").write_text(FAILING)
+    (tmp_path / "failing_mod.py").write_text(FAILING.read_text())
     start = time.perf_counter()
     result = build_site(tmp_path / "site", **TWO, PRUNING_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(tmp_path),
                         PRUNING_MODEL="failing_mod:build", PRUNING_DATASET="failing_mod:data")
