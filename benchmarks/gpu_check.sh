@@ -10,11 +10,10 @@ OUT="${OUT:-/tmp/gpu-check}"
 mkdir -p "$OUT"
 python -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')" | tee "$OUT/device.txt"
 for device in cuda cpu; do
-  start=$(date +%s.%N)
+  start=$(python -c "import time; print(time.time())")
   PRUNING_DEVICE=$device PRUNING_NPROC_PER_NODE=1 PRUNING_CACHE_DIR="$OUT/cache-$device" \
     mkdocs build --strict -d "$OUT/site-$device" > "$OUT/build-$device.log" 2>&1
-  end=$(date +%s.%N)
-  echo "$device build: $(echo "$end - $start" | bc) s" | tee -a "$OUT/times.txt"
+  python -c "import time; print(f'$device build: {time.time() - $start:.1f} s')" | tee -a "$OUT/times.txt"
   sed -n '/where this build/,$p' "$OUT/build-$device.log" | tee -a "$OUT/times.txt"
   cp "$OUT/site-$device/static/metrics.json" "$OUT/metrics-$device.json"
 done
