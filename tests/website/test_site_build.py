@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -345,66 +344,6 @@ def test_pages_link_nothing_on_another_host(site):
             if 'rel="canonical"' not in tag:  # names the published address; nothing is loaded
                 external.append(f"{page.relative_to(site)}: {tag}")
     assert not external, external
-
-
-# ----------------------------------------------------------------------------- configuration errors
-
-
-def test_bad_config_fails_with_the_one_line_message(tmp_path, build_site):
-    result = build_site(tmp_path / "site", PRUNING_TAU_POST="-1")
-    assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if "invalid config" in line]
-    assert len(errors) == 1, result.stderr[-3000:]
-    assert "tau_post=" in errors[0] and "allowed: a number >= 0" in errors[0]
-    assert "Traceback" not in result.stderr
-    assert not (tmp_path / "site" / "index.html").exists()
-
-
-@pytest.mark.parametrize("env, message", [
-    ({"PRUNING_DEVICE": "cuda"}, "devices present here: "),
-    ({"PRUNING_DATASET": "mnist", "PRUNING_DATA_DIR": "/nonexistent-idx"}, "lacks train-images-idx3-ubyte.gz"),
-])
-def test_a_failure_after_validation_fails_the_build_with_one_line(tmp_path, build_site, env, message):
-    import torch
-
-    if "PRUNING_DEVICE" in env and torch.cuda.is_available():
-        pytest.skip("CUDA is present here")
-    cache = tmp_path / "cache"
-    result = build_site(tmp_path / "site", PRUNING_CACHE_DIR=str(cache), **env)
-    assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if message in line]
-    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
-    assert not list(cache.glob("*/*")) and not (tmp_path / "site" / "index.html").exists()
-
-
-def test_unknown_placeholder_fails_the_build(tmp_path, repo_root, build_site):
-    """A typo in a placeholder name stops the build and names page and placeholder."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "index.md").write_text("# T\n\n{{ stages.post.acuracy | pct }}\n")
-    config = (repo_root / "mkdocs.yml").read_text()
-    config = re.sub(r"^nav:.*?(?=^\S)", "nav:\n  - index.md\n", config, flags=re.S | re.M)
-    config = re.sub(r"^(watch|extra_css):.*?(?=^\S|\Z)", "", config, flags=re.S | re.M)
-    config = config.replace("scripts/", str(repo_root / "scripts") + "/")
-    config += f"\ndocs_dir: {docs}\n"
-    (tmp_path / "mkdocs.yml").write_text(config)
-    result = build_site(tmp_path / "site", "-f", str(tmp_path / "mkdocs.yml"))
-    assert result.returncode != 0
-    assert "index.md" in result.stderr and "stages.post.acuracy" in result.stderr, result.stderr[-3000:]
-    assert "no 'acuracy' under stages.post" in result.stderr
-
-
-def test_rebuild_with_nothing_changed_trains_nothing(site, build_site, tmp_path):
-    result = build_site(tmp_path / "again")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "it/s" not in result.stderr and "s/it" not in result.stderr, "the rebuild trained again"
-    # the build says so in its closing table: the run and the figures came from the cache
-    table = result.stderr.split("where this build's time went:")[1].splitlines()
-    sources = {line.split()[0]: line.split()[-1] for line in table if line.strip() and line.split()[-1] in ("cache", "computed")}
-    assert sources["results"] == sources["figures"] == "cache", table
-    assert not any(name.startswith(("trained", "in_loop", "analysis")) for name in sources), table
-    rebuilt = json.loads((tmp_path / "again" / "static" / "metrics.json").read_text())["manifest"]["build"]
-    assert [(p["phase"], p["cached"]) for p in rebuilt] == [("results", True), ("figures", True)]
 
 
 def test_reproduce_page_shows_the_build_phases(site, metrics):
