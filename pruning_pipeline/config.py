@@ -107,8 +107,8 @@ class Config:
         out["report_taus"] = list(self.report_taus)
         out["layers"] = {k: list(v) for k, v in asdict(self.layers).items()}
         out["model_args"], out["dataset_args"] = dict(self.model_args), dict(self.dataset_args)
-        if isinstance(self.dataset, Mapping):
-            out["dataset"] = tensors_digest(self.dataset)
+        if isinstance(self.dataset, TensorData):
+            out["dataset"] = self.dataset.digest
         return out
 
 
@@ -236,13 +236,22 @@ def tensors_digest(data: Mapping[str, Any]) -> str:
     return f"tensors:{digest.hexdigest()[:16]}"
 
 
+class TensorData(dict):
+    """The tensors given as ``dataset``, with the digest that names them in keys and the
+    manifest, computed once (hashing a large dataset on every `Config.to_dict` would not)."""
+
+    def __init__(self, tensors: Mapping[str, Any]) -> None:
+        super().__init__(tensors)
+        self.digest = tensors_digest(self)
+
+
 def _as_dataset(value: Any) -> Any:
     allowed = "mnist-5k, mnist, an import string package.module:callable, or a mapping of tensors " \
               + "{" + ", ".join(TENSOR_KEYS) + "}"
     if isinstance(value, Mapping):
         if sorted(value) != sorted(TENSOR_KEYS) or not all(hasattr(v, "shape") for v in value.values()):
             _fail("dataset", {k: type(v).__name__ for k, v in value.items()}, allowed)
-        return dict(value)
+        return value if isinstance(value, TensorData) else TensorData(value)
     if value in DATASETS or is_import_string(value):
         return value
     _fail("dataset", value, allowed)
@@ -347,7 +356,7 @@ def make_config(values: Mapping[str, Any] | None = None) -> Config:
         _fail("device", config.device, "cuda, cpu or auto when training on several processes (each takes the GPU "
               "of its local rank)")
     if config.world_size > 1 and isinstance(config.dataset, Mapping):
-        _fail("dataset", tensors_digest(config.dataset), "an import string when training on several processes "
+        _fail("dataset", config.dataset.digest, "an import string when training on several processes "
               "(tensors given from Python cannot reach the torchrun processes)")
     return config
 

@@ -156,17 +156,39 @@ def user_modules(value: str) -> dict[str, Path]:
     return found
 
 
+# (import string, its module's file) -> the modules behind it, their file stats, their digest
+_SCANNED: dict[tuple[str, str], tuple[dict[str, Path], tuple, str]] = {}
+
+
+def _stats(paths) -> tuple:
+    try:
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    except OSError:
+        return ()
+
+
+def _scan(value: str) -> tuple[dict[str, Path], str]:
+    """`user_modules` and their digest, read again only when one of their files changed
+    (keys and imports ask for them many times a run; stat is cheaper than parsing)."""
+    project_on_path()
+    where = (value, str(_module_file(value.partition(":")[0])))  # the same name elsewhere is other code
+    known = _SCANNED.get(where)
+    if known is not None and known[1] and _stats(known[0].values()) == known[1]:
+        return known[0], known[2]
+    modules = user_modules(value)
+    digest = hashlib.sha256()
+    for name, path in sorted(modules.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes())
+    result = digest.hexdigest()[:16] if modules else "unresolved"  # unresolved: importing it fails
+    _SCANNED[where] = (modules, _stats(modules.values()), result)
+    return modules, result
+
+
 def source_digest_of(value: str) -> str:
     """Digest of the user's modules behind an import string (`user_modules`): editing
     the model's file, or a helper of the project it imports, retrains; editing an
     installed library does not."""
-    modules = user_modules(value)
-    if not modules:
-        return "unresolved"  # importing it will fail with its own message
-    digest = hashlib.sha256()
-    for name, path in sorted(modules.items()):
-        digest.update(name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return _scan(value)[1]
 
 
 _IMPORTED: dict[str, str] = {}  # import string -> digest of the source this process imported
@@ -176,9 +198,9 @@ def _fresh(value: str) -> None:
     """Make the next import of ``value`` read the files as they are now: a long-lived
     process (`mkdocs serve`, a notebook) that imported the user's modules before an
     edit would otherwise train the old code under the new code's cache key."""
-    digest = source_digest_of(value)
+    modules, digest = _scan(value)
     if _IMPORTED.get(value) != digest:
-        for name in user_modules(value):
+        for name in modules:
             sys.modules.pop(name, None)
         importlib.invalidate_caches()
         _IMPORTED[value] = digest

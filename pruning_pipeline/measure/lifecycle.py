@@ -63,7 +63,10 @@ class Lifecycle:
         with timed(self.timings, "data"):
             self.data = load_data(config, self.device)
             self.subject = subject_for(config)
-            check_model(self.subject.build().to(self.device), self.data, config)
+            model = self.subject.build()
+            check_model(model.to(self.device), self.data, config)
+            self.model_summary = {"name": config.model, **parameter_summary(model, self.subject.layers)}
+        self.keys = training_keys(config, device_key)  # reads the sources once: keys, not per lookup
         self.steps = steps_for(config, self.data.n_train)
 
     # -- the two training runs, each a cache entry ---------------------------------
@@ -86,14 +89,13 @@ class Lifecycle:
         2-thread run after the other here, and never spin-wait on a busy machine), for
         the reference model only: a user's model may draw from the global random state
         (dropout), which two threads would share, so it trains one run after the other."""
-        keys = training_keys(self.config, self.device_key)
-        missing = all(self.cache.problem(kind, key) is not None for kind, key in keys.items())
+        missing = all(self.cache.problem(kind, key) is not None for kind, key in self.keys.items())
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         return (missing and self.config.reference and not self.world.distributed and self.device.type == "cpu"
                 and 2 * self.config.threads <= cores)
 
     def _entry(self, kind: str, fill) -> Path:
-        key = training_keys(self.config, self.device_key)[kind]
+        key = self.keys[kind]
         entry = self.cache.get(kind, key)
         if self.world.agree(entry is not None):  # the other ranks train with rank 0, or skip with it
             self.reused.append(kind)
@@ -162,7 +164,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
 
     metrics = {
         "config": config.to_dict(),
-        "model": {"name": config.model, **parameter_summary(life.subject.build(), layers)},
+        "model": life.model_summary,
         "prunable_layers": list(layers),
         "stages": stages,
         "curves": {"trained": trained_curves, "in_loop": in_loop_curves},

@@ -36,7 +36,7 @@ def pruned_states(trained: dict, subject: Subject, config: Config, device: torch
     """(post, percentile, percentile threshold) from the trained weights."""
     post = model_from(trained, subject, device)
     prune_threshold_(_modules(post, subject.layers), config.tau_post)
-    percentile = model_from(trained, subject, device, channels_last=False)
+    percentile = model_from(trained, subject, device)
     threshold = prune_global_percentile_(_modules(percentile, subject.layers), config.percentile)
     return cpu_state(post), cpu_state(percentile), threshold
 

@@ -41,6 +41,8 @@ def prune_global_percentile_(modules: dict[str, nn.Module], percentile: float) -
 
     Returns the threshold: the largest magnitude that was pruned.
     """
+    for module in modules.values():  # torch ranks every weight through a flat view of it
+        module.weight.data = module.weight.data.contiguous()
     params = [(module, "weight") for module in modules.values()]
     total = sum(module.weight.numel() for module in modules.values())
     amount = round(total * percentile / 100.0)

@@ -43,15 +43,12 @@ def initial_state(config: Config, subject: Subject) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in subject.build().state_dict().items()}
 
 
-def model_from(state: dict[str, torch.Tensor], subject: Subject, device: torch.device,
-               channels_last: bool = True) -> torch.nn.Module:
+def model_from(state: dict[str, torch.Tensor], subject: Subject, device: torch.device) -> torch.nn.Module:
     """The network with ``state``, on ``device``, in eval mode. Channels-last memory for
     its convolutions (and, in `Tensors`, for the images): the faster layout for them on
     CPUs (0.76x the step time here) and GPUs; the numbers are those of the same maths."""
     model = subject.build()
     model.load_state_dict(state)
-    if not channels_last:  # torch.nn.utils.prune's global ranking views every weight flat
-        return model.to(device).eval()
     try:
         return model.to(device, memory_format=torch.channels_last).eval()
     except RuntimeError:  # a parameter of another rank than 4 (Conv3d): the default layout
