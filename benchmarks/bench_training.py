@@ -1,10 +1,12 @@
 """Speed ratios of the training step, measured in one process (not a test).
 
-    python benchmarks/bench_training.py [--steps 300] [--threads 2]
+    python benchmarks/bench_training.py [--steps 900] [--block 10] [--threads 2]
 
 Every variant runs the same number of real optimizer steps on mnist-5k from the same
-initial weights; variants are interleaved in rounds and the median per-step time of
-each is compared, so machine noise hits all of them alike. Prints a markdown table.
+initial weights; the variants take turns of a few steps each and the median per-step
+time of each is compared, so machine noise hits all of them alike. The process keeps
+freed memory as a pipeline run does (`keep_freed_memory`), for every variant: the ratios
+compare the loops, not the allocator. Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import platform
 import statistics
 import time
+from typing import Callable
 
 import numpy as np
 import torch
@@ -21,6 +24,7 @@ from PIL import Image
 
 from pruning_pipeline.config import make_config
 from pruning_pipeline.train.data import load_dataset
+from pruning_pipeline.train.device import keep_freed_memory
 from pruning_pipeline.train.feed import Tensors, load_data
 from pruning_pipeline.train.model import Net, prunable_weights, subject_for
 from pruning_pipeline.train.pruning import InLoopPruner
@@ -30,18 +34,17 @@ from pruning_pipeline.train.training import adamw
 REFERENCE = subject_for(make_config({}))
 
 
-def our_steps(data: Tensors, steps: int, rule: str | None, percentile_fast: bool = True) -> float:
-    """Seconds per step of the pipeline's loop (device-resident channels-last data, index
+def our_loop(data: Tensors, rule: str | None, percentile_fast: bool = True) -> Callable[[int], None]:
+    """One step of the pipeline's loop (device-resident channels-last data, index
     batches, channels-last convolutions, fused AdamW), as `training.train` runs it."""
     torch.manual_seed(0)
     model = model_from(Net().state_dict(), REFERENCE, torch.device("cpu")).train()
     optimizer = adamw(model, 5e-3)
     pruner = InLoopPruner(prunable_weights(model, REFERENCE.layers), rule or "threshold", 0.001, 20) if rule else None
     order = torch.randperm(len(data.train_y))
-    times = []
-    for step in range(steps):
-        start = time.perf_counter()
-        index = order[(step * 32) % 3968:(step * 32) % 3968 + 32]
+
+    def step(i: int) -> None:
+        index = order[(i * 32) % 3968:(i * 32) % 3968 + 32]
         loss = F.cross_entropy(model(data.train_x[index]), data.train_y[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -50,8 +53,8 @@ def our_steps(data: Tensors, steps: int, rule: str | None, percentile_fast: bool
             if not percentile_fast:
                 pruner.threshold = None  # forces a full kthvalue every step
             pruner.prune_()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times[5:])
+
+    return step
 
 
 class PerSampleDataset(torch.utils.data.Dataset):
@@ -75,16 +78,17 @@ class PerSampleDataset(torch.utils.data.Dataset):
         return image.sub_(mean[:, None, None]).div_(std[:, None, None]), int(self.labels[i])
 
 
-def naive_steps(images: np.ndarray, labels: np.ndarray, steps: int) -> float:
-    """Seconds per step of a reference-style loop: DataLoader, per-sample transforms,
+def naive_loop(images: np.ndarray, labels: np.ndarray) -> Callable[[int], None]:
+    """One step of a reference-style loop: DataLoader, per-sample transforms,
     ``.to(device)`` per batch, and the in-loop prune by boolean indexing of ``.data``."""
     torch.manual_seed(0)
     model = Net()
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
     loader = torch.utils.data.DataLoader(PerSampleDataset(images, labels), batch_size=32, shuffle=True)
-    times, batches = [], iter(loader)
-    start = time.perf_counter()
-    for _ in range(steps):
+    batches = iter(loader)
+
+    def step(i: int) -> None:
+        nonlocal batches
         x, y = next(batches, (None, None))
         if x is None:  # a new epoch
             batches = iter(loader)
@@ -98,10 +102,24 @@ def naive_steps(images: np.ndarray, labels: np.ndarray, steps: int) -> float:
         for module in model.modules():
             if isinstance(module, torch.nn.Linear):
                 module.weight.data[module.weight.data.abs() <= 0.001] = 0
-        now = time.perf_counter()
-        times.append(now - start)
-        start = now
-    return statistics.median(times[5:])
+
+    return step
+
+
+def interleaved_medians(loops: dict[str, Callable[[int], None]], steps: int, block: int) -> dict[str, float]:
+    """Median seconds per step of each loop, run in turns of ``block`` steps each.
+
+    Turns that short put every loop through the same moments of machine noise (another
+    VM's load, clock changes), so drift cannot favour whichever loop ran first.
+    """
+    times = {name: [] for name in loops}
+    for first in range(0, steps, block):
+        for name, step in loops.items():
+            for i in range(first, min(first + block, steps)):
+                start = time.perf_counter()
+                step(i)
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values[block:]) for name, values in times.items()}  # first turn: warm-up
 
 
 def model_flops_per_step(batch: int = 32) -> float:
@@ -125,31 +143,28 @@ def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=900)
+    parser.add_argument("--block", type=int, default=10, help="steps per turn of each loop")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    keep_freed_memory()
     dataset = load_dataset(make_config({}))
     data = load_data(make_config({}), torch.device("cpu"))
 
-    variants = {
-        "unpruned": lambda: our_steps(data, args.steps, None),
-        "threshold in loop (hardshrink, in place)": lambda: our_steps(data, args.steps, "threshold"),
-        "percentile in loop (banded kthvalue)": lambda: our_steps(data, args.steps, "percentile"),
-        "percentile in loop (full kthvalue)": lambda: our_steps(data, args.steps, "percentile", False),
-        "naive reference-style loop": lambda: naive_steps(dataset.train_images, dataset.train_labels, args.steps),
+    loops = {
+        "unpruned": our_loop(data, None),
+        "threshold in loop (hardshrink, in place)": our_loop(data, "threshold"),
+        "percentile in loop (banded kthvalue)": our_loop(data, "percentile"),
+        "percentile in loop (full kthvalue)": our_loop(data, "percentile", False),
+        "naive reference-style loop": naive_loop(dataset.train_images, dataset.train_labels),
     }
-    samples = {name: [] for name in variants}
-    for _ in range(args.rounds):
-        for name, fn in variants.items():
-            samples[name].append(fn())
-    per_step = {name: statistics.median(values) for name, values in samples.items()}
+    per_step = interleaved_medians(loops, args.steps, args.block)
     base = per_step["unpruned"]
     flops, rate = model_flops_per_step(), matmul_rate()
 
     print(f"{platform.processor() or platform.machine()}, {args.threads} threads, torch {torch.__version__}, "
-          f"{args.steps} steps x {args.rounds} rounds\n")
+          f"{args.steps} steps each, in turns of {args.block}\n")
     print("| variant | median step (ms) | ratio to unpruned |\n|---|---:|---:|")
     for name, seconds in per_step.items():
         print(f"| {name} | {seconds * 1e3:.2f} | {seconds / base:.3f} |")

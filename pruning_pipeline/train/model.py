@@ -32,9 +32,15 @@ class Net(nn.Module):
         return self.head(self.features(x))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The convolutional part, which pruning never touches: (B, 1, 28, 28) -> (B, 768)."""
-        x = F.max_pool2d(F.leaky_relu(self.conv1(x), LEAKY_SLOPE), 2)  # (B, 32, 11, 11)
-        x = F.max_pool2d(F.leaky_relu(self.conv2(x), LEAKY_SLOPE), 2)  # (B, 48, 4, 4)
+        """The convolutional part, which pruning never touches: (B, 1, 28, 28) -> (B, 768).
+
+        The reference applies LeakyReLU, then pools. A max commutes with an increasing
+        function, so pooling first gives the same values and the same gradients (the
+        same maximum is picked) while the activation and its backward touch a quarter
+        of the elements: the conv1 activation is 2 MiB a batch, a whole L2 cache here.
+        """
+        x = F.leaky_relu(F.max_pool2d(self.conv1(x), 2), LEAKY_SLOPE)  # (B, 32, 11, 11)
+        x = F.leaky_relu(F.max_pool2d(self.conv2(x), 2), LEAKY_SLOPE)  # (B, 48, 4, 4)
         return x.flatten(1)
 
     def head(self, features: torch.Tensor) -> torch.Tensor:

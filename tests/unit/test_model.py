@@ -36,6 +36,34 @@ def test_default_init_is_uniform_within_one_over_sqrt_fan_in():
         assert weight.abs().max() > 0.95 * bound  # it fills the interval, not a bell
 
 
+def test_pooling_before_the_activation_is_the_reference_order_exactly():
+    """`Net.features` pools, then applies LeakyReLU; the reference does the reverse.
+    Logits and every gradient must agree, here bit for bit on the same inputs."""
+    import torch.nn.functional as F
+
+    from pruning_pipeline.train.model import LEAKY_SLOPE
+
+    def reference_features(model: Net, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.leaky_relu(model.conv1(x), LEAKY_SLOPE), 2)
+        return F.max_pool2d(F.leaky_relu(model.conv2(x), LEAKY_SLOPE), 2).flatten(1)
+
+    torch.manual_seed(0)
+    model = Net()
+    x = torch.randn(16, 1, 28, 28)
+    y = torch.randint(0, 10, (16,))
+    grads = []
+    for features in (model.features, lambda images: reference_features(model, images)):
+        model.zero_grad()
+        logits = model.head(features(x))
+        F.cross_entropy(logits, y).backward()
+        grads.append((logits.detach(), {name: p.grad.clone() for name, p in model.named_parameters()}))
+    (ours, our_grads), (reference, reference_grads) = grads
+    assert torch.equal(ours, reference)
+    for name, grad in reference_grads.items():
+        assert torch.equal(our_grads[name], grad), name
+    assert our_grads["conv1.weight"].abs().sum() > 0  # the gradient reaches the first layer
+
+
 def test_the_fast_layout_computes_the_reference_forward_and_update():
     """Channels-last convolutions and the fused AdamW (the training loop's choices for
     speed) give the plain layout's logits and gradients, and the plain AdamW step, within
