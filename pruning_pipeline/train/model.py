@@ -35,9 +35,12 @@ class Net(nn.Module):
         """The convolutional part, which pruning never touches: (B, 1, 28, 28) -> (B, 768).
 
         The reference applies LeakyReLU, then pools. A max commutes with an increasing
-        function, so pooling first gives the same values and the same gradients (the
-        same maximum is picked) while the activation and its backward touch a quarter
-        of the elements: the conv1 activation is 2 MiB a batch, a whole L2 cache here.
+        function, so pooling first gives exactly the same values while the activation
+        and its backward touch a quarter of the elements (the conv1 activation is 2 MiB
+        a batch, a whole L2 cache here). The gradient differs only where two negative
+        inputs of one window round to the same activation: the reference then routes
+        it to the first of them, this order to the larger. Runs are not bit-identical
+        to the reference order over thousands of steps, for that reason alone.
         """
         x = F.leaky_relu(F.max_pool2d(self.conv1(x), 2), LEAKY_SLOPE)  # (B, 32, 11, 11)
         x = F.leaky_relu(F.max_pool2d(self.conv2(x), 2), LEAKY_SLOPE)  # (B, 48, 4, 4)

@@ -7,6 +7,8 @@ from torch import nn
 from pruning_pipeline.train.pruning import (
     InLoopPruner,
     kth_smallest_magnitude,
+    split_at_numpy,
+    split_at_torch,
     regrowth,
     magnitude_mask,
     prune_global_percentile_,
@@ -72,6 +74,17 @@ def test_kth_smallest_matches_sort_for_any_guess():
     for k in (1, 17, 1000, 4999, 5000):
         for guess in (None, 0.0, 1e-9, float(truth[k - 1]), 0.5, 10.0):
             assert kth_smallest_magnitude(magnitudes, k, guess) == float(truth[k - 1])
+
+
+def test_the_numpy_and_torch_band_splits_agree_on_ties_and_edges():
+    torch.manual_seed(2)
+    values = torch.cat([torch.zeros(100), torch.rand(5000) ** 3, torch.full((50,), 0.25)])
+    for low, high in ((0.0, 0.25), (0.1, 0.2), (0.25, 0.25), (0.3, 2.0), (1e-12, 1e-12)):
+        (torch_below, torch_band), (numpy_below, numpy_band) = (
+            split_at_torch(values, low, high), split_at_numpy(values, low, high))
+        assert torch_below == numpy_below == sum(1 for v in values.tolist() if v < low)
+        assert torch_band.numel() == sum(1 for v in values.tolist() if low <= v <= high)
+        assert torch.equal(torch_band.sort().values, numpy_band.sort().values)
 
 
 def test_in_loop_threshold_leaves_no_small_nonzero_and_measures_regrowth():
