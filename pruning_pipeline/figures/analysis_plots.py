@@ -11,7 +11,7 @@ from matplotlib.ticker import PercentFormatter
 from ..names import STAGE, layers_of
 from ..results import GLOBAL, STAGES, Results
 from .plots import SINGLE_COLUMN, TALL
-from .style import _styled, layer_colours
+from .style import _styled, label_decades, layer_colours
 
 LEGEND_LAYERS = 7  # a legend names each layer up to this many; beyond, colour runs first -> last
 
@@ -59,7 +59,9 @@ def threshold_sweep(results: Results, *, colour: dict) -> Figure:
                       linewidth=1.6 if layer == GLOBAL else 1.0, zorder=3 if layer == GLOBAL else 2)
     sparsity.set_ylabel("sparsity")
     sparsity.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    sparsity.set_xscale("symlog", linthresh=taus[taus > 0].min(), linscale=0.3)
+    smallest = taus[taus > 0].min()
+    sparsity.set_xscale("symlog", linthresh=smallest, linscale=0.3)
+    label_decades(sparsity.xaxis, quiet_up_to=smallest)
     sparsity.set_xlabel("threshold τ (symlog; 0 at left)")
     for ax in (acc, sparsity):
         _mark_sweep_points(ax, sweep, colour)

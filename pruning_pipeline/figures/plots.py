@@ -19,7 +19,7 @@ from ..formatting import fmt_pct
 from ..names import STAGE, layers_of
 from ..results import Results
 from .binning import COMPARED_STAGES, display_histograms, distribution_layers, stage_threshold, stage_view
-from .style import _styled
+from .style import _styled, label_decades
 
 SINGLE_COLUMN = (3.5, 2.6)  # inches: a paper's single-column width
 TALL = (3.5, 4.2)
@@ -87,6 +87,7 @@ def _annotate_stats(ax, stats: dict) -> None:
 def _count_axis(ax, log: bool, what: str = "weights per bin") -> None:
     if log:
         ax.set_yscale("log")
+        label_decades(ax.yaxis)
         ax.set_ylim(bottom=LOG_FLOOR)
     else:
         ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
@@ -232,8 +233,9 @@ def in_loop_dynamics(results: Results, layer: str, *, colour: dict) -> Figure:
     heat.grid(False)
     heat.set_ylabel("weight value")
     fig.suptitle(f"{layers_of(results.metrics)[layer].title} during in-loop pruning", fontsize=8)
-    fig.colorbar(mesh, ax=heat, location="top", shrink=0.6, aspect=30, pad=0.01,
-                 label="weights per bin (log colour scale)")
+    bar = fig.colorbar(mesh, ax=heat, location="top", shrink=0.6, aspect=30, pad=0.01,
+                       label="weights per bin (log colour scale)")
+    label_decades(bar.ax.xaxis)
     pruned, regrown = (np.asarray(dynamics[k], float) for k in ("pruned_prev", "regrowth"))
     regrown_share = np.divide(regrown, pruned, out=np.full_like(pruned, np.nan), where=pruned > 0)
     below.plot(steps, dynamics["sparsity"], color=colour["threshold"], label="sparsity")

@@ -203,3 +203,24 @@ def test_a_site_rebuilt_from_the_cache_does_not_import_matplotlib():
     code = ("import sys, pruning_pipeline.site.publish, pruning_pipeline.site.placeholders;"
             "sys.exit('matplotlib' in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_log_axes_are_labelled_in_plain_text_decades():
+    """Tick labels of the log axes: powers of ten as plain text (no mathtext to parse on
+    every draw), nothing between decades, and a symlog axis quiet near its zero."""
+    from matplotlib.figure import Figure
+
+    from pruning_pipeline.figures.style import decade_label, label_decades
+
+    assert [decade_label(v) for v in (1.0, 1000.0, 1e-2, 0.0, 2.0, 0.05, -10.0)] == [
+        "10⁰", "10³", "10⁻²", "0", "", "", "−10¹"]
+    fig = Figure()
+    ax = fig.subplots()
+    ax.set_xscale("symlog", linthresh=1e-5)
+    ax.set_xlim(0, 1)
+    label_decades(ax.xaxis, quiet_up_to=1e-5)
+    formatter = ax.xaxis.get_major_formatter()
+    assert [formatter(v, None) for v in (0.0, 1e-5, 1e-4, 1.0)] == ["0", "", "10⁻⁴", "10⁰"]
+    fig.draw_without_rendering()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all("$" not in text for text in labels)
