@@ -75,7 +75,8 @@ def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None
     holds the answer.
     """
     if guess is not None and guess > 0:
-        split = split_at_numpy if magnitudes.device.type == "cpu" else split_at_torch
+        numpy_can = magnitudes.device.type == "cpu" and magnitudes.dtype in NUMPY_FLOATS
+        split = split_at_numpy if numpy_can else split_at_torch
         width *= guess
         for _ in range(6):
             low, high = max(guess - width, 0.0), guess + width
@@ -84,6 +85,9 @@ def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None
                 return float(kth_smallest(band, k - count_below))
             width *= 3
     return float(kth_smallest(magnitudes, k))
+
+
+NUMPY_FLOATS = (torch.float16, torch.float32, torch.float64)  # not bfloat16
 
 
 def split_at_torch(values: torch.Tensor, low: float, high: float) -> tuple[int, torch.Tensor]:

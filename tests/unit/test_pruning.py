@@ -76,6 +76,15 @@ def test_kth_smallest_matches_sort_for_any_guess():
             assert kth_smallest_magnitude(magnitudes, k, guess) == float(truth[k - 1])
 
 
+def test_kth_smallest_of_bfloat16_magnitudes_which_numpy_cannot_hold():
+    torch.manual_seed(3)
+    magnitudes = (torch.rand(3000) ** 3).bfloat16()
+    truth = magnitudes.sort().values
+    for k in (1, 600, 3000):
+        for guess in (None, float(truth[k - 1]), 0.5):
+            assert kth_smallest_magnitude(magnitudes, k, guess) == float(truth[k - 1])
+
+
 def test_the_numpy_and_torch_band_splits_agree_on_ties_and_edges():
     torch.manual_seed(2)
     values = torch.cat([torch.zeros(100), torch.rand(5000) ** 3, torch.full((50,), 0.25)])
