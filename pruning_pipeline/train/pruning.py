@@ -100,7 +100,7 @@ def split_at_numpy(values: torch.Tensor, low: float, high: float) -> tuple[int, 
     """`split_at_torch` for a CPU tensor, through numpy on the same memory: torch's CPU
     comparison and ``nonzero`` kernels took 7x numpy's time at 200k values here, most
     of a percentile step's cost."""
-    array = values.numpy()
+    array = values.detach().numpy()
     band = array[(array >= low) & (array <= high)]
     return int(np.count_nonzero(array < low)), torch.from_numpy(band)
 
