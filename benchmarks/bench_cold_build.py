@@ -13,10 +13,7 @@ figures, no pages. The build does all of that from an empty cache.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,8 +24,8 @@ import torch.nn.functional as F
 from pruning_pipeline.config import make_config
 from pruning_pipeline.train.data import load_dataset, normalise
 from pruning_pipeline.train.model import Net
+from site_build import build_env, build_seconds
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def plain_loop_seconds(steps: int, tau: float = 0.001) -> float:
@@ -56,11 +53,7 @@ def plain_loop_seconds(steps: int, tau: float = 0.001) -> float:
 def cold_build_seconds() -> float:
     """Seconds of a default strict build with an empty pipeline cache."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PRUNING_CACHE_DIR": str(Path(tmp) / "cache"), "NO_MKDOCS_2_WARNING": "1"}
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(Path(tmp) / "site")],
-                       cwd=ROOT, env=env, check=True, capture_output=True)
-        return time.perf_counter() - start
+        return build_seconds(Path(tmp) / "site", build_env(PRUNING_CACHE_DIR=str(Path(tmp) / "cache")))
 
 
 def main() -> None:

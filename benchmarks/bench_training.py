@@ -31,7 +31,8 @@ from pruning_pipeline.train.pruning import InLoopPruner
 from pruning_pipeline.train.runs import model_from
 from pruning_pipeline.train.training import adamw
 
-REFERENCE = subject_for(make_config({}))
+DEFAULT = make_config({})
+REFERENCE = subject_for(DEFAULT)
 
 
 def our_loop(data: Tensors, rule: str | None, percentile_fast: bool = True) -> Callable[[int], None]:
@@ -40,7 +41,7 @@ def our_loop(data: Tensors, rule: str | None, percentile_fast: bool = True) -> C
     torch.manual_seed(0)
     model = model_from(Net().state_dict(), REFERENCE, torch.device("cpu")).train()
     optimizer = adamw(model, 5e-3)
-    pruner = InLoopPruner(prunable_weights(model, REFERENCE.layers), rule or "threshold", 0.001, 20) if rule else None
+    pruner = InLoopPruner(prunable_weights(model, REFERENCE.layers), rule, 0.001, 20) if rule else None
     order = torch.randperm(len(data.train_y))
 
     def step(i: int) -> None:
@@ -149,8 +150,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     keep_freed_memory()
-    dataset = load_dataset(make_config({}))
-    data = load_data(make_config({}), torch.device("cpu"))
+    dataset = load_dataset(DEFAULT)
+    data = load_data(DEFAULT, torch.device("cpu"))
 
     loops = {
         "unpruned": our_loop(data, None),

@@ -25,29 +25,19 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
+from site_build import ROOT, build_env, finish, start_build
 
 def _env(cache: Path, profile: str) -> dict[str, str]:
-    return {**os.environ, "PRUNING_CACHE_DIR": str(cache), "PRUNING_PROFILE": profile, "NO_MKDOCS_2_WARNING": "1"}
+    return build_env(PRUNING_CACHE_DIR=str(cache), PRUNING_PROFILE=profile)
 
 
-def start_build(tmp: Path, name: str, profile: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp / name / "site")],
-                            cwd=ROOT, env=_env(tmp / name / "cache", profile),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def finish(process: subprocess.Popen, start: float) -> float:
-    _, err = process.communicate()
-    if process.returncode:
-        raise SystemExit(f"build failed: {err.decode()[-2000:]}")
-    return time.perf_counter() - start
+def begin(tmp: Path, name: str, profile: str) -> subprocess.Popen:
+    return start_build(tmp / name / "site", _env(tmp / name / "cache", profile))
 
 
 def alone(tmp: Path, profile: str) -> float:
     start = time.perf_counter()
-    return finish(start_build(tmp, "alone", profile), start)
+    return finish(begin(tmp, "alone", profile), start)
 
 
 def beside_tests(tmp: Path, profile: str) -> float:
@@ -56,7 +46,7 @@ def beside_tests(tmp: Path, profile: str) -> float:
     try:
         time.sleep(3)  # the tests are under way
         start = time.perf_counter()
-        return finish(start_build(tmp, "tests", profile), start)
+        return finish(begin(tmp, "tests", profile), start)
     finally:
         os.killpg(tests.pid, 9)
         tests.wait()
@@ -68,7 +58,7 @@ def beside_serve(tmp: Path, profile: str, port: int = 8765) -> tuple[float, floa
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         start = time.perf_counter()
-        build = start_build(tmp, "beside-serve", profile)
+        build = begin(tmp, "beside-serve", profile)
         served = None
         while served is None:
             try:
@@ -86,7 +76,7 @@ def beside_serve(tmp: Path, profile: str, port: int = 8765) -> tuple[float, floa
 
 def two_at_once(tmp: Path, profile: str) -> tuple[float, float]:
     start = time.perf_counter()
-    first, second = start_build(tmp, "first", profile), start_build(tmp, "second", profile)
+    first, second = begin(tmp, "first", profile), begin(tmp, "second", profile)
     return finish(first, start), finish(second, start)
 
 

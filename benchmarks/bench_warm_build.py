@@ -14,30 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
-from pruning_pipeline.figures.catalog import FigureInfo
-from pruning_pipeline.site.glue import page_index
-from pruning_pipeline.site.placeholders import SiteRenderer
+from pruning_pipeline.site.glue import site_renderer
+from site_build import ROOT, build_env, build_seconds
 
-ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 
 def build(cwd: Path, site: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
-                   cwd=cwd, env=ENV, check=True, capture_output=True)
-    return time.perf_counter() - start
+    return build_seconds(site, build_env(), cwd)
 
 
 def bare_copy(built: Path, target: Path) -> None:
@@ -51,10 +41,9 @@ def bare_copy(built: Path, target: Path) -> None:
             shutil.copytree(ROOT / folder, target / folder)
     pages = [p.relative_to(target / "docs").as_posix() for p in (target / "docs").rglob("*.md")]
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
-    renderer = SiteRenderer(
-        metrics=json.loads((static / "metrics.json").read_text()),
-        catalog=[FigureInfo.from_mapping(e) for e in json.loads((static / "figures.json").read_text())],
-        pages=page_index(pages + ["percentile-pruning.ipynb"]), site_url=config.get("site_url"))
+    renderer = site_renderer(json.loads((static / "metrics.json").read_text()),
+                             json.loads((static / "figures.json").read_text()),
+                             pages + ["percentile-pruning.ipynb"], config.get("site_url"))
     for page in pages:
         path = target / "docs" / page
         path.write_text(renderer.render(path.read_text(), page))

@@ -79,11 +79,7 @@ def run(config: Config, progress: bool = True, report: Report | None = None) -> 
 
         # resolves the device and reads the data first: their errors leave nothing on disk
         life = Lifecycle(config, cache, device_key(config.device), key, progress)
-        entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
-        phases = {"data": life.timings["data"], **life.phases, **life.timings}
-        for name, seconds in phases.items():
-            report.add(name, seconds, cached=name in life.reused)
-        return Results.load(entry)
+        return Results.load(_compute_and_report(life, cache, key, report))
     results = Results.load(entry)
     report.add("results", time.perf_counter() - start, cached=True)
     return results
@@ -108,15 +104,22 @@ def _run_as_rank(config: Config, progress: bool, report: Report) -> Results | No
         if world.main:
             entry = cache.get(RESULTS_KIND, key)
             if not world.agree(entry is not None):
-                entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
-                for name, seconds in {"data": life.timings["data"], **life.phases, **life.timings}.items():
-                    report.add(name, seconds, cached=name in life.reused)
+                entry = _compute_and_report(life, cache, key, report)
             results = Results.load(entry)
         elif not world.agree(None):
             follow(life)
         return results
     finally:
         world.stop()
+
+
+def _compute_and_report(life, cache: Cache, key: str, report: Report) -> Path:
+    """Compute the results entry ``key`` into the cache; ``report`` gets each phase's
+    seconds (a training run found in the cache is reported as such)."""
+    entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
+    for name, seconds in {"data": life.timings["data"], **life.phases, **life.timings}.items():
+        report.add(name, seconds, cached=name in life.reused)
+    return entry
 
 
 def _compute_into(life, key: str, directory: Path) -> None:

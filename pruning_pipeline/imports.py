@@ -162,7 +162,7 @@ _SCANNED: dict[tuple[str, str], tuple[dict[str, Path], tuple, str]] = {}
 
 def _stats(paths) -> tuple:
     try:
-        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        return tuple((str(p), s.st_mtime_ns, s.st_size) for p, s in ((p, p.stat()) for p in paths))
     except OSError:
         return ()
 

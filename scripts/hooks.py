@@ -12,9 +12,8 @@ import time
 
 from mkdocs.exceptions import PluginError
 
-from pruning_pipeline.figures.catalog import FigureInfo
-from pruning_pipeline.site.glue import build_report, page_index
-from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer
+from pruning_pipeline.site.glue import build_report, site_renderer
+from pruning_pipeline.site.placeholders import PlaceholderError
 
 _renderer = None
 _pages_started = 0.0
@@ -45,13 +44,8 @@ def on_pre_build(config):
 def on_files(files, config):
     global _renderer, _pages_started
     _pages_started = time.perf_counter()
-    _renderer = SiteRenderer(
-        metrics=_read_json(files, "static/metrics.json"),
-        catalog=[FigureInfo.from_mapping(entry) for entry in _read_json(files, "static/figures.json")],
-        pages=page_index(f.src_uri for f in files if f.src_uri.endswith((".md", ".ipynb"))),
-        site_url=config.site_url,
-        directory_urls=config.use_directory_urls,
-    )
+    _renderer = site_renderer(_read_json(files, "static/metrics.json"), _read_json(files, "static/figures.json"),
+                              (f.src_uri for f in files), config.site_url, config.use_directory_urls)
 
 
 def on_page_markdown(markdown, page, config, files):

@@ -24,7 +24,7 @@ from ..train import runs
 from ..train.device import environment, prepare
 from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
-from ..train.model import parameter_summary, subject_for
+from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
 from . import analysis
 from .stages import cut_histograms, layer_edges, measure, pruned_states
@@ -62,8 +62,8 @@ class Lifecycle:
         self.device = prepare(config, world.local_rank)
         with timed(self.timings, "data"):
             self.data = load_data(config, self.device)
-            self.subject = subject_for(config)
-            model = self.subject.build()
+            model = build_model(config)
+            self.subject = subject_for(config, model)
             check_model(model.to(self.device), self.data, config)
             self.model_summary = {"name": config.model, **parameter_summary(model, self.subject.layers)}
         self.keys = training_keys(config, device_key)  # reads the sources once: keys, not per lookup

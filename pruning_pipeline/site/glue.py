@@ -5,9 +5,11 @@ Pure; the MkDocs scripts in ``scripts/`` call these."""
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from typing import Any, Iterable
 
+from ..figures.catalog import FigureInfo
 from ..report import Report
+from .placeholders import SiteRenderer
 
 def page_index(sources: Iterable[str]) -> dict[str, str]:
     """Page id -> source path, for every Markdown or notebook page."""
@@ -18,6 +20,19 @@ def page_index(sources: Iterable[str]) -> dict[str, str]:
                 out.setdefault(src[: -len(ext)] or "index", src)
                 break
     return out
+
+
+def site_renderer(metrics: dict, figures: list[dict[str, Any]], sources: Iterable[str], site_url: str | None,
+                  directory_urls: bool = True) -> SiteRenderer:
+    """What fills a build's placeholders: its published ``metrics.json`` and
+    ``figures.json``, and the page sources (Markdown and notebooks) it links between."""
+    return SiteRenderer(
+        metrics=metrics,
+        catalog=[FigureInfo.from_mapping(entry) for entry in figures],
+        pages=page_index(src for src in sources if src.endswith((".md", ".ipynb"))),
+        site_url=site_url,
+        directory_urls=directory_urls,
+    )
 
 
 def notebook_for_run(notebook: dict, run_id: str, digest: str) -> dict:

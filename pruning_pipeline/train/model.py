@@ -118,11 +118,12 @@ def select_layers(model: nn.Module, rule: LayerRule, model_name: str = "the mode
     return tuple(chosen)
 
 
-def subject_for(config: Config) -> Subject:
-    """The model constructor and its selected layers (builds one model to look)."""
+def subject_for(config: Config, model: nn.Module | None = None) -> Subject:
+    """The model constructor and its selected layers, looked up on ``model`` (one built
+    from ``config``; a new one when not given)."""
     name = "the reference model" if config.reference else config.model
-    return Subject(lambda: build_model(config), select_layers(build_model(config), config.layers, name),
-                   config.model)
+    model = build_model(config) if model is None else model
+    return Subject(lambda: build_model(config), select_layers(model, config.layers, name), config.model)
 
 
 def prunable_weights(model: nn.Module, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:

@@ -59,6 +59,11 @@ def cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
 
 
+def in_loop_pruner(model: torch.nn.Module, layers: tuple[str, ...], config: Config) -> InLoopPruner:
+    """The pruner the in-loop run applies after every step, as the config sets it."""
+    return InLoopPruner(prunable_weights(model, layers), config.in_loop_rule, config.tau_loop, config.percentile)
+
+
 class DynamicsRecorder:
     """The in-loop pruner plus, every ``record_every`` steps, sparsity, regrowth and a
     histogram per layer (regrowth: zeroed by the previous prune, non-zero again now).
@@ -69,8 +74,7 @@ class DynamicsRecorder:
     """
 
     def __init__(self, model: torch.nn.Module, layers: tuple[str, ...], config: Config, edges: Future) -> None:
-        self.pruner = InLoopPruner(prunable_weights(model, layers), config.in_loop_rule, config.tau_loop,
-                                   config.percentile)
+        self.pruner = in_loop_pruner(model, layers, config)
         self.every, self.edges = config.record_every, edges
         self.rows: dict[str, list] = {"steps": [], "thresholds": []}
         self.waiting: list[dict[str, torch.Tensor]] = []  # records not yet binned, in order
@@ -147,8 +151,7 @@ def follow_run(kind: str, init: dict, subject: Subject, data: Feed, config: Conf
     model = model_from(init, subject, device)
     after_step = None
     if kind == "in_loop":
-        pruner = InLoopPruner(prunable_weights(model, subject.layers), config.in_loop_rule, config.tau_loop,
-                              config.percentile)
+        pruner = in_loop_pruner(model, subject.layers, config)
         after_step = lambda step: pruner.prune_()  # noqa: E731
     train(model, data, config, after_step, desc=kind, progress=False, world=world)
     return cpu_state(model)

@@ -19,9 +19,32 @@ from pruning_pipeline.config import make_config
 from pruning_pipeline.measure.stages import layer_edges
 from pruning_pipeline.train import runs
 from pruning_pipeline.train.device import prepare
-from pruning_pipeline.train.distributed import World
+from pruning_pipeline.train.distributed import SOLO, World
 from pruning_pipeline.train.feed import load_data
 from pruning_pipeline.train.model import subject_for
+
+
+def setup(config, device):
+    """(data, subject, initial weights, histogram edges) of a run, as every rank builds them."""
+    data, subject = load_data(config, device), subject_for(config)
+    init = runs.initial_state(config, subject)
+    edges = Future()
+    edges.set_result(layer_edges([init], subject.layers, config.hist_bins))
+    return data, subject, init, edges
+
+
+def train_kind(kind, config, device, prepared, world=SOLO):
+    """The weights training run ``kind`` ends with: trained as the pipeline's rank 0 (or
+    a lone process) trains it, into a directory of its own, or followed as another rank."""
+    data, subject, init, edges = prepared
+    if not world.main:
+        return runs.follow_run(kind, init, subject, data, config, device, world)
+    with tempfile.TemporaryDirectory() as directory:
+        if kind == "trained":
+            runs.plain_run_into(Path(directory), init, subject, data, config, device, False, world)
+        else:
+            runs.in_loop_run_into(Path(directory), init, subject, data, config, device, edges, False, world)
+        return runs.load_run(Path(directory))[0]
 
 
 def main(out: str, values: str) -> None:
@@ -30,23 +53,11 @@ def main(out: str, values: str) -> None:
     world.check(config)
     device = prepare(config, world.local_rank)
     world.start(device, config.dist_timeout)
-    data, subject = load_data(config, device), subject_for(config)
-    init = runs.initial_state(config, subject)
-    edges = Future()
-    edges.set_result(layer_edges([init], subject.layers, config.hist_bins))
+    prepared = setup(config, device)
     mine = Path(out) / f"rank{world.rank}"
     mine.mkdir(parents=True)
     for kind in ("trained", "in_loop"):
-        if world.main:
-            with tempfile.TemporaryDirectory() as directory:
-                if kind == "trained":
-                    runs.plain_run_into(Path(directory), init, subject, data, config, device, False, world)
-                else:
-                    runs.in_loop_run_into(Path(directory), init, subject, data, config, device, edges, False, world)
-                state, _ = runs.load_run(Path(directory))
-        else:
-            state = runs.follow_run(kind, init, subject, data, config, device, world)
-        save_file(state, mine / f"{kind}.safetensors")
+        save_file(train_kind(kind, config, device, prepared, world), mine / f"{kind}.safetensors")
     world.stop()
 
 

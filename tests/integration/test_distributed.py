@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,10 @@ import torch
 from safetensors.torch import load_file
 
 from pruning_pipeline.config import make_config
-from pruning_pipeline.measure.stages import layer_edges
 from pruning_pipeline.results import Results
-from pruning_pipeline.train import runs
 from pruning_pipeline.train.device import prepare
-from pruning_pipeline.train.feed import load_data
-from pruning_pipeline.train.model import subject_for
+
+from ddp_worker import setup, train_kind
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
@@ -39,22 +36,12 @@ def torchrun_env(**extra: str) -> dict[str, str]:
     return {**env, "OMP_NUM_THREADS": "1", **extra}
 
 
-def single_process(values: dict, kind: str) -> dict[str, torch.Tensor]:
-    """The same run in this one process, on the same global batches."""
+def single_process(values: dict) -> dict[str, dict[str, torch.Tensor]]:
+    """Both runs in this one process, on the same global batches: weights by run."""
     config = make_config({**values, "nproc_per_node": 1})
     device = prepare(config)
-    data, subject = load_data(config, device), subject_for(config)
-    init = runs.initial_state(config, subject)
-    edges = Future()
-    edges.set_result(layer_edges([init], subject.layers, config.hist_bins))
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as directory:
-        if kind == "trained":
-            runs.plain_run_into(Path(directory), init, subject, data, config, device, False)
-        else:
-            runs.in_loop_run_into(Path(directory), init, subject, data, config, device, edges, False)
-        return runs.load_run(Path(directory))[0]
+    prepared = setup(config, device)
+    return {kind: train_kind(kind, config, device, prepared) for kind in ("trained", "in_loop")}
 
 
 @pytest.mark.parametrize("rule", ["threshold", "percentile"])
@@ -73,6 +60,7 @@ def test_two_ranks_end_identical_and_match_one_process(tmp_path, rule):
     done = subprocess.run([*TORCHRUN, str(WORKER), str(tmp_path), json.dumps(values)], env=torchrun_env(),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
+    one_process = single_process(values)
     for kind in ("trained", "in_loop"):
         rank0, rank1 = (load_file(tmp_path / f"rank{r}" / f"{kind}.safetensors") for r in (0, 1))
         assert rank0.keys() == rank1.keys() and not any(k.startswith("module.") for k in rank0)
@@ -82,7 +70,7 @@ def test_two_ranks_end_identical_and_match_one_process(tmp_path, rule):
             for layer in ("ffnn1", "cls_head"):
                 zeros = rank0[f"{layer}.weight"] == 0
                 assert zeros.any() and torch.equal(zeros, rank1[f"{layer}.weight"] == 0)
-        alone = single_process(values, kind)
+        alone = one_process[kind]
         cut_may_differ = kind == "in_loop" and rule == "percentile"
         for name, weight in alone.items():
             difference = (rank0[name] - weight).abs().flatten()

@@ -38,12 +38,12 @@ def rule(**parts) -> LayerRule:
     ({"types": ["LayerNorm"], "exclude": ["blocks.1.norm"]}, ["blocks.0.norm", "blocks.2.norm"]),
 ])
 def test_selection_by_type_name_regex_and_exclude(parts, expected):
-    model = blocks()
-    chosen = select_layers(model, rule(**parts))
+    model, layer_rule = blocks(), rule(**parts)
+    chosen = select_layers(model, layer_rule)
     assert list(chosen) == expected  # in model order
     modules = dict(model.named_modules())
     for name in chosen:  # what gets pruned is exactly each selected module's weight
-        assert type(modules[name]).__name__ in rule(**parts).types
+        assert type(modules[name]).__name__ in layer_rule.types
     counts = {name: modules[name].weight.numel() for name in chosen}
     assert sum(counts.values()) == sum(p.numel() for n, p in model.named_parameters()
                                        if n.endswith(".weight") and n[:-len(".weight")] in chosen)
