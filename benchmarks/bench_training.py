@@ -3,8 +3,10 @@
     python benchmarks/bench_training.py [--steps 900] [--block 10] [--threads 2]
 
 Every variant runs the same number of real optimizer steps on mnist-5k from the same
-initial weights; the variants take turns of a few steps each and the median per-step
-time of each is compared, so machine noise hits all of them alike. The process keeps
+initial weights; the variants take turns of a few steps each and the median over turns
+of each one's seconds per step is compared, so machine noise hits all of them alike.
+Two variants train two runs at once with one intra-op thread each, as a build trains
+its two runs: their seconds per step are a turn's over both runs' steps. The process keeps
 freed memory as a pipeline run does (`keep_freed_memory`), for every variant: the ratios
 compare the loops, not the allocator. Prints a markdown table.
 """
@@ -15,6 +17,7 @@ import argparse
 import platform
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -29,8 +32,9 @@ from pruning_pipeline.train.feed import Tensors, load_data
 from pruning_pipeline.train.model import Net, prunable_weights, subject_for
 from pruning_pipeline.train.pruning import InLoopPruner
 from pruning_pipeline.train.runs import model_from
-from pruning_pipeline.train.training import adamw
+from pruning_pipeline.train.packing import AdamW
 
+SIDE_BY_SIDE = "unpruned, two runs side by side, 1 thread each (as a build trains)"
 DEFAULT = make_config({})
 REFERENCE = subject_for(DEFAULT)
 
@@ -40,7 +44,7 @@ def our_loop(data: Tensors, rule: str | None, percentile_fast: bool = True) -> C
     batches, channels-last convolutions, fused AdamW), as `training.train` runs it."""
     torch.manual_seed(0)
     model = model_from(Net().state_dict(), REFERENCE, torch.device("cpu")).train()
-    optimizer = adamw(model, 5e-3)
+    optimizer = AdamW(model, 5e-3)
     pruner = InLoopPruner(prunable_weights(model, REFERENCE.layers), rule, 0.001, 20) if rule else None
     order = torch.randperm(len(data.train_y))
 
@@ -107,20 +111,44 @@ def naive_loop(images: np.ndarray, labels: np.ndarray) -> Callable[[int], None]:
     return step
 
 
-def interleaved_medians(loops: dict[str, Callable[[int], None]], steps: int, block: int) -> dict[str, float]:
-    """Median seconds per step of each loop, run in turns of ``block`` steps each.
+Turn = Callable[[int, int], int]  # (first step, steps) -> optimizer steps it made
 
-    Turns that short put every loop through the same moments of machine noise (another
-    VM's load, clock changes), so drift cannot favour whichever loop ran first.
+
+def alone(step: Callable[[int], None], threads: int) -> Turn:
+    """A turn of one loop on ``threads`` intra-op threads."""
+    def turn(first: int, count: int) -> int:
+        torch.set_num_threads(threads)
+        for i in range(first, first + count):
+            step(i)
+        return count
+    return turn
+
+
+def side_by_side(step_a: Callable[[int], None], step_b: Callable[[int], None], worker: ThreadPoolExecutor) -> Turn:
+    """A turn of two loops at once, one intra-op thread each, as a build trains its two
+    runs (`lifecycle.train_both`): ``step_a`` on ``worker``'s thread, ``step_b`` here."""
+    def turn(first: int, count: int) -> int:
+        torch.set_num_threads(1)
+        other = worker.submit(alone(step_a, 1), first, count)
+        alone(step_b, 1)(first, count)
+        return other.result() + count
+    return turn
+
+
+def interleaved_medians(turns: dict[str, Turn], steps: int, block: int) -> dict[str, float]:
+    """Median seconds per optimizer step of each variant, the variants taking turns of
+    ``block`` steps (per loop) each; a turn's seconds over the steps it made.
+
+    Turns that short put every variant through the same moments of machine noise
+    (another VM's load, clock changes), so drift cannot favour whichever ran first.
     """
-    times = {name: [] for name in loops}
+    times = {name: [] for name in turns}
     for first in range(0, steps, block):
-        for name, step in loops.items():
-            for i in range(first, min(first + block, steps)):
-                start = time.perf_counter()
-                step(i)
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values[block:]) for name, values in times.items()}  # first turn: warm-up
+        for name, turn in turns.items():
+            start = time.perf_counter()
+            made = turn(first, min(block, steps - first))
+            times[name].append((time.perf_counter() - start) / made)
+    return {name: statistics.median(values[1:]) for name, values in times.items()}  # first turn: warm-up
 
 
 def model_flops_per_step(batch: int = 32) -> float:
@@ -153,23 +181,31 @@ def main() -> None:
     dataset = load_dataset(DEFAULT)
     data = load_data(DEFAULT, torch.device("cpu"))
 
-    loops = {
-        "unpruned": our_loop(data, None),
-        "threshold in loop (hardshrink, in place)": our_loop(data, "threshold"),
-        "percentile in loop (banded kthvalue)": our_loop(data, "percentile"),
-        "percentile in loop (full kthvalue)": our_loop(data, "percentile", False),
-        "naive reference-style loop": naive_loop(dataset.train_images, dataset.train_labels),
+    worker = ThreadPoolExecutor(1)
+    naive = lambda: naive_loop(dataset.train_images, dataset.train_labels)  # noqa: E731
+    turns = {
+        "unpruned": alone(our_loop(data, None), args.threads),
+        "threshold in loop (hardshrink, in place)": alone(our_loop(data, "threshold"), args.threads),
+        "percentile in loop (banded kthvalue)": alone(our_loop(data, "percentile"), args.threads),
+        "percentile in loop (full kthvalue)": alone(our_loop(data, "percentile", False), args.threads),
+        "naive reference-style loop": alone(naive(), args.threads),
+        SIDE_BY_SIDE: side_by_side(our_loop(data, None), our_loop(data, None), worker),
+        "naive reference-style, two runs side by side, 1 thread each": side_by_side(naive(), naive(), worker),
     }
-    per_step = interleaved_medians(loops, args.steps, args.block)
+    per_step = interleaved_medians(turns, args.steps, args.block)
+    worker.shutdown()
     base = per_step["unpruned"]
+    torch.set_num_threads(args.threads)
     flops, rate = model_flops_per_step(), matmul_rate()
 
     print(f"{platform.processor() or platform.machine()}, {args.threads} threads, torch {torch.__version__}, "
-          f"{args.steps} steps each, in turns of {args.block}\n")
+          f"{args.steps} steps a loop, in turns of {args.block}\n")
     print("| variant | median step (ms) | ratio to unpruned |\n|---|---:|---:|")
     for name, seconds in per_step.items():
         print(f"| {name} | {seconds * 1e3:.2f} | {seconds / base:.3f} |")
-    print(f"\nours / naive reference-style: {base / per_step['naive reference-style loop']:.3f}")
+    reference = per_step["naive reference-style loop"]
+    print(f"\nours / naive reference-style: {base / reference:.3f} one run alone; "
+          f"{per_step[SIDE_BY_SIDE] / reference:.3f} two runs side by side, as a build trains them")
     print(f"compute floor: {flops / 1e9:.3f} GFLOP per step at {rate / 1e9:.1f} GFLOP/s = "
           f"{flops / rate * 1e3:.2f} ms; unpruned step / floor = {base / (flops / rate):.2f}")
 

@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from .packing import pack_, packed
+
 
 def magnitude_mask(weight: torch.Tensor, tau: float) -> torch.Tensor:
     """Keep-mask (1 = keep) of the weights with ``|w| >= tau``; a new tensor."""
@@ -110,20 +112,19 @@ class InLoopPruner:
 
     ``rule="threshold"`` zeroes ``|w| <= tau``; ``rule="percentile"`` zeroes the
     ``percentile``% smallest magnitudes over all layers, the threshold recomputed each
-    step. To keep that cheap, the constructor moves the weights, in place, into one
-    contiguous buffer (each parameter becomes a view of it), so a step needs no
-    concatenation, and ``hardshrink`` written back into that buffer is exactly the
-    pruning rule in one fused pass.
+    step. To keep that cheap, the weights are views of one contiguous buffer (as
+    `model_from` packs them; else the constructor moves them, in place, into one), so a
+    step needs no concatenation, and ``hardshrink`` written back into that buffer is
+    exactly the pruning rule in one fused pass.
     """
 
     def __init__(self, weights: dict[str, torch.Tensor], rule: str, tau: float, percentile: float) -> None:
         self.weights = weights
         self.rule = rule
-        self.flat = torch.cat([w.detach().flatten() for w in weights.values()])
-        offset = 0
-        for w in weights.values():
-            w.data = self.flat[offset:offset + w.numel()].view_as(w)
-            offset += w.numel()
+        tensors = list(weights.values())
+        self.flat = packed(tensors)
+        if self.flat is None:
+            self.flat = pack_(tensors)
         self.k = max(1, round(self.flat.numel() * percentile / 100.0))
         self.threshold = tau if rule == "threshold" else None
         self.band = 0.3  # relative half-width of the percentile search; the 20th percentile

@@ -12,19 +12,11 @@ from tqdm.auto import tqdm
 from ..config import Config, PipelineError
 from .distributed import SOLO, World
 from .feed import Batch, Feed, batch_order
+from .packing import AdamW
 
 
 class TrainingError(PipelineError, RuntimeError):
     """Training cannot go on (a loss that is no longer finite); the message names the step."""
-
-
-def adamw(model: nn.Module, lr: float) -> torch.optim.AdamW:
-    """AdamW with its fused kernel where the device has one (CPU since torch 2.4, CUDA):
-    one pass over all parameters instead of a dozen small ops per tensor."""
-    try:
-        return torch.optim.AdamW(model.parameters(), lr=lr, fused=True)
-    except RuntimeError:  # no fused AdamW for this device or torch version
-        return torch.optim.AdamW(model.parameters(), lr=lr)
 
 
 def steps_for(config: Config, n_train: int) -> int:
@@ -71,7 +63,7 @@ def train(
     torch.manual_seed(config.seed + 2)
     device = next(model.parameters()).device
     net = world.wrap(model, device)
-    optimizer = adamw(model, config.lr)
+    optimizer = AdamW(model, config.lr)
     curves = {"steps": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
     window = []
     batches = data.train_batches(world.shard(batch_order(data.n_train, config.batch_size, total, config.seed + 1)))

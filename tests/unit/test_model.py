@@ -78,7 +78,7 @@ def test_the_fast_layout_computes_the_reference_forward_and_update():
     import torch.nn.functional as F
 
     from pruning_pipeline.train.runs import model_from
-    from pruning_pipeline.train.training import adamw
+    from pruning_pipeline.train.packing import AdamW
 
     torch.manual_seed(0)
     plain = Net()
@@ -96,6 +96,6 @@ def test_the_fast_layout_computes_the_reference_forward_and_update():
         # channels-last weight is misread)
         b.grad = torch.empty_like(b).copy_(a.grad)
     torch.optim.AdamW(plain.parameters(), lr=5e-3).step()
-    adamw(fast, 5e-3).step()
+    AdamW(fast, 5e-3).step()
     for (name, a), b in zip(plain.named_parameters(), fast.parameters()):
         torch.testing.assert_close(b, a, rtol=1e-6, atol=1e-7, msg=name)

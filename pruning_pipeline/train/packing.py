@@ -1,0 +1,121 @@
+"""Parameters as views of one contiguous buffer, and AdamW over that buffer.
+
+A step of a small model is bound by per-tensor overhead as much as by arithmetic: AdamW
+groups, checks and launches per parameter, and the percentile rule needs all prunable
+weights side by side. With every parameter a view of one buffer (and every gradient a
+view of another), the optimizer updates one tensor and the pruner reads one slice.
+Elementwise AdamW gives bit for bit the same weights either way.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import torch
+from torch import nn
+
+
+def _distinct(tensors: Iterable[torch.Tensor]) -> list[torch.Tensor]:
+    """``tensors`` without repeats (a tied weight appears once), first occurrence first."""
+    seen: set[int] = set()
+    return [t for t in tensors if id(t) not in seen and not seen.add(id(t))]
+
+
+def _dense(t: torch.Tensor) -> bool:
+    """Whether ``t``'s elements fill exactly ``numel`` consecutive slots of its storage
+    in some order of its dimensions (contiguous, channels-last, any permutation)."""
+    dims = sorted((stride, size) for stride, size in zip(t.stride(), t.shape) if size != 1)
+    expected = 1
+    for stride, size in dims:
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def pack_(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Move ``tensors``, in place and in this order, into one new contiguous buffer: each
+    becomes a view of it with its own shape and strides (so channels-last stays
+    channels-last; one that is not dense becomes contiguous). Returns the buffer. All
+    must share dtype and device."""
+    tensors = _distinct(tensors)
+    buffer = torch.empty(sum(t.numel() for t in tensors), dtype=tensors[0].dtype, device=tensors[0].device)
+    offset = 0
+    for t in tensors:
+        view = buffer.as_strided(t.shape, (t if _dense(t) else t.contiguous()).stride(), offset)
+        view.copy_(t.detach())
+        t.data = view
+        offset += t.numel()
+    return buffer
+
+
+def packed(tensors: Sequence[torch.Tensor]) -> torch.Tensor | None:
+    """The one buffer that ``tensors`` tile exactly (consecutive, no gaps, no overlaps,
+    in the given order), as `pack_` leaves them; None when they do not."""
+    tensors = _distinct(tensors)
+    if not tensors:
+        return None
+    first = tensors[0]
+    offset = first.storage_offset()
+    for t in tensors:
+        if (t.untyped_storage().data_ptr() != first.untyped_storage().data_ptr() or t.dtype != first.dtype
+                or t.storage_offset() != offset or not _dense(t)):
+            return None
+        offset += t.numel()
+    return first.detach().new_empty(0).set_(first.untyped_storage(), first.storage_offset(),
+                                            (offset - first.storage_offset(),))
+
+
+def pack_parameters_(model: nn.Module, first: Sequence[torch.Tensor] = ()) -> bool:
+    """Lay every parameter of ``model`` out in one buffer, ``first`` (the prunable
+    weights) at its start in that order. False, and nothing moved, where the parameters
+    differ in dtype or device or one is not dense (then each keeps its own memory)."""
+    params = _distinct([*first, *model.parameters()])
+    if not params or any(p.dtype != params[0].dtype or p.device != params[0].device or not _dense(p)
+                         for p in params):
+        return False
+    pack_(params)
+    return True
+
+
+class AdamW(torch.optim.AdamW):
+    """``torch.optim.AdamW`` over a model's parameters, as one tensor where they are
+    packed (`pack_parameters_`): each parameter's gradient is then a view of one
+    gradient buffer that autograd accumulates into, and `zero_grad` clears it in one
+    pass. Unpacked parameters are optimized one by one, as usual. Uses the fused kernel
+    where the device has one (CPU since torch 2.4, CUDA)."""
+
+    def __init__(self, model: nn.Module, lr: float) -> None:
+        params = list(model.parameters())
+        buffer = packed(sorted(_distinct(params), key=lambda p: p.storage_offset()))
+        self.packed = buffer is not None and buffer.numel() == sum(p.numel() for p in _distinct(params))
+        if self.packed:
+            buffer.grad = torch.zeros_like(buffer)
+            self.grad_views = [(p, buffer.grad.as_strided(p.shape, p.stride(), p.storage_offset()
+                                                          - buffer.storage_offset())) for p in params]
+            self._adopt_grads()
+            params = [buffer]
+        try:
+            super().__init__(params, lr=lr, fused=True)
+        except RuntimeError:  # no fused AdamW for this device or torch version
+            super().__init__(params, lr=lr)
+        if self.packed:
+            self.register_step_pre_hook(lambda *_: self._adopt_grads())
+
+    @torch.no_grad()
+    def _adopt_grads(self) -> None:
+        """Make each parameter's gradient its view of the buffer again, keeping its
+        value, should anything have replaced it (``model.zero_grad()`` sets it to None)."""
+        for p, view in self.grad_views:
+            if p.grad is view:
+                continue
+            if p.grad is None:
+                view.zero_()
+            else:
+                view.copy_(p.grad)
+            p.grad = view
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients; a packed gradient buffer is zeroed, never dropped, since
+        every parameter's gradient is a view of it."""
+        super().zero_grad(set_to_none=set_to_none and not self.packed)

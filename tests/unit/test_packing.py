@@ -1,0 +1,84 @@
+"""Parameters packed into one buffer: same values and layouts, and AdamW over the buffer
+steps exactly as AdamW over the separate tensors."""
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from pruning_pipeline.train.model import Net
+from pruning_pipeline.train.packing import AdamW, pack_, pack_parameters_, packed
+
+
+def _storage(t: torch.Tensor) -> int:
+    return t.untyped_storage().data_ptr()
+
+
+def test_packing_keeps_values_and_layouts_and_puts_the_first_tensors_at_the_start():
+    torch.manual_seed(0)
+    model = Net().to(memory_format=torch.channels_last)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    strides = {name: p.stride() for name, p in model.named_parameters()}
+    first = [model.ffnn1.weight, model.cls_head.weight]
+
+    assert pack_parameters_(model, first)
+
+    params = dict(model.named_parameters())
+    assert len({_storage(p) for p in params.values()}) == 1
+    for name, p in params.items():
+        assert torch.equal(p, before[name]) and p.stride() == strides[name], name
+    assert model.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    assert model.ffnn1.weight.storage_offset() == 0
+    assert model.cls_head.weight.storage_offset() == model.ffnn1.weight.numel()
+    flat = packed(first)
+    assert flat is not None and flat.numel() == 768 * 256 + 256 * 10
+    flat.zero_()  # the buffer is the weights' memory, not a copy of it
+    assert not model.cls_head.weight.any() and model.conv1.weight.abs().sum() > 0
+
+
+def test_packed_sees_only_tensors_that_tile_one_buffer_in_order():
+    a, b = torch.randn(3, 4), torch.randn(5)
+    assert packed([a, b]) is None  # separate memory
+    buffer = pack_([a, b])
+    assert torch.equal(packed([a, b]), buffer)
+    assert packed([b, a]) is None  # not in this order
+    assert packed([a]) is not None and packed([a]).numel() == 12
+    strided = torch.randn(6, 4)[::2]  # not dense: packed as a contiguous copy
+    pack_([strided])
+    assert strided.is_contiguous()
+
+
+def test_parameters_of_two_dtypes_stay_unpacked_and_still_train():
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2).double())
+    assert not pack_parameters_(model)
+    optimizer = AdamW(model, 1e-2)
+    assert not optimizer.packed
+    before = model[1].weight.detach().clone()
+    model[1](model[0](torch.randn(8, 4)).double()).sum().backward()
+    optimizer.step()
+    assert not torch.equal(model[1].weight, before)
+
+
+def test_packed_adamw_steps_exactly_like_adamw_over_separate_tensors():
+    """Ten steps on the same batches: bit for bit the same weights. One step clears the
+    gradients through ``model.zero_grad()``, which drops them; the optimizer must still
+    see the next gradients."""
+    torch.manual_seed(0)
+    separate = Net()
+    together = copy.deepcopy(separate)
+    assert pack_parameters_(together, [together.ffnn1.weight])
+    optimizers = [torch.optim.AdamW(separate.parameters(), lr=5e-3, fused=True), AdamW(together, 5e-3)]
+    assert optimizers[1].packed and len(optimizers[1].param_groups[0]["params"]) == 1
+    for step in range(10):
+        x, y = torch.randn(16, 1, 28, 28), torch.randint(0, 10, (16,))
+        for model, optimizer in zip((separate, together), optimizers):
+            if step == 4:
+                model.zero_grad(set_to_none=True)
+            else:
+                optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    for (name, a), b in zip(separate.named_parameters(), together.parameters()):
+        assert torch.equal(a, b), name
+    assert len({_storage(p) for p in together.parameters()}) == 1
