@@ -7,6 +7,8 @@ changes nothing.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 import torch
 from torch import nn
@@ -60,12 +62,23 @@ def prune_global_percentile_(modules: dict[str, nn.Module], percentile: float) -
 KTHVALUE_DEVICES = ("cpu", "cuda")  # MPS has torch.kthvalue only from torch 2.9; we allow 2.2+
 
 
-def kth_smallest(values: torch.Tensor, k: int) -> torch.Tensor:
-    """Exact k-th smallest (1-based) of a flat tensor: ``kthvalue`` (linear time) where
-    the device has it, else a sort, which every device has."""
+def kth_smallest(values: torch.Tensor, k: int) -> float:
+    """Exact k-th smallest (1-based) of a flat tensor: a linear-time selection where the
+    device has one (numpy's on the CPU, which skips torch's thread pool for the small
+    bands the percentile search selects in; ``kthvalue`` on CUDA), else a sort, which
+    every device has."""
+    if _numpy_can(values):
+        return float(np.partition(values.detach().numpy(), k - 1)[k - 1])
     if values.device.type in KTHVALUE_DEVICES:
-        return values.kthvalue(k).values
-    return values.sort().values[k - 1]
+        return float(values.kthvalue(k).values)
+    return float(values.sort().values[k - 1])
+
+
+def magnitudes(values: torch.Tensor) -> torch.Tensor:
+    """``|values|`` as a new tensor (through numpy on the CPU, like the search after it)."""
+    if _numpy_can(values):
+        return torch.from_numpy(np.abs(values.detach().numpy()))
+    return values.abs()
 
 
 def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None, width: float = 0.3) -> float:
@@ -77,19 +90,22 @@ def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None
     holds the answer.
     """
     if guess is not None and guess > 0:
-        numpy_can = magnitudes.device.type == "cpu" and magnitudes.dtype in NUMPY_FLOATS
-        split = split_at_numpy if numpy_can else split_at_torch
+        split = split_at_numpy if _numpy_can(magnitudes) else split_at_torch
         width *= guess
         for _ in range(6):
             low, high = max(guess - width, 0.0), guess + width
             count_below, band = split(magnitudes, low, high)
             if count_below < k <= count_below + band.numel():
-                return float(kth_smallest(band, k - count_below))
+                return kth_smallest(band, k - count_below)
             width *= 3
-    return float(kth_smallest(magnitudes, k))
+    return kth_smallest(magnitudes, k)
 
 
 NUMPY_FLOATS = (torch.float16, torch.float32, torch.float64)  # not bfloat16
+
+
+def _numpy_can(values: torch.Tensor) -> bool:
+    return values.device.type == "cpu" and values.dtype in NUMPY_FLOATS
 
 
 def split_at_torch(values: torch.Tensor, low: float, high: float) -> tuple[int, torch.Tensor]:
@@ -103,8 +119,10 @@ def split_at_numpy(values: torch.Tensor, low: float, high: float) -> tuple[int, 
     comparison and ``nonzero`` kernels took 7x numpy's time at 200k values here, most
     of a percentile step's cost."""
     array = values.detach().numpy()
-    band = array[(array >= low) & (array <= high)]
-    return int(np.count_nonzero(array < low)), torch.from_numpy(band)
+    below = np.less(array, low)
+    band = np.less_equal(array, high)
+    np.logical_xor(band, below, out=band)
+    return int(np.count_nonzero(below)), torch.from_numpy(array[band])
 
 
 class InLoopPruner:
@@ -128,16 +146,18 @@ class InLoopPruner:
         self.k = max(1, round(self.flat.numel() * percentile / 100.0))
         self.threshold = tau if rule == "threshold" else None
         self.band = 0.3  # relative half-width of the percentile search; the 20th percentile
-        # moves ~10% per step early in training, far less later
+        # moves ~10% per step early in training, far less later, and in bursts
+        self.moves: deque[float] = deque(maxlen=5)  # its last relative moves
 
     @torch.no_grad()
     def prune_(self) -> None:
         """In place: zero the weights at or below the current threshold."""
         if self.rule == "percentile":
             previous = self.threshold
-            self.threshold = kth_smallest_magnitude(self.flat.abs(), self.k, previous, self.band)
-            if previous:  # next band: thrice the last relative move, within [0.2%, 30%]
-                self.band = min(0.3, max(0.002, 3 * abs(self.threshold - previous) / previous))
+            self.threshold = kth_smallest_magnitude(magnitudes(self.flat), self.k, previous, self.band)
+            if previous:  # next band: thrice the largest of the last five moves, within [0.2%, 30%]
+                self.moves.append(abs(self.threshold - previous) / previous)
+                self.band = min(0.3, max(0.002, 3 * max(self.moves)))
         torch.hardshrink(self.flat, self.threshold, out=self.flat)
 
     @torch.no_grad()
