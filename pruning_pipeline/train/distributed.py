@@ -4,7 +4,8 @@
 Every rank trains the same model on its shard of each global batch; DDP averages the
 gradients, so every rank steps from identical gradients to identical weights, and the
 in-loop prune, which follows each optimizer step on every rank, reads identical weights
-and zeroes the same set (`torch.hardshrink` and `kthvalue` break no ties at random).
+and zeroes the same set (`torch.hardshrink` and the exact selection of the percentile
+rule break no ties at random).
 Rank 0 alone decides what the cache holds and writes it; the others follow its decisions.
 """
 
