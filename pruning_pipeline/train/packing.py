@@ -93,6 +93,7 @@ class AdamW(torch.optim.AdamW):
             buffer.grad = torch.zeros_like(buffer)
             self.grad_views = [(p, buffer.grad.as_strided(p.shape, p.stride(), p.storage_offset()
                                                           - buffer.storage_offset())) for p in params]
+            self.homes = [(name, p, p.data_ptr()) for name, p in model.named_parameters()]
             self._adopt_grads()
             params = [buffer]
         try:
@@ -105,7 +106,13 @@ class AdamW(torch.optim.AdamW):
     @torch.no_grad()
     def _adopt_grads(self) -> None:
         """Make each parameter's gradient its view of the buffer again, keeping its
-        value, should anything have replaced it (``model.zero_grad()`` sets it to None)."""
+        value, should anything have replaced it (``model.zero_grad()`` sets it to None).
+        A parameter moved out of the buffer (``model.to(...)`` after packing) would no
+        longer be trained at all: that stops here instead."""
+        for name, p, home in self.homes:
+            if p.data_ptr() != home:
+                raise RuntimeError(f"parameter {name!r} was moved out of the packed buffer after the optimizer "
+                                   "was made; move the model before packing it")
         for p, view in self.grad_views:
             if p.grad is view:
                 continue

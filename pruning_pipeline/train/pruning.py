@@ -74,7 +74,7 @@ def kth_smallest(values: torch.Tensor, k: int) -> float:
     return float(values.sort().values[k - 1])
 
 
-def magnitudes(values: torch.Tensor) -> torch.Tensor:
+def magnitudes_of(values: torch.Tensor) -> torch.Tensor:
     """``|values|`` as a new tensor (through numpy on the CPU, like the search after it)."""
     if _numpy_can(values):
         return torch.from_numpy(np.abs(values.detach().numpy()))
@@ -154,7 +154,7 @@ class InLoopPruner:
         """In place: zero the weights at or below the current threshold."""
         if self.rule == "percentile":
             previous = self.threshold
-            self.threshold = kth_smallest_magnitude(magnitudes(self.flat), self.k, previous, self.band)
+            self.threshold = kth_smallest_magnitude(magnitudes_of(self.flat), self.k, previous, self.band)
             if previous:  # next band: thrice the largest of the last five moves, within [0.2%, 30%]
                 self.moves.append(abs(self.threshold - previous) / previous)
                 self.band = min(0.3, max(0.002, 3 * max(self.moves)))

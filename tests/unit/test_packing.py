@@ -3,6 +3,7 @@ steps exactly as AdamW over the separate tensors."""
 
 import copy
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -82,3 +83,14 @@ def test_packed_adamw_steps_exactly_like_adamw_over_separate_tensors():
     for (name, a), b in zip(separate.named_parameters(), together.parameters()):
         assert torch.equal(a, b), name
     assert len({_storage(p) for p in together.parameters()}) == 1
+
+
+def test_a_parameter_moved_out_of_the_buffer_stops_the_step():
+    """Its updates would land in the buffer, not in the model: no silent non-training."""
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    assert pack_parameters_(model)
+    optimizer = AdamW(model, 1e-2)
+    model[1].weight.data = model[1].weight.detach().clone()
+    model(torch.randn(8, 4)).sum().backward()
+    with pytest.raises(RuntimeError, match="'1.weight' was moved out of the packed buffer"):
+        optimizer.step()
