@@ -3,7 +3,8 @@ the same two runs (not a test; ratios, measured one after the other in this proc
 
     python benchmarks/bench_cold_build.py [--steps 5625] [--rounds 2]
 
-The baseline is what a careful user would write without this project: the normalised
+The baseline is what a careful user would write without this project: the reference's
+network as the reference writes it (`reference_model.ReferenceNet`), the normalised
 split preloaded as tensors, shuffled index batches of 32, AdamW, torch's default thread
 count, and the reference's in-loop prune by boolean indexing of ``.data`` after every
 step of the second run. It trains and nothing else: no evaluation, no histograms, no
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 
 from pruning_pipeline.config import make_config
 from pruning_pipeline.train.data import load_dataset, normalise
-from pruning_pipeline.train.model import Net
+from reference_model import ReferenceNet
 from site_build import build_env, build_seconds
 
 
@@ -35,7 +36,7 @@ def plain_loop_seconds(steps: int, tau: float = 0.001) -> float:
     start = time.perf_counter()
     for prune in (False, True):
         torch.manual_seed(0)
-        model = Net()
+        model = ReferenceNet()
         optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
         order = torch.randperm(len(y))
         for step in range(steps):

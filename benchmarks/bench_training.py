@@ -33,6 +33,7 @@ from pruning_pipeline.train.model import Net, prunable_weights, subject_for
 from pruning_pipeline.train.pruning import InLoopPruner
 from pruning_pipeline.train.runs import model_from
 from pruning_pipeline.train.packing import AdamW
+from reference_model import ReferenceNet
 
 PERCENTILE = "percentile in loop (selection in a band)"
 SIDE_BY_SIDE = "unpruned, two runs side by side, 1 thread each (as a build trains)"
@@ -89,11 +90,12 @@ class PerSampleDataset(torch.utils.data.Dataset):
         return image.sub_(mean[:, None, None]).div_(std[:, None, None]), int(self.labels[i])
 
 
-def naive_loop(images: np.ndarray, labels: np.ndarray) -> Callable[[int], None]:
-    """One step of a reference-style loop: DataLoader, per-sample transforms,
-    ``.to(device)`` per batch, and the in-loop prune by boolean indexing of ``.data``."""
+def naive_loop(images: np.ndarray, labels: np.ndarray, network: type[Net] = ReferenceNet) -> Callable[[int], None]:
+    """One step of a reference-style loop: the reference's network as it writes it,
+    DataLoader, per-sample transforms, ``.to(device)`` per batch, and the in-loop prune by
+    boolean indexing of ``.data``."""
     torch.manual_seed(0)
-    model = Net()
+    model = network()
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
     loader = torch.utils.data.DataLoader(PerSampleDataset(images, labels), batch_size=32, shuffle=True)
     batches = iter(loader)
@@ -195,6 +197,8 @@ def main() -> None:
         PERCENTILE: alone(our_loop(data, "percentile", prune_seconds=prunes), args.threads),
         "percentile in loop (selection over all weights)": alone(our_loop(data, "percentile", False), args.threads),
         "naive reference-style loop": alone(naive(), args.threads),
+        "the same with the package's layer order (pool, then LeakyReLU)":
+            alone(naive_loop(dataset.train_images, dataset.train_labels, Net), args.threads),
         SIDE_BY_SIDE: side_by_side(our_loop(data, None), our_loop(data, None), worker),
         "percentile in loop, two runs side by side, 1 thread each":
             side_by_side(our_loop(data, "percentile"), our_loop(data, "percentile"), worker),
