@@ -4,7 +4,8 @@ A step of a small model is bound by per-tensor overhead as much as by arithmetic
 groups, checks and launches per parameter, and the percentile rule needs all prunable
 weights side by side. With every parameter a view of one buffer (and every gradient a
 view of another), the optimizer updates one tensor and the pruner reads one slice.
-Elementwise AdamW gives bit for bit the same weights either way.
+Where every parameter gets a gradient on every step, elementwise AdamW gives bit for
+bit the same weights either way.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def pack_(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     channels-last; one that is not dense becomes contiguous). Returns the buffer. All
     must share dtype and device."""
     tensors = _distinct(tensors)
+    kinds = {(t.dtype, t.device) for t in tensors}
+    if len(kinds) > 1:
+        raise ValueError(f"cannot pack tensors of different dtypes or devices into one buffer: {sorted(map(str, kinds))}")
     buffer = torch.empty(sum(t.numel() for t in tensors), dtype=tensors[0].dtype, device=tensors[0].device)
     offset = 0
     for t in tensors:
@@ -69,38 +73,47 @@ def packed(tensors: Sequence[torch.Tensor]) -> torch.Tensor | None:
 def pack_parameters_(model: nn.Module, first: Sequence[torch.Tensor] = ()) -> bool:
     """Lay every parameter of ``model`` out in one buffer, ``first`` (the prunable
     weights) at its start in that order. False, and nothing moved, where the parameters
-    differ in dtype or device or one is not dense (then each keeps its own memory)."""
+    differ in dtype or device, one is not dense, or two share memory (weights tied
+    through ``.data``, which separate slots would untie): each keeps its own memory."""
     params = _distinct([*first, *model.parameters()])
-    if not params or any(p.dtype != params[0].dtype or p.device != params[0].device or not _dense(p)
-                         for p in params):
+    storages = {p.untyped_storage().data_ptr() for p in params}
+    if (not params or len(storages) < len(params)
+            or any(p.dtype != params[0].dtype or p.device != params[0].device or not _dense(p) for p in params)):
         return False
     pack_(params)
     return True
 
 
-class AdamW(torch.optim.AdamW):
-    """``torch.optim.AdamW`` over a model's parameters, as one tensor where they are
-    packed (`pack_parameters_`): each parameter's gradient is then a view of one
-    gradient buffer that autograd accumulates into, and `zero_grad` clears it in one
-    pass. Unpacked parameters are optimized one by one, as usual. Uses the fused kernel
-    where the device has one (CPU since torch 2.4, CUDA)."""
+FUSED_DEVICES = ("cpu", "cuda")  # a fused AdamW kernel (CPU since torch 2.4; older ones refuse it)
 
-    def __init__(self, model: nn.Module, lr: float) -> None:
+
+class AdamW(torch.optim.AdamW):
+    """``torch.optim.AdamW`` over a model's parameters; with ``whole``, over their packed
+    buffer (`pack_parameters_`) as one tensor. Each parameter's gradient is then a view
+    of one gradient buffer that autograd accumulates into, and `zero_grad` clears it in
+    one pass. Only for a model that gives every parameter a gradient on every step (the
+    reference CNN): AdamW leaves a parameter without one untouched, which one update of
+    the whole buffer cannot do. Otherwise, or where the parameters are not packed, the
+    parameters are optimized one by one, as usual. Uses the fused kernel where the
+    device has one."""
+
+    def __init__(self, model: nn.Module, lr: float, whole: bool = False) -> None:
         params = list(model.parameters())
-        buffer = packed(sorted(_distinct(params), key=lambda p: p.storage_offset()))
-        self.packed = buffer is not None and buffer.numel() == sum(p.numel() for p in _distinct(params))
-        if self.packed:
+        buffer = packed(sorted(params, key=lambda p: p.storage_offset())) if whole else None
+        self.one_tensor = buffer is not None and all(p.requires_grad for p in params)
+        if self.one_tensor:
             buffer.grad = torch.zeros_like(buffer)
             self.grad_views = [(p, buffer.grad.as_strided(p.shape, p.stride(), p.storage_offset()
                                                           - buffer.storage_offset())) for p in params]
-            self.homes = [(name, p, p.data_ptr()) for name, p in model.named_parameters()]
+            self.addresses = [(name, p, p.data_ptr()) for name, p in model.named_parameters()]
             self._adopt_grads()
             params = [buffer]
+        fused = bool(params) and params[0].device.type in FUSED_DEVICES
         try:
-            super().__init__(params, lr=lr, fused=True)
-        except RuntimeError:  # no fused AdamW for this device or torch version
+            super().__init__(params, lr=lr, fused=fused or None)
+        except RuntimeError:  # a torch older than its fused CPU kernel
             super().__init__(params, lr=lr)
-        if self.packed:
+        if self.one_tensor:
             self.register_step_pre_hook(lambda *_: self._adopt_grads())
 
     @torch.no_grad()
@@ -109,8 +122,8 @@ class AdamW(torch.optim.AdamW):
         value, should anything have replaced it (``model.zero_grad()`` sets it to None).
         A parameter moved out of the buffer (``model.to(...)`` after packing) would no
         longer be trained at all: that stops here instead."""
-        for name, p, home in self.homes:
-            if p.data_ptr() != home:
+        for name, p, address in self.addresses:
+            if p.data_ptr() != address:
                 raise RuntimeError(f"parameter {name!r} was moved out of the packed buffer after the optimizer "
                                    "was made; move the model before packing it")
         for p, view in self.grad_views:
@@ -125,4 +138,4 @@ class AdamW(torch.optim.AdamW):
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients; a packed gradient buffer is zeroed, never dropped, since
         every parameter's gradient is a view of it."""
-        super().zero_grad(set_to_none=set_to_none and not self.packed)
+        super().zero_grad(set_to_none=set_to_none and not self.one_tensor)

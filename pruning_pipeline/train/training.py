@@ -63,7 +63,7 @@ def train(
     torch.manual_seed(config.seed + 2)
     device = next(model.parameters()).device
     net = world.wrap(model, device)
-    optimizer = AdamW(model, config.lr)
+    optimizer = AdamW(model, config.lr, whole=config.reference)  # the reference uses every parameter every step
     curves = {"steps": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
     window = []
     batches = data.train_batches(world.shard(batch_order(data.n_train, config.batch_size, total, config.seed + 1)))

@@ -40,7 +40,10 @@ class MpsOpsOnly(TorchDispatchMode):
 
 @pytest.fixture(params=["cuda", "mps"])
 def guard(request, monkeypatch):
-    """The float64 guard; for ``mps`` also no ``kthvalue``, and its MPS branch taken."""
+    """The float64 guard; for ``mps`` also no ``kthvalue``, and its MPS branch taken.
+    The pruning functions' numpy shortcuts for CPU tensors are turned off, so the
+    device code paths run here."""
+    monkeypatch.setattr(pruning, "NUMPY_FLOATS", ())
     if request.param == "cuda":
         return MpsOpsOnly()
     monkeypatch.setattr(pruning, "KTHVALUE_DEVICES", ())

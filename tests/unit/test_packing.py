@@ -53,8 +53,8 @@ def test_packed_sees_only_tensors_that_tile_one_buffer_in_order():
 def test_parameters_of_two_dtypes_stay_unpacked_and_still_train():
     model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2).double())
     assert not pack_parameters_(model)
-    optimizer = AdamW(model, 1e-2)
-    assert not optimizer.packed
+    optimizer = AdamW(model, 1e-2, whole=True)
+    assert not optimizer.one_tensor
     before = model[1].weight.detach().clone()
     model[1](model[0](torch.randn(8, 4)).double()).sum().backward()
     optimizer.step()
@@ -69,8 +69,8 @@ def test_packed_adamw_steps_exactly_like_adamw_over_separate_tensors():
     separate = Net()
     together = copy.deepcopy(separate)
     assert pack_parameters_(together, [together.ffnn1.weight])
-    optimizers = [torch.optim.AdamW(separate.parameters(), lr=5e-3, fused=True), AdamW(together, 5e-3)]
-    assert optimizers[1].packed and len(optimizers[1].param_groups[0]["params"]) == 1
+    optimizers = [torch.optim.AdamW(separate.parameters(), lr=5e-3, fused=True), AdamW(together, 5e-3, whole=True)]
+    assert optimizers[1].one_tensor and len(optimizers[1].param_groups[0]["params"]) == 1
     for step in range(10):
         x, y = torch.randn(16, 1, 28, 28), torch.randint(0, 10, (16,))
         for model, optimizer in zip((separate, together), optimizers):
@@ -89,8 +89,62 @@ def test_a_parameter_moved_out_of_the_buffer_stops_the_step():
     """Its updates would land in the buffer, not in the model: no silent non-training."""
     model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
     assert pack_parameters_(model)
-    optimizer = AdamW(model, 1e-2)
+    optimizer = AdamW(model, 1e-2, whole=True)
     model[1].weight.data = model[1].weight.detach().clone()
     model(torch.randn(8, 4)).sum().backward()
     with pytest.raises(RuntimeError, match="'1.weight' was moved out of the packed buffer"):
         optimizer.step()
+
+
+def test_weights_tied_through_their_memory_stay_tied():
+    model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
+    model[1].weight.data = model[0].weight.data  # two parameters, one memory
+    assert not pack_parameters_(model)
+    assert model[1].weight.data_ptr() == model[0].weight.data_ptr()
+
+
+class _PartlyUsed(nn.Module):
+    """A classifier with a layer that its forward never calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used = nn.Linear(6, 3)
+        self.unused = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.used(x)
+
+
+def test_training_a_model_of_ones_own_leaves_parameters_without_gradients_alone():
+    """AdamW skips a parameter that has no gradient; one update of a packed buffer would
+    decay it and move it by its momentum. Training packs a user's model in memory but
+    optimizes its parameters one by one."""
+    from pruning_pipeline.config import make_config
+    from pruning_pipeline.train.feed import Tensors
+    from pruning_pipeline.train.training import train
+
+    torch.manual_seed(0)
+    model = _PartlyUsed()
+    assert pack_parameters_(model, [model.used.weight])
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    data = Tensors.on(torch.device("cpu"), {}, train_x=torch.randn(64, 6), train_y=torch.randint(0, 3, (64,)),
+                      test_x=torch.randn(16, 6), test_y=torch.randint(0, 3, (16,)))
+    config = make_config({"model": "tests.unit.test_packing:_PartlyUsed", "steps": 6, "record_every": 3,
+                          "batch_size": 16})
+    assert not config.reference
+    train(model, data, config, progress=False)
+    for name, p in model.named_parameters():
+        assert torch.equal(p, before[name]) == name.startswith("unused"), name
+
+
+def test_a_frozen_parameter_keeps_the_optimizer_per_parameter():
+    model = nn.Sequential(nn.Linear(4, 4).requires_grad_(False), nn.Linear(4, 2))
+    assert pack_parameters_(model)
+    frozen = model[0].weight.detach().clone()
+    optimizer = AdamW(model, 1e-2, whole=True)
+    assert not optimizer.one_tensor
+    for _ in range(3):
+        optimizer.zero_grad()
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+    assert torch.equal(model[0].weight, frozen)
