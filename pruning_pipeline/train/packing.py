@@ -103,9 +103,10 @@ class AdamW(torch.optim.AdamW):
         self.one_tensor = buffer is not None and all(p.requires_grad for p in params)
         if self.one_tensor:
             buffer.grad = torch.zeros_like(buffer)
-            self.grad_views = [(p, buffer.grad.as_strided(p.shape, p.stride(), p.storage_offset()
-                                                          - buffer.storage_offset())) for p in params]
-            self.addresses = [(name, p, p.data_ptr()) for name, p in model.named_parameters()]
+            # each parameter, where its values live, and its view of the gradient buffer
+            self.slots = [(name, p, p.data_ptr(), buffer.grad.as_strided(
+                p.shape, p.stride(), p.storage_offset() - buffer.storage_offset()))
+                for name, p in model.named_parameters()]
             self._adopt_grads()
             params = [buffer]
         fused = bool(params) and params[0].device.type in FUSED_DEVICES
@@ -122,11 +123,10 @@ class AdamW(torch.optim.AdamW):
         value, should anything have replaced it (``model.zero_grad()`` sets it to None).
         A parameter moved out of the buffer (``model.to(...)`` after packing) would no
         longer be trained at all: that stops here instead."""
-        for name, p, address in self.addresses:
+        for name, p, address, view in self.slots:
             if p.data_ptr() != address:
                 raise RuntimeError(f"parameter {name!r} was moved out of the packed buffer after the optimizer "
                                    "was made; move the model before packing it")
-        for p, view in self.grad_views:
             if p.grad is view:
                 continue
             if p.grad is None:
