@@ -18,6 +18,10 @@ from .config import Config, PipelineError
 from .imports import project_paths
 
 RANK_ERROR = re.compile(r"^error: (rank \d+: .*)$", re.M)
+RAISED = re.compile(r"^(?:\[rank\d+\]:\s*)?((?:[\w.]+\.)?\w*(?:Error|Exception)\b.*)$", re.M)
+# the first failure in torchrun's closing summary ("Root Cause (first observed failure)")
+ROOT_CAUSE = re.compile(r"Root Cause.*?rank\s*:\s*(?P<rank>\d+).*?exitcode\s*:\s*(?P<code>-?\d+)"
+                        r".*?traceback\s*:\s*(?P<how>[^\n]*)", re.S)
 # what a rank says when it lost a peer that failed first: never the cause
 PEER_LOST = ("Connection closed by peer", "Connection reset by peer", "another rank failed")
 
@@ -62,6 +66,14 @@ def failure(stderr: str, processes: int, returncode: int) -> str:
     causes = [m for m in messages if not any(lost in m for lost in PEER_LOST)]
     if causes or messages:
         return (causes or messages)[0]
-    raised = re.findall(r"^(?:[\w.]+\.)?\w*(?:Error|Exception)\b.*$", stderr, re.M)
-    reason = raised[0].strip() if raised else f"exit status {returncode}"
+    # a rank's own exception (torchrun may prefix its lines "[rank1]:"), not torchrun's
+    # ChildFailedError, which only says that a child failed
+    raised = [line for line in RAISED.findall(stderr) if "ChildFailedError" not in line]
+    root = ROOT_CAUSE.search(stderr)
+    if raised:
+        reason = raised[0].strip()
+    elif root:  # killed by a signal, or gone without a traceback: torchrun's own summary
+        reason = f"rank {root['rank']} ended with exit code {root['code']} ({root['how'].strip()})"
+    else:
+        reason = f"exit status {returncode}"
     return f"the torchrun job with {processes} processes failed: {reason[:300]}"
