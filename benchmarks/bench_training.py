@@ -45,7 +45,7 @@ REFERENCE = subject_for(DEFAULT)
 def our_loop(data: Tensors, rule: str | None, percentile_fast: bool = True,
              prune_seconds: list[float] | None = None) -> Callable[[int], None]:
     """One step of the pipeline's loop (device-resident channels-last data, index
-    batches, channels-last convolutions, packed parameters, fused AdamW), as
+    batches, channels-last convolutions, packed parameters, fused AdamW in one call), as
     `training.train` runs it; each prune's own seconds go into ``prune_seconds``."""
     torch.manual_seed(0)
     model = model_from(Net().state_dict(), REFERENCE, torch.device("cpu")).train()
@@ -58,7 +58,7 @@ def our_loop(data: Tensors, rule: str | None, percentile_fast: bool = True,
         loss = F.cross_entropy(model(data.train_x[index]), data.train_y[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
+        optimizer.update()
         if pruner is not None:
             if not percentile_fast:
                 pruner.threshold = None  # forces a selection over all weights every step

@@ -15,6 +15,7 @@ from ..config import REGEX_PREFIX, Config, LayerRule
 from ..imports import UserCodeError, call
 
 LEAKY_SLOPE = 1e-4
+SEEN_PIXELS = 26  # of the 28 rows and columns, those that can reach the logits (`Net.features`)
 
 
 class Net(nn.Module):
@@ -34,6 +35,11 @@ class Net(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The convolutional part, which pruning never touches: (B, 1, 28, 28) -> (B, 768).
 
+        The second pooling floors conv2's 9x9 output to 4x4, dropping its last row and
+        column; traced back through conv2, the first pooling and conv1, the image's last
+        two rows and columns never reach the logits. Cropping them first gives exactly
+        the same logits and gradients with 17% fewer conv1 and 21% fewer conv2 positions.
+
         The reference applies LeakyReLU, then pools. A max commutes with an increasing
         function, so pooling first gives exactly the same values while the activation
         and its backward touch a quarter of the elements (the conv1 activation is 2 MiB
@@ -42,7 +48,8 @@ class Net(nn.Module):
         it to the first of them, this order to the larger. Runs are not bit-identical
         to the reference order over thousands of steps, for that reason alone.
         """
-        x = F.leaky_relu(F.max_pool2d(self.conv1(x), 2), LEAKY_SLOPE)  # (B, 32, 11, 11)
+        x = x[..., :SEEN_PIXELS, :SEEN_PIXELS]
+        x = F.leaky_relu(F.max_pool2d(self.conv1(x), 2), LEAKY_SLOPE)  # (B, 32, 10, 10)
         x = F.leaky_relu(F.max_pool2d(self.conv2(x), 2), LEAKY_SLOPE)  # (B, 48, 4, 4)
         return x.flatten(1)
 

@@ -95,7 +95,7 @@ class AdamW(torch.optim.AdamW):
     reference CNN): AdamW leaves a parameter without one untouched, which one update of
     the whole buffer cannot do. Otherwise, or where the parameters are not packed, the
     parameters are optimized one by one, as usual. Uses the fused kernel where the
-    device has one."""
+    device has one; `update` is the training loop's `step`."""
 
     def __init__(self, model: nn.Module, lr: float, whole: bool = False) -> None:
         params = list(model.parameters())
@@ -116,6 +116,28 @@ class AdamW(torch.optim.AdamW):
             super().__init__(params, lr=lr)
         if self.one_tensor:
             self.register_step_pre_hook(lambda *_: self._adopt_grads())
+        group = self.param_groups[0]
+        self.in_one_call = (self.one_tensor and group["fused"] and hasattr(torch, "_fused_adamw_")
+                            and not (group["amsgrad"] or group["maximize"] or group["capturable"]))
+
+    @torch.no_grad()
+    def update(self) -> None:
+        """`step`; over the packed buffer, once its state exists, one call of the fused
+        kernel with the arithmetic of `torch.optim.AdamW`'s fused step (a test compares
+        the two bit for bit) but without its per-step Python (checks, grouping, profiler
+        records, hooks), which costs more than the kernel itself on a model this small."""
+        if not (self.in_one_call and self.state):
+            self.step()
+            return
+        self._adopt_grads()
+        group = self.param_groups[0]
+        buffer = group["params"][0]
+        state = self.state[buffer]
+        state["step"] += 1
+        torch._fused_adamw_([buffer], [buffer.grad], [state["exp_avg"]], [state["exp_avg_sq"]], [], [state["step"]],
+                            amsgrad=False, maximize=False, lr=group["lr"], beta1=group["betas"][0],
+                            beta2=group["betas"][1], weight_decay=group["weight_decay"], eps=group["eps"],
+                            grad_scale=None, found_inf=None)
 
     @torch.no_grad()
     def _adopt_grads(self) -> None:
@@ -138,4 +160,7 @@ class AdamW(torch.optim.AdamW):
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients; a packed gradient buffer is zeroed, never dropped, since
         every parameter's gradient is a view of it."""
-        super().zero_grad(set_to_none=set_to_none and not self.one_tensor)
+        if self.one_tensor:
+            self.param_groups[0]["params"][0].grad.zero_()
+        else:
+            super().zero_grad(set_to_none=set_to_none)

