@@ -29,7 +29,7 @@ from pruning_pipeline.config import make_config
 from pruning_pipeline.train.data import load_dataset
 from pruning_pipeline.train.device import keep_freed_memory
 from pruning_pipeline.train.feed import Tensors, load_data
-from pruning_pipeline.train.model import Net, prunable_weights, subject_for
+from pruning_pipeline.train.model import Net, prunable_weights, seen_pixels, subject_for
 from pruning_pipeline.train.pruning import InLoopPruner
 from pruning_pipeline.train.runs import model_from
 from pruning_pipeline.train.packing import AdamW
@@ -161,9 +161,13 @@ def interleaved_medians(turns: dict[str, Turn], steps: int, block: int) -> dict[
 
 
 def model_flops_per_step(batch: int = 32) -> float:
-    """Multiply-adds x 2 of one forward pass, x 3 for forward + backward."""
-    conv1 = 22 * 22 * 32 * 1 * 7 * 7
-    conv2 = 9 * 9 * 48 * 32 * 3 * 3
+    """Multiply-adds x 2 of one forward pass, x 3 for forward + backward, over the pixels
+    `Net` convolves (`seen_pixels`: 20x20 conv1 and 8x8 conv2 positions, where the
+    reference computes 22x22 and 9x9 of which pooling drops the rest)."""
+    conv1_side = seen_pixels(28) - 6
+    conv2_side = conv1_side // 2 - 2
+    conv1 = conv1_side**2 * 32 * 1 * 7 * 7
+    conv2 = conv2_side**2 * 48 * 32 * 3 * 3
     dense = 768 * 256 + 256 * 10
     return 3 * 2 * batch * (conv1 + conv2 + dense)
 

@@ -116,17 +116,24 @@ class AdamW(torch.optim.AdamW):
             super().__init__(params, lr=lr)
         if self.one_tensor:
             self.register_step_pre_hook(lambda *_: self._adopt_grads())
+
+    def in_one_call(self) -> bool:
+        """Whether `update` can be one call of the fused kernel: the packed buffer alone,
+        plain fused AdamW, its state made by a first `step`."""
         group = self.param_groups[0]
-        self.in_one_call = (self.one_tensor and group["fused"] and hasattr(torch, "_fused_adamw_")
-                            and not (group["amsgrad"] or group["maximize"] or group["capturable"]))
+        return (self.one_tensor and len(self.param_groups) == 1 and len(group["params"]) == 1
+                and bool(group["fused"]) and hasattr(torch, "_fused_adamw_")
+                and not any(group[flag] for flag in ("amsgrad", "maximize", "capturable", "differentiable"))
+                and "step" in self.state.get(group["params"][0], {}))
 
     @torch.no_grad()
     def update(self) -> None:
-        """`step`; over the packed buffer, once its state exists, one call of the fused
+        """`step`, for the training loop: over the packed buffer, one call of the fused
         kernel with the arithmetic of `torch.optim.AdamW`'s fused step (a test compares
         the two bit for bit) but without its per-step Python (checks, grouping, profiler
-        records, hooks), which costs more than the kernel itself on a model this small."""
-        if not (self.in_one_call and self.state):
+        records), which costs more than the kernel itself on a model this small. Step
+        hooks other than the optimizer's own do not run on that path."""
+        if not self.in_one_call():
             self.step()
             return
         self._adopt_grads()

@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from pruning_pipeline.config import LayerRule
@@ -24,6 +25,8 @@ def test_layer_names_and_output_shape():
     assert [name for name, _ in model.named_children()] == ["conv1", "conv2", "ffnn1", "norm1", "cls_head"]
     assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
     assert model.features(torch.zeros(3, 1, 28, 28)).shape == (3, 768)
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):  # images of another size fail
+        model(torch.zeros(3, 1, 32, 32))
 
 
 def test_default_init_is_uniform_within_one_over_sqrt_fan_in():
@@ -44,7 +47,7 @@ def test_pooling_before_the_activation_on_the_seen_pixels_is_the_reference_exact
     where two negative inputs round to the same activation (no such tie in these inputs)."""
     import torch.nn.functional as F
 
-    from pruning_pipeline.train.model import LEAKY_SLOPE, SEEN_PIXELS
+    from pruning_pipeline.train.model import LEAKY_SLOPE, seen_pixels
 
     def reference_features(model: Net, x: torch.Tensor) -> torch.Tensor:
         x = F.max_pool2d(F.leaky_relu(model.conv1(x), LEAKY_SLOPE), 2)
@@ -54,10 +57,14 @@ def test_pooling_before_the_activation_on_the_seen_pixels_is_the_reference_exact
     model = Net()
     x = torch.randn(16, 1, 28, 28)
     y = torch.randint(0, 10, (16,))
-    seen = x.clone().requires_grad_()
-    F.cross_entropy(model.head(reference_features(model, seen)), y).backward()
-    assert torch.count_nonzero(seen.grad[..., :SEEN_PIXELS, :SEEN_PIXELS]) == seen.grad[..., :SEEN_PIXELS, :SEEN_PIXELS].numel()
-    assert torch.count_nonzero(seen.grad[..., SEEN_PIXELS:, :]) == torch.count_nonzero(seen.grad[..., SEEN_PIXELS:]) == 0
+    image = x.clone().requires_grad_()  # which pixels reach the reference's logits
+    F.cross_entropy(model.head(reference_features(model, image)), y).backward()
+    seen = seen_pixels(28)
+    assert bool(image.grad[..., :seen, :seen].all())
+    assert torch.count_nonzero(image.grad[..., seen:, :]) == torch.count_nonzero(image.grad[..., seen:]) == 0
+    for size in range(26, 34):  # other image sizes: the same features as the whole image gives
+        other = torch.randn(2, 1, size, size + 1)
+        assert torch.equal(model.features(other), reference_features(model, other)), size
     grads = []
     for features in (model.features, lambda images: reference_features(model, images)):
         model.zero_grad()
@@ -66,7 +73,7 @@ def test_pooling_before_the_activation_on_the_seen_pixels_is_the_reference_exact
         grads.append((logits.detach(), {name: p.grad.clone() for name, p in model.named_parameters()}))
     (ours, our_grads), (reference, reference_grads) = grads
     with torch.no_grad():  # the inputs have no tie, so the gradients must agree exactly
-        activated = F.leaky_relu(model.conv1(x), LEAKY_SLOPE)[..., :22, :22]
+        activated = F.leaky_relu(model.conv1(x), LEAKY_SLOPE)
         window_max = F.interpolate(F.max_pool2d(activated, 2), scale_factor=2.0, mode="nearest")
         maxima_per_window = F.avg_pool2d((activated == window_max).float(), 2) * 4
         assert torch.equal(maxima_per_window, torch.ones_like(maxima_per_window))

@@ -75,7 +75,7 @@ def test_packed_adamw_steps_exactly_like_adamw_over_separate_tensors():
     optimizers = [torch.optim.AdamW(separate.parameters(), lr=5e-3, fused=True), AdamW(together, 5e-3, whole=True),
                   AdamW(updated, 5e-3, whole=True)]
     assert optimizers[1].one_tensor and len(optimizers[1].param_groups[0]["params"]) == 1
-    assert optimizers[2].in_one_call
+    assert not optimizers[2].in_one_call()  # no state before the first step
     torch_steps = []
     optimizers[2].step = lambda: torch_steps.append(AdamW.step(optimizers[2]))
     for step in range(10):
@@ -87,7 +87,7 @@ def test_packed_adamw_steps_exactly_like_adamw_over_separate_tensors():
                 optimizer.zero_grad(set_to_none=True)
             F.cross_entropy(model(x), y).backward()
             optimizer.update() if model is updated else optimizer.step()
-    assert len(torch_steps) == 1  # the other nine updates were one kernel call each
+    assert len(torch_steps) == 1 and optimizers[2].in_one_call()  # the other nine were one kernel call each
     for (name, a), b, c in zip(separate.named_parameters(), together.parameters(), updated.parameters()):
         assert torch.equal(a, b), name
         assert torch.equal(a, c), name
