@@ -18,6 +18,8 @@ from pruning_pipeline.site.placeholders import PlaceholderError
 _renderer = None
 _pages_started = 0.0
 _rendering = 0.0  # seconds spent on placeholders in this build
+_notebook = 0.0  # seconds mkdocs-jupyter spent converting (and running) notebooks
+_notebook_started = None
 log = logging.getLogger("mkdocs.hooks.pruning")
 
 
@@ -36,9 +38,9 @@ def on_config(config):
 
 
 def on_pre_build(config):
-    global _rendering
+    global _rendering, _notebook
     build_report(new=True)
-    _rendering = 0.0
+    _rendering = _notebook = 0.0
 
 
 def on_files(files, config):
@@ -49,9 +51,10 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown, page, config, files):
+    global _rendering, _notebook_started
     if page.file.src_uri.endswith(".ipynb"):
-        return markdown  # rendered by mkdocs-jupyter; its numbers come from its own code
-    global _rendering
+        _notebook_started = time.perf_counter()  # mkdocs-jupyter converts it next, in page.render
+        return markdown  # its numbers come from its own code
     start = time.perf_counter()
     try:
         return _renderer.render(markdown, page.file.src_uri)
@@ -61,10 +64,19 @@ def on_page_markdown(markdown, page, config, files):
         _rendering += time.perf_counter() - start
 
 
+def on_page_content(html, page, config, files):
+    global _notebook, _notebook_started
+    if _notebook_started is not None and page.file.src_uri.endswith(".ipynb"):
+        _notebook += time.perf_counter() - _notebook_started
+        _notebook_started = None
+    return html
+
+
 def on_post_build(config):
     """The build's time per phase, and what came from the cache, as its last lines."""
     report = build_report()
     report.add("placeholders", _rendering)
-    report.add("pages and notebook", time.perf_counter() - _pages_started - _rendering)
+    report.add("notebook", _notebook)
+    report.add("pages", time.perf_counter() - _pages_started - _rendering - _notebook)
     log.info("where this build's time went:\n%s", report.table())
 

@@ -65,5 +65,6 @@ def test_rebuild_with_nothing_changed_trains_nothing(site, build_site, tmp_path)
     sources = {line.split()[0]: line.split()[-1] for line in table if line.strip() and line.split()[-1] in ("cache", "computed")}
     assert sources["results"] == sources["figures"] == "cache", table
     assert not any(name.startswith(("trained", "in_loop", "analysis")) for name in sources), table
+    assert {"placeholders", "notebook", "pages"} <= set(sources), table  # the build's own phases, each timed
     rebuilt = json.loads((tmp_path / "again" / "static" / "metrics.json").read_text())["manifest"]["build"]
     assert [(p["phase"], p["cached"]) for p in rebuilt] == [("results", True), ("figures", True)]
