@@ -19,9 +19,9 @@ LEAKY_SLOPE = 1e-4
 
 def seen_pixels(size: int) -> int:
     """Of ``size`` rows (or columns) of an image, how many can reach `Net`'s logits: the
-    second pooling floors conv2's output to ``pooled`` rows, which read ``2 * pooled + 2``
-    pooled conv1 rows, which read ``4 * pooled + 4`` conv1 rows, which read ``+ 6`` image
-    rows (28 -> 26; 32 -> 30)."""
+    second pooling floors conv2's output to ``pooled`` rows; they read ``2 * pooled + 2``
+    rows of the first pooling, which read ``4 * pooled + 4`` conv1 rows, which read six
+    image rows more (28 -> 26; 32 -> 30)."""
     pooled = ((size - 6) // 2 - 2) // 2
     return 4 * pooled + 10
 
