@@ -54,9 +54,12 @@ def threshold_sweep(results: Results, *, colour: dict) -> Figure:
     colours = layer_colours(colour, results.layers)
     for index, layer in enumerate((GLOBAL, *results.layers)):
         label = _layer_label(results, layer, index - 1)
+        # a layer holding most of the weights follows the global curve: drawn wide
+        # beneath it, it shows as a band around that curve instead of vanishing
         sparsity.plot(taus, sweep["sparsity"][layer], color=colours[layer], label=label or "_",
                       marker="o" if layer == GLOBAL else None, markersize=2,
-                      linewidth=1.6 if layer == GLOBAL else 1.0, zorder=3 if layer == GLOBAL else 2)
+                      linewidth=1.2 if layer == GLOBAL else 4.5, alpha=1.0 if layer == GLOBAL else 0.6,
+                      zorder=3 if layer == GLOBAL else 2)
     sparsity.set_ylabel("sparsity")
     sparsity.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     smallest = taus[taus > 0].min()
