@@ -66,7 +66,7 @@ def on_page_markdown(markdown, page, config, files):
 
 def on_page_content(html, page, config, files):
     global _notebook, _notebook_started
-    if _notebook_started is not None and page.file.src_uri.endswith(".ipynb"):
+    if _notebook_started is not None:  # set for a notebook only; MkDocs renders one page at a time
         _notebook += time.perf_counter() - _notebook_started
         _notebook_started = None
     return html
