@@ -42,13 +42,17 @@ def is_import_string(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class LayerRule:
-    """Which modules' ``weight`` is pruned: modules whose class name is in ``types``,
-    whose qualified name matches one of ``names`` (all when empty) and none of
-    ``exclude``. A name is exact, or a regular expression after ``re:`` (full match)."""
+    """What is pruned: the ``weight`` of modules that are instances of a class in
+    ``types`` (subclasses included), whose qualified name matches one of ``names`` (all
+    when empty); beside them the parameters whose qualified name matches one of
+    ``params`` (MultiheadAttention's ``in_proj_weight`` is no module's weight); none
+    that matches ``exclude``. A name is exact, or a regular expression after ``re:``
+    (full match)."""
 
     types: tuple[str, ...] = ("Linear",)
     names: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,15 +262,17 @@ def _as_dataset(value: Any) -> Any:
 
 
 def _as_layers(value: Any) -> LayerRule:
-    allowed = "a mapping with types, names and exclude, each a list of strings (names: exact or re:<regex>)"
+    allowed = ("a mapping with types, names, params and exclude, each a list of strings "
+               "(names, params, exclude: exact or re:<regex>)")
+    parts = tuple(f.name for f in fields(LayerRule))
     try:
         raw = _as_mapping("layers", value)
     except ConfigError:
         _fail("layers", value, allowed)
-    if set(raw) - {"types", "names", "exclude"}:
+    if set(raw) - set(parts):
         _fail("layers", value, allowed)
     rule = {}
-    for part in ("types", "names", "exclude"):
+    for part in parts:
         items = raw.get(part, list(getattr(LayerRule(), part)))
         items = [items] if isinstance(items, str) else items
         if not isinstance(items, list) or not all(isinstance(item, str) and item for item in items):
@@ -280,8 +286,10 @@ def _as_layers(value: Any) -> LayerRule:
                 except re.error as error:
                     _fail(f"layers.{part}", item, f"a valid regular expression after re: ({error})")
         rule[part] = tuple(items)
-    if not rule["types"]:
-        _fail("layers.types", [], "at least one module class name")
+    if not rule["types"] and not rule["params"]:
+        _fail("layers.types", [], "at least one module class name, unless layers.params selects parameters")
+    if rule["names"] and not rule["types"]:
+        _fail("layers.names", list(rule["names"]), "names of modules of layers.types, which is empty")
     return LayerRule(**rule)
 
 

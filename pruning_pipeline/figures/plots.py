@@ -146,7 +146,7 @@ def histogram(results: Results, stage: str, layer: str, *, colour: dict) -> Figu
     ax.set_xlabel("weight value")
     _count_axis(ax, log)
     _leave_headroom(ax, counts.max(), log)
-    ax.set_title(f"{layers_of(results.metrics)[layer].title}, {STAGE[stage].phrase}")
+    ax.set_title(f"{layers_of(results.metrics)[layer].title}, {STAGE[stage].phrase}", wrap=True)
     _annotate_stats(ax, stats)
     return fig
 
@@ -173,7 +173,7 @@ def stage_comparison(results: Results, layer: str, *, colour: dict) -> Figure:
     log.set_xlabel("weight value")
     log.set_xlim(occupied_limits(edges, list(counts.values())))
     linear.legend(loc="upper right")
-    linear.set_title(f"{layers_of(results.metrics)[layer].title}: weight histogram by stage")
+    linear.set_title(f"{layers_of(results.metrics)[layer].title}: weight histogram by stage", wrap=True)
     return fig
 
 
@@ -205,7 +205,7 @@ def threshold_vs_percentile_distributions(results: Results, *, colour: dict) -> 
                   label="per-layer percentile")
         _count_axis(ax, True)
         ax.set_xlim(occupied_limits(edges, [by_global, by_layer]))
-        ax.set_title(layers_of(results.metrics)[layer].title)
+        ax.set_title(layers_of(results.metrics)[layer].title, wrap=True)
         ax.legend(loc="upper right")
     ax.set_xlabel("weight value")
     return fig
@@ -232,7 +232,7 @@ def in_loop_dynamics(results: Results, layer: str, *, colour: dict) -> Figure:
     heat.set_ylim(occupied_limits(edges, counts))
     heat.grid(False)
     heat.set_ylabel("weight value")
-    fig.suptitle(f"{layers_of(results.metrics)[layer].title} during in-loop pruning", fontsize=8)
+    fig.suptitle(f"{layers_of(results.metrics)[layer].title} during in-loop pruning", fontsize=8, wrap=True)
     bar = fig.colorbar(mesh, ax=heat, location="top", shrink=0.6, aspect=30, pad=0.01,
                        label="weights per bin (log colour scale)")
     label_decades(bar.ax.xaxis)

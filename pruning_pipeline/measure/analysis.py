@@ -19,7 +19,7 @@ from ..config import Config
 from ..formatting import fmt_pct
 from ..results import GLOBAL, ONE_POINT, STAGES, drop_within
 from ..train.feed import Feed, Loaded
-from ..train.model import Subject, split_forward
+from ..train.model import Subject, prunable_weights, split_forward, weight_key
 from ..train.runs import model_from
 from ..train.training import evaluate
 from .stats import histogram, with_global
@@ -42,12 +42,13 @@ class HeadEvaluator:
                 cached = [(features(x), y) for x, y in data.test_batches(batch)]
             self.batches = lambda: cached
         self.layers = subject.layers
-        self.dense = {name: self.model.get_submodule(name).weight.detach().clone() for name in self.layers}
+        self.weights = prunable_weights(self.model, self.layers)
+        self.dense = {name: weight.detach().clone() for name, weight in self.weights.items()}
 
     @torch.no_grad()
     def __call__(self, weights: dict[str, torch.Tensor]) -> tuple[float, float]:
-        for name in self.layers:
-            self.model.get_submodule(name).weight.copy_(weights.get(name, self.dense[name]))
+        for name, weight in self.weights.items():
+            weight.copy_(weights.get(name, self.dense[name]))
         return evaluate(self.head, self.batches())
 
 
@@ -164,7 +165,7 @@ def compression_payoff(states: dict, layers: tuple[str, ...], batch: int) -> dic
     generator = torch.Generator().manual_seed(0)
     out = {}
     for stage in STAGES:
-        weights = {name: _as_matrix(states[stage][f"{name}.weight"]) for name in layers}
+        weights = {name: _as_matrix(states[stage][weight_key(name, states[stage])]) for name in layers}
         inputs = {name: torch.randn(w.shape[1], batch, generator=generator) for name, w in weights.items()}
         with pywarnings.catch_warnings():  # "sparse CSR support is in beta" on every call
             pywarnings.simplefilter("ignore", UserWarning)

@@ -27,7 +27,8 @@ from ..train.feed import check_model, load_data
 from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
 from . import analysis
-from .stages import cut_histograms, layer_edges, measure, pruned_states
+from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
+from .stats import widen_counts
 
 # The training runs are keyed by the source of train/ and what it imports, so editing
 # a measurement, a figure or a page never retrains.
@@ -138,6 +139,8 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
     keys = (*layers, GLOBAL)
     init = runs.initial_state(config, life.subject)
     (trained, trained_curves), edges, (in_loop, in_loop_curves, dynamics) = train_both(life, init)
+    recorded = {name: float(dynamics[f"abs_max/{name}"].max()) for name in layers}
+    edges, widened = covering_edges(edges, [init, trained, in_loop], layers, recorded)
     with timed(life.timings, "prune_post_and_percentile"):
         post, percentile, percentile_threshold = pruned_states(trained, life.subject, config, life.device)
     states = {"init": init, "trained": trained, "in_loop": in_loop, "post": post, "percentile": percentile}
@@ -159,7 +162,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
             histograms.update({key.replace("/", f"/{stage}/", 1): value for key, value in cut.items()})
             cut_grid[stage] = {name: {"tau": tau, "high": float(cut[f"cut_edges/{name}"][-1]),
                                       "bins_per_side": config.hist_bins - 1} for name in keys}
-    histograms.update({f"dynamics/{name}": dynamics[f"hist/{name}"] for name in keys})
+    histograms.update({f"dynamics/{name}": widen_counts(dynamics[f"hist/{name}"], widened[name]) for name in keys})
     histograms["dynamics_steps"] = dynamics["steps"]
 
     metrics = {
@@ -170,8 +173,8 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         "curves": {"trained": trained_curves, "in_loop": in_loop_curves},
         "dynamics": _dynamics_metrics(config, dynamics, keys),
         # the fine grid every stage of a layer is binned on; figures merge adjacent bins
-        "histogram_grid": {name: {"bins": len(e) - 1, "low": float(e[0]), "high": float(e[-1])}
-                           for name, e in edges.items()},
+        "histogram_grid": {name: {"bins": len(e) - 1, "low": float(e[0]), "high": float(e[-1]),
+                                  "widened": widened[name]} for name, e in edges.items()},
         # a stage made by a cut is also counted on bins with edges at ±τ; its figure uses them
         "histogram_cut": cut_grid,
     }
@@ -192,12 +195,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         "reused_training": life.reused,
         "world_size": life.world.size,
     }
-    metrics["warnings"] = analysis.warnings(metrics) + [
-        f"{stage} weights of {name} reach {stages[stage]['layers'][name]['abs_max']:.3g}, beyond the "
-        f"histogram range ±{edges[name][-1]:.3g}: the outermost bins also hold those weights"
-        for stage in STAGES for name in keys
-        if stages[stage]["layers"][name]["abs_max"] > edges[name][-1]
-    ]
+    metrics["warnings"] = analysis.warnings(metrics)
     return Results(metrics=metrics, histograms=histograms), states
 
 

@@ -10,34 +10,48 @@ import torch
 from ..config import Config
 from ..results import GLOBAL
 from ..train.feed import Feed
-from ..train.model import Subject, prunable_weights
+from ..train.model import Subject, prunable_weights, weight_key, weight_slot
 from ..train.pruning import prune_global_percentile_, prune_threshold_
 from ..train.runs import cpu_state, model_from
 from ..train.training import evaluate
-from .stats import chunks, histogram, layer_stats, symmetric_edges, with_global
+from .stats import chunks, histogram, layer_stats, symmetric_edges, widen_edges, widening, with_global
 
-EDGE_HEADROOM = 1.25  # the in-loop run (binned on the same edges) may outgrow the plain one
+EDGE_HEADROOM = 1.25  # the in-loop run, binned on edges made before it ends, mostly stays inside
 
 
 def layer_edges(states: list[dict], layers: tuple[str, ...], bins: int) -> dict[str, np.ndarray]:
     """Fixed, symmetric bin edges per layer (and ``global``) covering every given state,
     with headroom."""
-    max_abs = {name: max(float(piece.abs().max()) for s in states for piece in chunks(s[f"{name}.weight"]))
+    max_abs = {name: max(float(piece.abs().max()) for s in states for piece in chunks(s[weight_key(name, s)]))
                for name in layers}
     max_abs[GLOBAL] = max(max_abs.values())
     return {name: symmetric_edges(EDGE_HEADROOM * value, bins) for name, value in max_abs.items()}
 
 
-def _modules(model: torch.nn.Module, layers: tuple[str, ...]) -> dict[str, torch.nn.Module]:
-    return {name: model.get_submodule(name) for name in layers}
+def covering_edges(edges: dict[str, np.ndarray], states: list[dict], layers: tuple[str, ...],
+                   recorded: dict[str, float]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The edges widened (`stats.widening`) until they hold every weight of ``states`` and
+    the ``recorded`` magnitudes, per layer and ``global``; and each one's widening factor.
+    The in-loop run is binned on edges made from the plain run, and may outgrow them: with
+    the widened edges no stage's histogram, and no figure drawn from it, clips a weight."""
+    reach = {name: max(recorded.get(name, 0.0), *(float(piece.abs().max()) for s in states
+                                                 for piece in chunks(s[weight_key(name, s)])))
+             for name in layers}
+    reach[GLOBAL] = max(recorded.get(GLOBAL, 0.0), *reach.values())
+    factors = {name: widening(edges[name], value) for name, value in reach.items()}
+    return {name: widen_edges(edges[name], factor) for name, factor in factors.items()}, factors
+
+
+def _slots(model: torch.nn.Module, layers: tuple[str, ...]) -> dict[str, tuple[torch.nn.Module, str]]:
+    return {name: weight_slot(model, name) for name in layers}
 
 
 def pruned_states(trained: dict, subject: Subject, config: Config, device: torch.device) -> tuple[dict, dict, float]:
     """(post, percentile, percentile threshold) from the trained weights."""
     post = model_from(trained, subject, device)
-    prune_threshold_(_modules(post, subject.layers), config.tau_post)
+    prune_threshold_(_slots(post, subject.layers), config.tau_post)
     percentile = model_from(trained, subject, device)
-    threshold = prune_global_percentile_(_modules(percentile, subject.layers), config.percentile)
+    threshold = prune_global_percentile_(_slots(percentile, subject.layers), config.percentile)
     return cpu_state(post), cpu_state(percentile), threshold
 
 
@@ -64,7 +78,7 @@ def cut_histograms(state: dict, layers: tuple[str, ...], tau: float, edges: dict
     ``cut/{layer}`` (one fewer).
     """
     out = {}
-    for name, parts in with_global({k: state[f"{k}.weight"] for k in layers}).items():
+    for name, parts in with_global({k: state[weight_key(k, state)] for k in layers}).items():
         abs_max = max(float(piece.abs().max()) for piece in chunks(parts))
         high = max(float(edges[name][-1]), 2 * tau, 1.02 * abs_max)
         side = np.linspace(tau, high, bins_per_side + 1)

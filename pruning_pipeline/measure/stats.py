@@ -114,6 +114,33 @@ def symmetric_edges(max_abs: float, bins: int) -> np.ndarray:
     return np.linspace(-half, half, bins + 1)
 
 
+WIDENING = 3  # odd: a bin centred on zero stays centred; old bins merge whole into new ones
+
+
+def widening(edges: np.ndarray, reach: float) -> int:
+    """The power of `WIDENING` by which symmetric ``edges`` must widen to hold every
+    magnitude up to ``reach``."""
+    factor = 1
+    while float(edges[-1]) * factor < reach:
+        factor *= WIDENING
+    return factor
+
+
+def widen_edges(edges: np.ndarray, factor: int) -> np.ndarray:
+    """The same number of bins over a range ``factor`` (odd) times as wide."""
+    return np.linspace(factor * float(edges[0]), factor * float(edges[-1]), len(edges))
+
+
+def widen_counts(counts: np.ndarray, factor: int) -> np.ndarray:
+    """Counts (last axis: bins) on ``edges`` re-counted exactly on ``widen_edges(edges,
+    factor)``: empty bins padded on both sides to ``factor`` times the range, then each
+    run of ``factor`` adjacent bins summed into one."""
+    counts = np.asarray(counts)
+    bins, pad = counts.shape[-1], (factor - 1) // 2 * counts.shape[-1]
+    padded = np.pad(counts, [(0, 0)] * (counts.ndim - 1) + [(pad, pad)])
+    return padded.reshape(*counts.shape[:-1], bins, factor).sum(axis=-1)
+
+
 def histogram(parts: Parts, edges: np.ndarray, nonzero: bool = False) -> np.ndarray:
     """Counts per bin (int64; sums to the number of weights, or of the non-zero ones
     with ``nonzero``); values outside the edges are counted in the outermost bins.

@@ -179,6 +179,7 @@ SCHEMA_HELP = {
     "histogram_cut.{stage}.{layer}.high": "Outer end of those bins (the grid's end, or 2τ if larger).",
     "histogram_cut.{stage}.{layer}.bins_per_side": "Equal bins on each side of the cut, merged for display; the bin (−τ, τ) holds the zeros.",
     "histogram_grid.{layer}.high": "Right edge of that grid. Each figure merges whole runs of its bins.",
+    "histogram_grid.{layer}.widened": "How many times wider the grid is than the one made from the initial and trained weights (1, 3, 9, …): widened until it holds every weight of every stage and of the in-loop records, so no histogram clips.",
     "manifest.world_size": "Training processes of the run (1 without torchrun); part of the cache key, since the gradients' summation order changes the numbers.",
     "manifest.reused_training": "Training runs taken from the cache instead of being run (their seconds are from when they ran).",
     "warnings": "What the pipeline flagged about this run (e.g. a threshold that removes almost everything).",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import torch
 from torch import nn
@@ -71,7 +71,8 @@ class Net(nn.Module):
 @dataclass(frozen=True)
 class Subject:
     """What is trained and pruned: a constructor of the model (fresh weights on every
-    call) and the qualified names of the modules whose ``weight`` is pruned, in model order."""
+    call) and the names of what is pruned, in model order: modules (their ``weight``)
+    and parameters selected by name (`select_layers`)."""
 
     build: Callable[[], nn.Module]
     layers: tuple[str, ...]
@@ -100,38 +101,79 @@ def _listing(names: list[str], limit: int = 8) -> str:
     return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
 
 
-def select_layers(model: nn.Module, rule: LayerRule, model_name: str = "the model") -> tuple[str, ...]:
-    """Qualified names of the modules ``rule`` selects, in the model's order.
+def class_names(module: nn.Module) -> set[str]:
+    """The names of a module's class and of every class it derives from: a type in a
+    rule matches its subclasses, as ``isinstance`` does (MultiheadAttention's
+    ``out_proj`` is a ``NonDynamicallyQuantizableLinear``, a ``Linear``)."""
+    return {cls.__name__ for cls in type(module).__mro__}
 
-    Every entry of the rule must match something, so a typo fails instead of silently
-    pruning less; a selected module must own a ``weight`` tensor.
-    """
-    modules = {name: module for name, module in model.named_modules() if name}
+
+def _typed_modules(modules: dict[str, nn.Module], rule: LayerRule, model_name: str) -> list[str]:
     present = sorted({type(module).__name__ for module in modules.values()})
     for kind in rule.types:
-        if kind not in present:
+        if not any(kind in class_names(module) for module in modules.values()):
             raise UserCodeError(f"invalid config: layers.types entry {kind!r} matches no module of {model_name}; "
                                 f"module types present: {_listing(present)}")
-    typed = [name for name, module in modules.items() if type(module).__name__ in rule.types]
+    return [name for name, module in modules.items() if class_names(module) & set(rule.types)]
+
+
+def _named_parameters(model: nn.Module, rule: LayerRule, model_name: str) -> list[str]:
+    names = [name for name, _ in model.named_parameters()]
+    for pattern in rule.params:
+        if not any(_matches(pattern, name) for name in names):
+            raise UserCodeError(f"invalid config: layers.params entry {pattern!r} matches no parameter of "
+                                f"{model_name}; its parameters are: {_listing(names)}")
+    return [name for name in names if any(_matches(p, name) for p in rule.params)]
+
+
+def select_layers(model: nn.Module, rule: LayerRule, model_name: str = "the model") -> tuple[str, ...]:
+    """Names of what ``rule`` prunes, in the model's order: a selected module by its
+    qualified name (its ``weight`` is pruned), a parameter selected by ``params`` by its
+    own qualified name (``self_attn.in_proj_weight``). `weight_slot` resolves either.
+
+    Every entry of the rule must match something, so a typo fails instead of silently
+    pruning less; a selected module must own a ``weight`` tensor. A parameter that is a
+    selected module's weight is selected once, by its module.
+    """
+    modules = {name: module for name, module in model.named_modules() if name}
+    typed = _typed_modules(modules, rule, model_name) if rule.types else []
+    parameters = _named_parameters(model, rule, model_name)
     for part in ("names", "exclude"):
+        candidates = typed + parameters if part == "exclude" else typed
         for pattern in getattr(rule, part):
-            if not any(_matches(pattern, name) for name in typed):
+            if not any(_matches(pattern, name) for name in candidates):
                 raise UserCodeError(f"invalid config: layers.{part} entry {pattern!r} matches no module of type "
-                                    f"{'/'.join(rule.types)} in {model_name}; those are: {_listing(typed)}")
-    chosen = [name for name in typed
-              if (not rule.names or any(_matches(p, name) for p in rule.names))
-              and not any(_matches(p, name) for p in rule.exclude)]
-    if not chosen:
-        raise UserCodeError(f"invalid config: layers selects no module of {model_name} (types "
-                            f"{list(rule.types)}, names {list(rule.names)}, exclude {list(rule.exclude)})")
+                                    f"{'/'.join(rule.types) or '(none)'}{' or selected parameter' * (part == 'exclude')}"
+                                    f" in {model_name}; those are: {_listing(candidates)}")
+    kept = lambda name: not any(_matches(p, name) for p in rule.exclude)  # noqa: E731
+    chosen = {name for name in typed if (not rule.names or any(_matches(p, name) for p in rule.names)) and kept(name)}
     for name in chosen:
         if not isinstance(getattr(modules[name], "weight", None), torch.Tensor):
             raise UserCodeError(f"invalid config: layers selects {name!r} ({type(modules[name]).__name__}), "
                                 "which has no weight tensor to prune")
-    if "global" in chosen:
+    chosen |= {name for name in parameters
+               if kept(name) and not (name.endswith(".weight") and name[:-len(".weight")] in chosen)}
+    ordered = _in_model_order(model, chosen)
+    if not ordered:
+        raise UserCodeError(f"invalid config: layers selects no module or parameter of {model_name} (types {list(rule.types)}, "
+                            f"names {list(rule.names)}, params {list(rule.params)}, exclude {list(rule.exclude)})")
+    if "global" in ordered:
         raise UserCodeError("invalid config: a selected module is named 'global', the name of all layers "
                             "together; exclude or rename it")
-    return tuple(chosen)
+    return ordered
+
+
+def _in_model_order(model: nn.Module, chosen: set[str]) -> tuple[str, ...]:
+    """``chosen`` in the order of ``named_modules``: a module, then its own selected parameters."""
+    ordered = []
+    for prefix, module in model.named_modules():
+        if prefix in chosen:
+            ordered.append(prefix)
+        for attr, _ in module.named_parameters(recurse=False):
+            name = f"{prefix}.{attr}" if prefix else attr
+            if name in chosen and name not in ordered:
+                ordered.append(name)
+    return tuple(ordered)
 
 
 def subject_for(config: Config, model: nn.Module | None = None) -> Subject:
@@ -142,9 +184,25 @@ def subject_for(config: Config, model: nn.Module | None = None) -> Subject:
     return Subject(lambda: build_model(config), select_layers(model, config.layers, name), config.model)
 
 
+def weight_slot(model: nn.Module, name: str) -> tuple[nn.Module, str]:
+    """(module, attribute) of the tensor a selected ``name`` prunes: the parameter of that
+    qualified name where there is one, else the ``weight`` of the module of that name. A
+    module and a parameter never share a qualified name, so the two cannot be confused."""
+    owner, _, attr = name.rpartition(".")
+    module = model.get_submodule(owner)
+    if attr in dict(module.named_parameters(recurse=False)):
+        return module, attr
+    return model.get_submodule(name), "weight"
+
+
+def weight_key(name: str, state: Mapping[str, torch.Tensor]) -> str:
+    """The key of a selected ``name``'s pruned tensor in a state dict (see `weight_slot`)."""
+    return name if name in state else f"{name}.weight"
+
+
 def prunable_weights(model: nn.Module, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
-    """The weight tensors pruning acts on, by qualified layer name."""
-    return {name: model.get_submodule(name).weight for name in layers}
+    """The weight tensors pruning acts on, by selected name."""
+    return {name: getattr(*weight_slot(model, name)) for name in layers}
 
 
 HEAD_LAYERS = ("ffnn1", "cls_head")  # the reference model's layers that `Net.head` runs
@@ -162,16 +220,19 @@ def split_forward(model: nn.Module, layers: tuple[str, ...]) -> tuple[Callable, 
 
 def parameter_summary(model: nn.Module, layers: tuple[str, ...]) -> dict:
     """Parameter count in total, and per pruned layer its type, weight shape, fan-in
-    (inputs per output unit) and parameters (weight and bias)."""
+    (inputs per output unit) and parameters (a module's weight and bias; a parameter
+    selected by name counts alone)."""
     summary = {}
     for name in layers:
-        module = model.get_submodule(name)
-        weight = module.weight
+        module, attr = weight_slot(model, name)
+        weight = getattr(module, attr)
+        # a module's weight and bias; a parameter selected by name alone
+        owned = module.parameters(recurse=False) if attr == "weight" else [weight]
         summary[name] = {
             "type": type(module).__name__,
             "shape": list(weight.shape),
             "fan_in": int(weight[0].numel()) if weight.dim() > 1 else 1,
             "weights": int(weight.numel()),
-            "parameters": sum(p.numel() for p in module.parameters(recurse=False)),
+            "parameters": sum(p.numel() for p in owned),
         }
     return {"parameters": sum(p.numel() for p in model.parameters()), "layers": summary}

@@ -34,28 +34,32 @@ class ThresholdPruning(prune.BasePruningMethod):
         return default_mask * magnitude_mask(t, self.tau)
 
 
-def prune_threshold_(modules: dict[str, nn.Module], tau: float) -> None:
-    """In place: zero ``|w| < tau`` in each module's weight and make it permanent."""
-    for module in modules.values():
-        ThresholdPruning.apply(module, "weight", tau)
-        prune.remove(module, "weight")
+Slots = dict[str, tuple[nn.Module, str]]  # selected name -> (module, attribute of its pruned tensor)
 
 
-def prune_global_percentile_(modules: dict[str, nn.Module], percentile: float) -> float:
-    """In place: zero the ``percentile``% smallest |w| over all modules together.
+def prune_threshold_(slots: Slots, tau: float) -> None:
+    """In place: zero ``|w| < tau`` in each slot's tensor and make it permanent."""
+    for module, attr in slots.values():
+        ThresholdPruning.apply(module, attr, tau)
+        prune.remove(module, attr)
+
+
+def prune_global_percentile_(slots: Slots, percentile: float) -> float:
+    """In place: zero the ``percentile``% smallest |w| over all slots' tensors together.
 
     Returns the threshold: the largest magnitude that was pruned.
     """
-    for module in modules.values():  # torch ranks every weight through a flat view of it
-        module.weight.data = module.weight.data.contiguous()
-    params = [(module, "weight") for module in modules.values()]
-    total = sum(module.weight.numel() for module in modules.values())
+    for module, attr in slots.values():  # torch ranks every weight through a flat view of it
+        getattr(module, attr).data = getattr(module, attr).data.contiguous()
+    params = list(slots.values())
+    total = sum(getattr(module, attr).numel() for module, attr in params)
     amount = round(total * percentile / 100.0)
     prune.global_unstructured(params, pruning_method=prune.L1Unstructured, amount=amount)
-    pruned = torch.cat([m.weight_orig.detach()[m.weight_mask == 0].abs() for m in modules.values()])
+    pruned = torch.cat([getattr(m, f"{attr}_orig").detach()[getattr(m, f"{attr}_mask") == 0].abs()
+                        for m, attr in params])
     threshold = float(pruned.max()) if pruned.numel() else 0.0
-    for module in modules.values():
-        prune.remove(module, "weight")
+    for module, attr in params:
+        prune.remove(module, attr)
     return threshold
 
 

@@ -69,8 +69,9 @@ def in_loop_pruner(model: torch.nn.Module, layers: tuple[str, ...], config: Conf
 
 
 class DynamicsRecorder:
-    """The in-loop pruner plus, every ``record_every`` steps, sparsity, regrowth and a
-    histogram per layer (regrowth: zeroed by the previous prune, non-zero again now).
+    """The in-loop pruner plus, every ``record_every`` steps, sparsity, regrowth, the
+    largest magnitude and a histogram per layer (regrowth: zeroed by the previous prune,
+    non-zero again now).
 
     The histograms' ``edges`` come from the trained run, which may still be training
     beside this one: until ``edges`` (a `concurrent.futures.Future`) is done, a record
@@ -105,6 +106,8 @@ class DynamicsRecorder:
             self.rows.setdefault(f"zeros/{name}", []).append(zero_count)
             self.rows.setdefault(f"pruned_prev/{name}", []).append(previous)
             self.rows.setdefault(f"regrowth/{name}", []).append(regrown_count)
+        for name, weight in self.pruner.weights.items():
+            self.rows.setdefault(f"abs_max/{name}", []).append(float(weight.detach().abs().max()))
         self.waiting.append({name: w.detach().clone() for name, w in self.pruner.weights.items()})
         if self.edges.done():
             self._bin_waiting()

@@ -50,12 +50,14 @@ def test_two_ranks_end_identical_and_match_one_process(tmp_path, rule):
     mean over the batch, which differs from one process only in float32 summation order
     (~1e-7 relative). AdamW divides each update by the root of its second moment, so for
     weights whose gradient is near zero such rounding moves the update by up to lr; after
-    20 steps 99.9% of the weights agree within 1e-4 and the largest difference stays
-    below 0.2% of the tensor's largest |w|. Under the in-loop percentile rule a weight
-    within rounding of the moving threshold can be cut in one run and kept in the other:
-    there, a few weights may differ by up to 2 lr (the threshold's own move per step is
-    far smaller). Longer runs drift further apart, as two single-process runs with
-    another summation order would."""
+    20 steps the plain run's weights agree within 1e-4 (99.9% of them; measured: all
+    within 2e-5) and the largest difference stays below 0.2% of the tensor's largest |w|.
+    Under either in-loop rule a weight within rounding of the cut (τ_loop, or the moving
+    percentile threshold) can be zeroed in one run and kept in the other, and from then
+    on the two runs compute different gradients everywhere: there a weight may differ by
+    up to 2 lr, and 99% of each tensor agree within lr / 5 (measured: conv2, 0.9% of it
+    beyond 1e-4, the largest 3.8e-4). Longer runs drift further apart, as two
+    single-process runs with another summation order would."""
     values = {**SHORT, "in_loop_rule": rule}
     done = subprocess.run([*TORCHRUN, str(WORKER), str(tmp_path), json.dumps(values)], env=torchrun_env(),
                           capture_output=True, text=True, timeout=300)
@@ -71,12 +73,15 @@ def test_two_ranks_end_identical_and_match_one_process(tmp_path, rule):
                 zeros = rank0[f"{layer}.weight"] == 0
                 assert zeros.any() and torch.equal(zeros, rank1[f"{layer}.weight"] == 0)
         alone = one_process[kind]
-        cut_may_differ = kind == "in_loop" and rule == "percentile"
+        lr = values.get("lr", 5e-3)
         for name, weight in alone.items():
             difference = (rank0[name] - weight).abs().flatten()
-            limit = 2 * values.get("lr", 5e-3) if cut_may_differ else 2e-3 * float(weight.abs().max())
-            assert float(difference.max()) <= limit, (kind, name)
-            assert float(difference.quantile(0.999)) <= 1e-4, (kind, name)
+            if kind == "in_loop":  # a cut may differ
+                assert float(difference.max()) <= 2 * lr, (kind, name)
+                assert float(difference.quantile(0.99)) <= lr / 5, (kind, name)
+            else:
+                assert float(difference.max()) <= 2e-3 * float(weight.abs().max()), (kind, name)
+                assert float(difference.quantile(0.999)) <= 1e-4, (kind, name)
 
 
 def test_the_cli_trains_on_two_processes_and_writes_one_entry(tmp_path):

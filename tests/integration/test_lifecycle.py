@@ -207,3 +207,33 @@ def test_pruning_the_convolutions_too_is_measured_on_the_whole_model(tmp_path):
     sweep = results.metrics["sweep"]
     assert sweep["accuracy"][sweep["configured_index"]] == results.stage("post")["accuracy"]
     assert results.stage("post")["layers"]["conv1"]["sparsity"] > 0
+
+
+def test_histograms_widen_to_hold_a_stage_beyond_the_trained_range(tmp_path, monkeypatch):
+    """Edges made too narrow for the weights (a headroom of 0.5 instead of 1.25: every stage
+    reaches past them, as an in-loop run can outgrow the plain one) are widened until every
+    weight of every stage lies inside, so no bin clips: each stored histogram is the one
+    counted afresh on the published edges, and the dynamics records still count every weight."""
+    import pytest
+
+    from pruning_pipeline.measure import stages
+
+    monkeypatch.setattr(stages, "EDGE_HEADROOM", 0.5)
+    results = _run_with(tmp_path, monkeypatch, False, "narrow")
+    grid = results.metrics["histogram_grid"]
+    for layer in (*_prunable(api.stage_weights(results, "init")), "global"):
+        assert grid[layer]["widened"] == 3
+        edges = results.edges(layer)
+        assert edges[-1] == pytest.approx(grid[layer]["high"]) and edges[0] == -edges[-1]
+        for stage in STAGES:
+            assert results.stage(stage)["layers"][layer]["abs_max"] <= edges[-1]
+        dynamics = results.histograms[f"dynamics/{layer}"]
+        assert (dynamics.sum(axis=1) == WEIGHT_COUNTS[layer]).all() and len(dynamics[0]) == len(edges) - 1
+    for stage in STAGES:
+        for layer, weights in _prunable(api.stage_weights(results, stage)).items():
+            expected, _ = np.histogram(weights.numpy(), results.edges(layer))
+            stored = results.counts(stage, layer)
+            # histc bins in float32: a value within rounding of an edge may fall either side
+            assert np.abs(stored - expected).sum() <= 1e-3 * weights.numel(), (stage, layer)
+            assert (stored[0], stored[-1]) == (expected[0], expected[-1]), (stage, layer)
+    assert not any("histogram range" in warning for warning in results.metrics["warnings"])

@@ -55,6 +55,10 @@ def _layers(seed=0):
     return {"a": nn.Linear(40, 30), "b": nn.Linear(30, 7)}
 
 
+def _slots(layers):
+    return {name: (module, "weight") for name, module in layers.items()}
+
+
 def test_the_guard_catches_float64_and_forbidden_ops():
     with pytest.raises(AssertionError, match="float64"), MpsOpsOnly():
         torch.ones(3).double()
@@ -78,8 +82,8 @@ def test_pruning_under_the_guard(guard):
     magnitudes = torch.rand(5000) ** 3
     truth = magnitudes.sort().values
     with guard:
-        prune_threshold_(layers, 0.05)
-        prune_global_percentile_(_layers(2), 20.0)
+        prune_threshold_(_slots(layers), 0.05)
+        prune_global_percentile_(_slots(_layers(2)), 20.0)
         pruners = [InLoopPruner(weights, "threshold", 0.05, 20), InLoopPruner(weights, "percentile", 0.0, 20)]
         for pruner in pruners:
             pruner.prune_()

@@ -21,10 +21,14 @@ def _layers(seed=0):
     return {"a": nn.Linear(40, 30), "b": nn.Linear(30, 7)}
 
 
+def _slots(layers):
+    return {name: (module, "weight") for name, module in layers.items()}
+
+
 def test_post_training_threshold_zeroes_exactly_the_small_weights():
     layers = _layers()
     before = {k: m.weight.detach().clone() for k, m in layers.items()}
-    prune_threshold_(layers, 0.1)
+    prune_threshold_(_slots(layers), 0.1)
     for name, module in layers.items():
         w, old = module.weight.detach(), before[name]
         assert not hasattr(module, "weight_mask")  # made permanent
@@ -36,7 +40,7 @@ def test_post_training_threshold_zeroes_exactly_the_small_weights():
 def test_tau_zero_changes_nothing():
     layers = _layers()
     before = {k: m.weight.detach().clone() for k, m in layers.items()}
-    prune_threshold_(layers, 0.0)
+    prune_threshold_(_slots(layers), 0.0)
     assert all(torch.equal(layers[k].weight, before[k]) for k in layers)
     weights = {k: m.weight.detach() for k, m in layers.items()}
     InLoopPruner(weights, "threshold", 0.0, 20).prune_()
@@ -61,7 +65,7 @@ def test_global_percentile_prunes_within_one_weight_of_p_percent(percentile):
     layers = _layers()
     total = sum(m.weight.numel() for m in layers.values())  # 1410
     magnitudes = torch.cat([m.weight.detach().abs().flatten() for m in layers.values()])
-    threshold = prune_global_percentile_(layers, percentile)
+    threshold = prune_global_percentile_(_slots(layers), percentile)
     zeros = sum(int((m.weight == 0).sum()) for m in layers.values())
     assert abs(zeros - total * percentile / 100) <= 1
     assert threshold == pytest.approx(float(magnitudes.sort().values[zeros - 1]))

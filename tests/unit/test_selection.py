@@ -4,10 +4,11 @@ model, on small models built here."""
 from __future__ import annotations
 
 import pytest
+import torch
 from torch import nn
 
 from pruning_pipeline.config import ConfigError, LayerRule, make_config
-from pruning_pipeline.train.model import Net, select_layers
+from pruning_pipeline.train.model import Net, parameter_summary, prunable_weights, select_layers, weight_key
 
 
 def blocks(count: int = 3) -> nn.Module:
@@ -43,7 +44,7 @@ def test_selection_by_type_name_regex_and_exclude(parts, expected):
     assert list(chosen) == expected  # in model order
     modules = dict(model.named_modules())
     for name in chosen:  # what gets pruned is exactly each selected module's weight
-        assert type(modules[name]).__name__ in layer_rule.types
+        assert isinstance(modules[name], tuple(getattr(nn, kind) for kind in layer_rule.types))
     counts = {name: modules[name].weight.numel() for name in chosen}
     assert sum(counts.values()) == sum(p.numel() for n, p in model.named_parameters()
                                        if n.endswith(".weight") and n[:-len(".weight")] in chosen)
@@ -88,4 +89,74 @@ def test_a_malformed_rule_is_rejected_by_the_config(value, message):
 
 def test_a_rule_can_come_as_json_text():
     assert make_config({"layers": '{"types": ["Conv2d"], "exclude": ["re:x.*"]}'}).layers == \
-        LayerRule(("Conv2d",), (), ("re:x.*",))
+        LayerRule(types=("Conv2d",), exclude=("re:x.*",))
+
+
+class Encoder(nn.Module):
+    """Two of torch's own encoder layers and a head: attention's out_proj is a subclass
+    of Linear, its in_proj_weight a parameter of MultiheadAttention itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+                                    for _ in range(2))
+        self.head = nn.Linear(8, 3)
+
+
+def test_a_type_matches_its_subclasses():
+    model = Encoder()
+    chosen = select_layers(model, rule(types=["Linear"]))
+    modules = dict(model.named_modules())
+    expected = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
+    assert list(chosen) == expected and "layers.0.self_attn.out_proj" in chosen
+    assert type(modules["layers.0.self_attn.out_proj"]) is not nn.Linear  # matched as a subclass
+
+
+def test_parameters_are_selected_by_qualified_name_beside_modules():
+    model = Encoder()
+    chosen = select_layers(model, rule(types=["Linear"], params=["re:.*in_proj_weight"],
+                                       exclude=["layers.1.self_attn.in_proj_weight", "head"]))
+    assert chosen == ("layers.0.self_attn.in_proj_weight", "layers.0.self_attn.out_proj", "layers.0.linear1",
+                      "layers.0.linear2", "layers.1.self_attn.out_proj", "layers.1.linear1", "layers.1.linear2")
+    weights = prunable_weights(model, chosen)
+    assert weights["layers.0.self_attn.in_proj_weight"] is model.layers[0].self_attn.in_proj_weight
+    assert weights["layers.0.linear1"] is model.layers[0].linear1.weight
+    state = model.state_dict()  # the same tensors by their state-dict keys
+    assert all(torch.equal(state[weight_key(name, state)], w) for name, w in weights.items())
+    summary = parameter_summary(model, chosen)["layers"]["layers.0.self_attn.in_proj_weight"]
+    assert summary == {"type": "MultiheadAttention", "shape": [24, 8], "fan_in": 8, "weights": 192,
+                       "parameters": 192}
+
+
+def test_parameters_alone_and_a_module_weight_named_twice_is_selected_once():
+    model = Encoder()
+    assert select_layers(model, rule(types=[], params=["re:layers\\.\\d\\.self_attn\\.in_proj_weight"])) == \
+        ("layers.0.self_attn.in_proj_weight", "layers.1.self_attn.in_proj_weight")
+    assert select_layers(model, rule(types=["Linear"], names=["head"], params=["head.weight", "head.bias"])) == \
+        ("head", "head.bias")
+
+
+@pytest.mark.parametrize("parts, message", [
+    ({"params": ["re:.*out_weight"]}, "layers.params entry 're:.*out_weight' matches no parameter of encoder"),
+    ({"types": [], "params": ["head.weight"], "exclude": ["head.weight"]}, "layers selects no module or parameter"),
+    ({"types": [], "params": ["head.weight"], "exclude": ["stem"]},
+     "layers.exclude entry 'stem' matches no module of type (none) or selected parameter"),
+])
+def test_a_parameter_rule_that_matches_nothing_is_one_line(parts, message):
+    with pytest.raises(ConfigError) as caught:
+        select_layers(Encoder(), rule(**parts), "encoder")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"types": [], "names": ["head"], "params": ["x"]}, "layers.names=['head']; allowed: names of modules"),
+    ({"params": ["re:["]}, "layers.params='re:['; allowed: a valid regular expression"),
+    ({"params": "in_proj_weight"}, None),  # one string is a list of one
+])
+def test_a_malformed_parameter_rule_is_rejected(value, message):
+    if message is None:
+        assert make_config({"layers": value}).layers.params == ("in_proj_weight",)
+        return
+    with pytest.raises(ConfigError) as caught:
+        make_config({"layers": value})
+    assert message in str(caught.value)

@@ -1,7 +1,8 @@
 import numpy as np
+import pytest
 import torch
 
-from pruning_pipeline.measure.stats import histogram, layer_stats, symmetric_edges
+from pruning_pipeline.measure.stats import histogram, layer_stats, symmetric_edges, widen_counts, widen_edges, widening
 
 
 def test_histogram_counts_every_weight_and_agrees_with_numpy():
@@ -39,3 +40,18 @@ def test_sparsity_counts_exact_zeros():
     stats = layer_stats(torch.tensor([0.0, 0.0, 1.0, -2.0]), (1.5,))
     assert (stats["zeros"], stats["nonzeros"], stats["sparsity"]) == (2, 2, 0.5)
     assert stats["below_tau"]["1.5"] == 0.75 and stats["abs_max"] == 2.0
+
+
+@pytest.mark.parametrize("factor", [1, 3, 9])
+def test_widened_counts_are_the_counts_on_the_widened_edges(factor):
+    edges = symmetric_edges(1.0, 15)
+    centres = (edges[:-1] + edges[1:]) / 2  # one value in the middle of each bin, never on an edge
+    values = np.repeat(centres, np.arange(1, 16))
+    assert widening(edges, float(np.abs(values).max())) == 1
+    assert widening(edges, 1.1 * float(edges[-1])) == 3 and widening(edges, 4 * float(edges[-1])) == 9
+    wide = widen_edges(edges, factor)
+    assert len(wide) == len(edges) and wide[-1] == pytest.approx(factor * edges[-1])
+    counts, _ = np.histogram(values, edges)
+    expected, _ = np.histogram(values, wide)
+    assert np.array_equal(widen_counts(counts, factor), expected)
+    assert np.array_equal(widen_counts(np.stack([counts, counts]), factor), np.stack([expected, expected]))

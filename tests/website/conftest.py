@@ -11,6 +11,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,20 @@ def build_site():
             [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir), *args],
             cwd=cwd, env=mkdocs_env(**env), capture_output=True, text=True, timeout=1800,
         )
+    return build
+
+
+@pytest.fixture(scope="session")
+def build_example(tmp_path_factory, build_site):
+    """``build_example(name)``: the strict quick build of ``examples/{name}`` into a new
+    directory, with a cache of its own; fails on a failed build or a WARNING line."""
+    def build(name: str) -> Path:
+        site_dir, cache = tmp_path_factory.mktemp(f"{name}-site"), tmp_path_factory.mktemp(f"{name}-cache")
+        result = build_site(site_dir, cwd=ROOT / "examples" / name, PRUNING_CACHE_DIR=str(cache))
+        if result.returncode != 0:
+            pytest.fail(f"{name} build failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-6000:]}")
+        assert not re.search(r"^WARNING", result.stderr, flags=re.M), result.stderr[-3000:]
+        return site_dir
     return build
 
 

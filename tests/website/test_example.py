@@ -19,14 +19,8 @@ LAYERS = ["front.0", "mlp.1", "mlp.3", "mlp.5", "mlp.7"]  # Conv2d then the four
 
 
 @pytest.fixture(scope="module")
-def example_site(tmp_path_factory, build_site) -> Path:
-    site_dir = tmp_path_factory.mktemp("example-site")
-    cache = tmp_path_factory.mktemp("example-cache")
-    result = build_site(site_dir, cwd=EXAMPLE, PRUNING_CACHE_DIR=str(cache))
-    if result.returncode != 0:
-        pytest.fail(f"example build failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-6000:]}")
-    assert not re.search(r"^WARNING", result.stderr, flags=re.M), result.stderr[-3000:]
-    return site_dir
+def example_site(build_example) -> Path:
+    return build_example(EXAMPLE.name)
 
 
 @pytest.fixture(scope="module")
