@@ -4,9 +4,10 @@
     python benchmarks/bench_warm_build.py [--rounds 5]
 
 "Without the pipeline" is a copy of the site's sources whose pages are already rendered
-(every placeholder replaced, exactly as the build's hook does), with the published
+(every placeholder replaced, exactly as the plugin does), with the published
 ``static/`` files and the generated notebook copied in, built by the same MkDocs with
-the same plugins minus gen-files and the hook. The difference between the two is what
+the same plugins minus the pruning plugin (its nav, extensions, styles and scripts
+written into the config). The difference between the two is what
 the pipeline costs a rebuild: imports, cache lookups, publishing, rendering placeholders.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from pruning_pipeline.site import templates
 from pruning_pipeline.site.glue import site_renderer
 from site_build import ROOT, build_env, build_seconds
 
@@ -32,7 +34,8 @@ def build(cwd: Path, site: Path) -> float:
 
 def bare_copy(built: Path, target: Path) -> None:
     """The site's sources with every page pre-rendered and the pipeline removed."""
-    shutil.copytree(ROOT / "docs", target / "docs")
+    shutil.copytree(ROOT / "pruning_pipeline" / "site" / "pages", target / "docs")
+    shutil.copytree(ROOT / "docs", target / "docs", dirs_exist_ok=True)
     static = built / "static"
     shutil.copytree(static, target / "docs" / "static")
     shutil.copy(built / "percentile-pruning" / "percentile-pruning.ipynb", target / "docs")
@@ -47,9 +50,12 @@ def bare_copy(built: Path, target: Path) -> None:
     for page in pages:
         path = target / "docs" / page
         path.write_text(renderer.render(path.read_text(), page))
-    config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "gen-files" in p)]
-    config.pop("hooks")
+    # what the plugin adds to a build, written out: nav, Markdown extensions, styles, scripts
+    config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "pruning" in p)]
     config.pop("watch")
+    config["nav"] = templates.site_nav(None, pages, notebook=True)[0]
+    config["markdown_extensions"] = [{name: options} for name, options in templates.MARKDOWN_EXTENSIONS.items()]
+    config["extra_css"], config["extra_javascript"] = list(templates.EXTRA_CSS), list(templates.EXTRA_JAVASCRIPT)
     (target / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
 

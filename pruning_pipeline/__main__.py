@@ -1,4 +1,5 @@
-"""Command line: ``python -m pruning_pipeline {run,info,figures}``.
+"""Command line: ``python -m pruning_pipeline {run,info,figures,clean,init}`` (also
+``pruning-pipeline``).
 
 Every failure the user can act on (a bad option, a missing device or dataset, a loss
 that is no longer finite, memory) prints one line and exits with status 2, having
@@ -16,13 +17,13 @@ from pathlib import Path
 
 from .api import debugging
 from .config import ConfigError, PipelineError, make_config
-from .sources import config_values, parse_assignments
+from .sources import config_values, mkdocs_options, parse_assignments
 from .results import GLOBAL, STAGES
 
 
 def _load_file(path: str) -> dict:
     """Options from a JSON or YAML file: a flat mapping, one under ``pruning:``, or
-    ``mkdocs.yml`` itself (its ``extra.pruning``)."""
+    ``mkdocs.yml`` itself (the ``pruning`` plugin's options over ``extra.pruning``)."""
     import yaml
 
     try:
@@ -31,8 +32,8 @@ def _load_file(path: str) -> dict:
     except (OSError, ValueError, yaml.YAMLError) as error:
         reason = str(error).splitlines()[0]
         raise ConfigError(f"invalid config file {path}: {reason}") from None
-    if isinstance(data, dict) and isinstance(data.get("extra"), dict) and "pruning" in data["extra"]:
-        data = data["extra"]  # mkdocs.yml: the site's own run
+    if isinstance(data, dict) and ("plugins" in data or "site_name" in data):
+        return mkdocs_options(data)  # mkdocs.yml: the site's own run
     options = data.get("pruning", data) if isinstance(data, dict) else data
     if not isinstance(options, dict):
         raise ConfigError(f"invalid config file {path}: expected a mapping of option: value")
@@ -132,6 +133,17 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .site.starter import init_project
+
+    written = init_project(Path(args.directory), force=args.force, eject=args.eject)
+    print(f"wrote {len(written)} files into {args.directory}: "
+          f"{', '.join(str(path.relative_to(args.directory)) for path in written[:4])}"
+          f"{', …' if len(written) > 4 else ''}")
+    print(f"next: cd {args.directory} && mkdocs build   (PRUNING_PROFILE=quick for a short first run)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pruning_pipeline", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "figures":
             sub.add_argument("--out", required=True, help="directory for the figure files")
         sub.set_defaults(handler=handler)
+    init = commands.add_parser("init", help="start a project: mkdocs.yml and docs/index.md using the plugin")
+    init.add_argument("directory", nargs="?", default=".", help="the project folder (default: here)")
+    init.add_argument("--force", action="store_true", help="replace files that exist")
+    init.add_argument("--eject", action="store_true", help="copy every page template into docs/ to edit")
+    init.add_argument("--debug", action="store_true", help="show the traceback of a failure")
+    init.set_defaults(handler=_cmd_init)
     return parser
 
 

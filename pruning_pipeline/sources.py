@@ -29,6 +29,28 @@ def config_values(extra: Mapping[str, Any] | None, environ: Mapping[str, str]) -
     return values
 
 
+PLUGIN_OWN_KEYS = ("scripts", "enabled")  # the pruning plugin's keys that are not the run's
+
+
+def run_options(extra: Mapping[str, Any] | None, plugin: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The run's options of a site: ``extra.pruning``, under the options of the
+    ``pruning`` plugin, which win."""
+    values = dict(extra or {})
+    values.update({k: v for k, v in (plugin or {}).items() if k not in PLUGIN_OWN_KEYS})
+    return values
+
+
+def mkdocs_options(mkdocs_yml: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's options in a parsed ``mkdocs.yml``, read as the plugin reads them."""
+    extra = mkdocs_yml.get("extra") or {}
+    plugins = mkdocs_yml.get("plugins") or []
+    own = None
+    for plugin in [plugins] if isinstance(plugins, Mapping) else plugins:  # a list, or one mapping
+        if isinstance(plugin, Mapping) and isinstance(plugin.get("pruning"), Mapping):
+            own = plugin["pruning"]
+    return run_options(extra.get("pruning") if isinstance(extra, Mapping) else None, own)
+
+
 def parse_assignments(assignments: list[str]) -> dict[str, str]:
     """Turn ``["tau_post=0.2", ...]`` into a mapping; values stay strings for validation."""
     out: dict[str, str] = {}

@@ -14,6 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 
 from .. import __version__
 from ..cache import Cache, source_digest
@@ -162,7 +164,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
             histograms.update({key.replace("/", f"/{stage}/", 1): value for key, value in cut.items()})
             cut_grid[stage] = {name: {"tau": tau, "high": float(cut[f"cut_edges/{name}"][-1]),
                                       "bins_per_side": config.hist_bins - 1} for name in keys}
-    histograms.update({f"dynamics/{name}": widen_counts(dynamics[f"hist/{name}"], widened[name]) for name in keys})
+    histograms.update({f"dynamics/{name}": on_final_edges(dynamics, name, widened[name]) for name in keys})
     histograms["dynamics_steps"] = dynamics["steps"]
 
     metrics = {
@@ -197,6 +199,14 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
     }
     metrics["warnings"] = analysis.warnings(metrics)
     return Results(metrics=metrics, histograms=histograms), states
+
+
+def on_final_edges(dynamics: dict, name: str, factor: int) -> np.ndarray:
+    """The in-loop records of ``name`` (one row each, binned on the trained run's edges
+    widened by that row's own factor) re-counted exactly on the final edges, which are
+    the trained run's widened by ``factor``, a multiple of every row's."""
+    rows = zip(dynamics[f"hist/{name}"], dynamics[f"hist_widened/{name}"])
+    return np.stack([widen_counts(row, factor // int(own)) for row, own in rows])
 
 
 def follow(life: Lifecycle) -> None:

@@ -1,6 +1,6 @@
 """Inputs of a site build: the page index, the notebook rewritten to name this run, and
 the build's report (the options come from `pruning_pipeline.config.config_values`).
-Pure; the MkDocs scripts in ``scripts/`` call these."""
+Pure; the MkDocs plugin (`plugin`) calls these."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ _BUILD_REPORT = Report()
 
 
 def build_report(new: bool = False) -> Report:
-    """The report of the build in progress, shared by the MkDocs hook (which starts it
-    and adds the pages) and the gen-files script (which adds the run and the figures)."""
+    """The report of the build in progress, shared by the plugin's events (which start it
+    and add the pages) and the lifecycle (which adds the run and the figures)."""
     global _BUILD_REPORT
     if new:
         _BUILD_REPORT = Report()

@@ -1,6 +1,6 @@
 """Named placeholders that put this run's numbers, figures and tables into Markdown.
 
-Pure: text and plain data in, text out (no I/O, no torch, no MkDocs). The site's hook
+Pure: text and plain data in, text out (no I/O, no torch, no MkDocs). The MkDocs plugin
 builds one `SiteRenderer` per build from the published ``metrics.json`` and the
 figure catalog, then renders every page with it.
 
@@ -134,8 +134,13 @@ class SiteRenderer:
     site_url: str | None = None
     directory_urls: bool = True
 
-    def render(self, text: str, page: str) -> str:
-        """Replace every placeholder of ``text``; ``page`` is the source path for errors/links."""
+    def render(self, text: str, page: str, on_error: Callable[[str], None] | None = None) -> str:
+        """Replace every placeholder of ``text``; ``page`` is the source path for errors/links.
+
+        A placeholder that cannot be rendered raises `PlaceholderError`; with ``on_error``,
+        its message goes there instead and the placeholder stays as written (the plugin
+        logs it as a warning, which fails a ``--strict`` build).
+        """
         out: list[str] = []
         last = 0
         for match in PLACEHOLDER.finditer(text):
@@ -151,7 +156,12 @@ class SiteRenderer:
                 value = self.expand(body.strip(), page)
             except (KeyError, TypeError, ValueError) as err:
                 message = err.args[0] if err.args else repr(err)
-                raise PlaceholderError(f"{page}: cannot render {{{{ {body.strip()} }}}}: {message}") from None
+                problem = f"{page}: cannot render {{{{ {body.strip()} }}}}: {message}"
+                if on_error is None:
+                    raise PlaceholderError(problem) from None
+                on_error(problem)
+                out.append(match.group(0))
+                continue
             out.append(value.replace("\n", "\n" + indent) if "\n" in value else value)
         out.append(text[last:])
         return "".join(out)

@@ -138,21 +138,24 @@ def select_layers(model: nn.Module, rule: LayerRule, model_name: str = "the mode
     modules = {name: module for name, module in model.named_modules() if name}
     typed = _typed_modules(modules, rule, model_name) if rule.types else []
     parameters = _named_parameters(model, rule, model_name)
+    as_weights = [f"{name}.weight" for name in typed]  # a module and its weight are one tensor to exclude
     for part in ("names", "exclude"):
-        candidates = typed + parameters if part == "exclude" else typed
+        candidates = typed + parameters + as_weights if part == "exclude" else typed
         for pattern in getattr(rule, part):
             if not any(_matches(pattern, name) for name in candidates):
                 raise UserCodeError(f"invalid config: layers.{part} entry {pattern!r} matches no module of type "
                                     f"{'/'.join(rule.types) or '(none)'}{' or selected parameter' * (part == 'exclude')}"
-                                    f" in {model_name}; those are: {_listing(candidates)}")
-    kept = lambda name: not any(_matches(p, name) for p in rule.exclude)  # noqa: E731
-    chosen = {name for name in typed if (not rule.names or any(_matches(p, name) for p in rule.names)) and kept(name)}
+                                    f" in {model_name}; those are: {_listing(typed + parameters)}")
+    excluded = lambda name: any(_matches(p, name) for p in rule.exclude)  # noqa: E731
+    chosen = {name for name in typed if (not rule.names or any(_matches(p, name) for p in rule.names))
+              and not excluded(name) and not excluded(f"{name}.weight")}
     for name in chosen:
         if not isinstance(getattr(modules[name], "weight", None), torch.Tensor):
             raise UserCodeError(f"invalid config: layers selects {name!r} ({type(modules[name]).__name__}), "
                                 "which has no weight tensor to prune")
+    owner = lambda name: name[:-len(".weight")] if name.endswith(".weight") else None  # noqa: E731
     chosen |= {name for name in parameters
-               if kept(name) and not (name.endswith(".weight") and name[:-len(".weight")] in chosen)}
+               if not excluded(name) and not (owner(name) and excluded(owner(name))) and owner(name) not in chosen}
     ordered = _in_model_order(model, chosen)
     if not ordered:
         raise UserCodeError(f"invalid config: layers selects no module or parameter of {model_name} (types {list(rule.types)}, "

@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..config import Config
-from ..measure.stats import count_zeros, histogram, with_global
+from ..measure.stats import chunks, count_zeros, histogram, widen_edges, widening, with_global
 from .distributed import SOLO, World
 from .feed import Feed
 from .model import Subject, prunable_weights
@@ -113,10 +113,16 @@ class DynamicsRecorder:
             self._bin_waiting()
 
     def _bin_waiting(self) -> None:
+        """Bin the waiting records, each on the trained run's edges widened until it fits
+        (`stats.widening`; the factor is kept per record): no record clips, and the
+        lifecycle re-counts each exactly on the final, common edges."""
         edges = self.edges.result()  # raises if the trained run failed
         for layers in self.waiting:
             for name, parts in with_global(layers).items():
-                self.rows.setdefault(f"hist/{name}", []).append(histogram(parts, edges[name]))
+                reach = max(float(piece.abs().max()) for piece in chunks(parts))
+                factor = widening(edges[name], reach)
+                self.rows.setdefault(f"hist/{name}", []).append(histogram(parts, widen_edges(edges[name], factor)))
+                self.rows.setdefault(f"hist_widened/{name}", []).append(factor)
         self.waiting = []
 
     def save(self, path: Path) -> None:

@@ -229,6 +229,9 @@ def test_histograms_widen_to_hold_a_stage_beyond_the_trained_range(tmp_path, mon
             assert results.stage(stage)["layers"][layer]["abs_max"] <= edges[-1]
         dynamics = results.histograms[f"dynamics/{layer}"]
         assert (dynamics.sum(axis=1) == WEIGHT_COUNTS[layer]).all() and len(dynamics[0]) == len(edges) - 1
+        # the last record is taken after the last prune: the in-loop stage's own weights
+        last, stage = dynamics[-1], results.counts("in_loop", layer)
+        assert np.abs(last - stage).sum() <= 1e-3 * WEIGHT_COUNTS[layer] and (last[0], last[-1]) == (stage[0], stage[-1])
     for stage in STAGES:
         for layer, weights in _prunable(api.stage_weights(results, stage)).items():
             expected, _ = np.histogram(weights.numpy(), results.edges(layer))

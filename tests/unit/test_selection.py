@@ -160,3 +160,12 @@ def test_a_malformed_parameter_rule_is_rejected(value, message):
     with pytest.raises(ConfigError) as caught:
         make_config({"layers": value})
     assert message in str(caught.value)
+
+
+def test_excluding_a_module_or_its_weight_excludes_that_one_tensor():
+    model = Encoder()
+    everything = rule(types=["Linear"], params=["re:.*weight"], exclude=["head", "layers.0.linear1.weight"])
+    chosen = select_layers(model, everything)
+    assert "head" not in chosen and "head.weight" not in chosen
+    assert "layers.0.linear1" not in chosen and "layers.0.linear1.weight" not in chosen
+    assert "layers.1.linear1" in chosen and "layers.0.norm1.weight" in chosen  # a LayerNorm weight, by name

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,16 +51,52 @@ def build_site():
     return build
 
 
+# nbconvert's templates are data files of this environment (sys.prefix), which the
+# package's own environment finds only when told
+JUPYTER_DATA = str(Path(sys.prefix) / "share" / "jupyter")
+
+
 @pytest.fixture(scope="session")
-def build_example(tmp_path_factory, build_site):
-    """``build_example(name)``: the strict quick build of ``examples/{name}`` into a new
-    directory, with a cache of its own; fails on a failed build or a WARNING line."""
+def installed_package(tmp_path_factory) -> Path:
+    """The package as a user gets it: built into a wheel from a copy of the sources and
+    installed into a virtual environment of its own, whose other libraries are this
+    environment's (a path in a ``.pth`` file: the repository's editable install is not
+    seen there). Returns that environment's Python."""
+    def pip(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    sources = tmp_path_factory.mktemp("sources") / "pruning-pipeline"  # no build/ left in the repository
+    built = shutil.ignore_patterns(".git", ".venv", ".cache", "build", "*.egg-info", "__pycache__")
+    shutil.copytree(ROOT, sources, ignore=lambda folder, names: built(folder, names)
+                    | ({"site", "examples"} & set(names) if Path(folder) == ROOT else set()))
+    wheels, env = tmp_path_factory.mktemp("wheel"), tmp_path_factory.mktemp("user") / "env"
+    pip("wheel", "--no-deps", "-w", str(wheels), str(sources))
+    (wheel,) = wheels.glob("pruning_pipeline-*.whl")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
+    packages = env / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    (packages / "libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip("install", "--no-deps", "--target", str(packages), str(wheel))
+    return env / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def build_example(tmp_path_factory, installed_package):
+    """``build_example(name)``: ``examples/{name}`` copied to a folder outside the
+    repository and built strict on the quick profile by the installed package, with a
+    cache of its own; fails on a failed build or a WARNING line. Returns the site, with
+    the verbose build log as ``build.log``."""
     def build(name: str) -> Path:
-        site_dir, cache = tmp_path_factory.mktemp(f"{name}-site"), tmp_path_factory.mktemp(f"{name}-cache")
-        result = build_site(site_dir, cwd=ROOT / "examples" / name, PRUNING_CACHE_DIR=str(cache))
+        project = tmp_path_factory.mktemp(name) / name
+        shutil.copytree(ROOT / "examples" / name, project, ignore=shutil.ignore_patterns("site", ".cache"))
+        site_dir = tmp_path_factory.mktemp(f"{name}-site")
+        result = subprocess.run([str(installed_package), "-m", "mkdocs", "build", "--strict", "-v", "-d", str(site_dir)],
+                                cwd=project, env=mkdocs_env(JUPYTER_PATH=JUPYTER_DATA), capture_output=True,
+                                text=True, timeout=1800)
         if result.returncode != 0:
-            pytest.fail(f"{name} build failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-6000:]}")
+            pytest.fail(f"{name} build failed ({result.returncode}):\n{result.stderr[-6000:]}")
         assert not re.search(r"^WARNING", result.stderr, flags=re.M), result.stderr[-3000:]
+        (site_dir / "build.log").write_text(result.stderr)
         return site_dir
     return build
 
@@ -99,18 +136,6 @@ def mkdocs_config() -> dict:
     return yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)
 
 
-def nav_sources(nav) -> list[str]:
-    """Every source file named in the nav, in order."""
-    out: list[str] = []
-    for item in nav:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, dict):
-            for value in item.values():
-                out += nav_sources(value) if isinstance(value, list) else [value]
-    return out
-
-
 def page_html(site: Path, source: str) -> Path:
     """Built HTML file of a nav source (directory URLs)."""
     stem = source.rsplit(".", 1)[0]
@@ -122,9 +147,12 @@ def page_html(site: Path, source: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def nav_pages(site, mkdocs_config) -> list[tuple[str, Path]]:
-    """(source, built HTML) for every page in the nav."""
-    return [(src, page_html(site, src)) for src in nav_sources(mkdocs_config["nav"])]
+def nav_pages(site) -> list[tuple[str, Path]]:
+    """(source, built HTML) for every page in the nav (the plugin's: the site has none of
+    its own, and renders the notebook)."""
+    from pruning_pipeline.site.templates import nav_paths, study_nav
+
+    return [(src, page_html(site, src)) for src in nav_paths(study_nav(notebook=True))]
 
 
 # ------------------------------------------------------------------------- browser

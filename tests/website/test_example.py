@@ -95,3 +95,17 @@ def test_a_gallery_pages_through_the_layers(example_site, open_page):
         assert "mlp.3" in visible()
         context.close()
         assert not errors and not foreign, (errors, foreign)
+
+
+def test_the_example_is_built_by_the_installed_package(example_site, installed_package):
+    """The build outside the repository imported the package from its wheel, whose
+    page templates (package data) made the pages: no docs/ was copied."""
+    log = (example_site / "build.log").read_text()
+    used = re.search(r"pruning-pipeline \S+ from (\S+)", log)
+    installed = Path(used.group(1)) if used else None
+    assert installed and installed.is_relative_to(installed_package.parents[1]), log[-2000:]  # not the repository
+    assert (installed / "site" / "pages" / "own-model.md").is_file()
+    assert sorted(p.name for p in (EXAMPLE / "docs").iterdir()) == ["strokes.md"]  # none of the study's pages
+    assert (example_site / "own-model" / "index.html").is_file()
+    own = (example_site / "strokes" / "index.html").read_text()  # the project's own page, its numbers filled
+    assert "The strokes and the network" in own and "{{" not in own and "2,000 training" in own

@@ -1,4 +1,4 @@
-"""The threshold explorer (docs/javascripts/tau-explorer.js) in a real browser.
+"""The threshold explorer (pruning_pipeline/site/pages/javascripts/tau-explorer.js) in a real browser.
 
 Drives the full widget on /explore/ and the compact one on
 /visualizations/post-training-pruning/ with the keyboard and checks every readout
