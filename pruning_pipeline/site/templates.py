@@ -166,7 +166,7 @@ plugins:
 INIT_INDEX = """\
 # {site_name}
 
-This site is an experiment: every build trains `{{{{ model.name }}}}`, prunes its weights
+This site is an experiment: every build trains the model `{{{{ model.name }}}}`, prunes its weights
 by magnitude and publishes what happened. After training at τ = {{{{ config.tau_post | tau }}}}
 the model keeps {{{{ stages.post.accuracy | pct }}}} test accuracy with
 {{{{ stages.post.layers.global.sparsity | pct }}}} of its pruned weights zero.
