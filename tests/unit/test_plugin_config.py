@@ -3,6 +3,8 @@ from, and what it adds to the build (extensions, styles, scripts), never twice."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from mkdocs.config import load_config
 from mkdocs.exceptions import PluginError
@@ -44,3 +46,21 @@ def test_a_bad_option_stops_the_configuration_with_one_line(tmp_path, monkeypatc
     with pytest.raises(PluginError) as caught:
         configured(tmp_path, monkeypatch, "plugins: [{pruning: {tau_psot: 0.3}}]\n")
     assert str(caught.value).startswith("invalid config: tau_psot=0.3") and "\n" not in str(caught.value)
+
+
+def test_serve_watches_the_projects_model_files_and_nothing_it_writes(tmp_path, monkeypatch):
+    (tmp_path / "helpers.py").write_text("WIDTH = 4\n")
+    (tmp_path / "mymodel.py").write_text("from helpers import WIDTH\n\ndef build():\n    pass\n")
+    plugin, config = configured(tmp_path, monkeypatch, "plugins: [{pruning: {model: 'mymodel:build'}}]\n")
+
+    class Server:
+        watched: list[str] = []
+
+        def watch(self, path):
+            self.watched.append(path)
+
+    server = plugin.on_serve(Server(), config, builder=None)
+    assert sorted(server.watched) == [str(tmp_path / "helpers.py"), str(tmp_path / "mymodel.py")]
+    cache = (tmp_path / plugin.run_config.cache_dir).resolve()
+    assert not any(cache.is_relative_to(path) for path in [*map(Path, server.watched),
+                                                           tmp_path / "docs"])
