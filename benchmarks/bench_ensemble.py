@@ -37,18 +37,23 @@ def seconds_per_step(step, steps: int, warmup: int = 10) -> float:
     return (time.perf_counter() - start) / steps
 
 
+def optimizer_step(optimizer: torch.optim.Optimizer, loss):
+    """One training step: ``loss()``'s gradients, then the optimizer's update."""
+    def step():
+        value = loss()
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+    return step
+
+
 def single_step():
     model = Net().to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), 5e-3)
     x = torch.randn(BATCH, 1, 28, 28).contiguous(memory_format=torch.channels_last)
     y = torch.randint(CLASSES, (BATCH,))
 
-    def step():
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return step
+    return optimizer_step(optimizer, lambda: F.cross_entropy(model(x), y))
 
 
 def vmap_step(members: int):
@@ -59,12 +64,7 @@ def vmap_step(members: int):
     x, y = torch.randn(members, BATCH, 1, 28, 28), torch.randint(CLASSES, (members, BATCH))
     losses = vmap(lambda p, b, xm, ym: F.cross_entropy(functional_call(base, (p, b), (xm,)), ym))
 
-    def step():
-        loss = losses(params, buffers, x, y).sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return step
+    return optimizer_step(optimizer, lambda: losses(params, buffers, x, y).sum())
 
 
 def grouped_step(members: int):
@@ -86,12 +86,8 @@ def grouped_step(members: int):
         h = F.layer_norm(h, h.shape[-1:]) * p["norm1.weight"][:, None] + p["norm1.bias"][:, None]
         return torch.baddbmm(p["cls_head.bias"][:, None], h, p["cls_head.weight"].transpose(1, 2))
 
-    def step():
-        loss = F.cross_entropy(logits().flatten(0, 1), y.flatten(), reduction="sum") / BATCH
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return step
+    return optimizer_step(optimizer,
+                          lambda: F.cross_entropy(logits().flatten(0, 1), y.flatten(), reduction="sum") / BATCH)
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 from .. import __version__
 from ..cache import Cache, source_digest
 from ..config import Config, run_key

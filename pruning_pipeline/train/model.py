@@ -229,7 +229,6 @@ def parameter_summary(model: nn.Module, layers: tuple[str, ...]) -> dict:
     for name in layers:
         module, attr = weight_slot(model, name)
         weight = getattr(module, attr)
-        # a module's weight and bias; a parameter selected by name alone
         owned = module.parameters(recurse=False) if attr == "weight" else [weight]
         summary[name] = {
             "type": type(module).__name__,

@@ -106,8 +106,6 @@ class DynamicsRecorder:
             self.rows.setdefault(f"zeros/{name}", []).append(zero_count)
             self.rows.setdefault(f"pruned_prev/{name}", []).append(previous)
             self.rows.setdefault(f"regrowth/{name}", []).append(regrown_count)
-        for name, weight in self.pruner.weights.items():
-            self.rows.setdefault(f"abs_max/{name}", []).append(float(weight.detach().abs().max()))
         self.waiting.append({name: w.detach().clone() for name, w in self.pruner.weights.items()})
         if self.edges.done():
             self._bin_waiting()
@@ -123,6 +121,7 @@ class DynamicsRecorder:
                 factor = widening(edges[name], reach)
                 self.rows.setdefault(f"hist/{name}", []).append(histogram(parts, widen_edges(edges[name], factor)))
                 self.rows.setdefault(f"hist_widened/{name}", []).append(factor)
+                self.rows.setdefault(f"abs_max/{name}", []).append(reach)
         self.waiting = []
 
     def save(self, path: Path) -> None:
