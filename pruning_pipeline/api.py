@@ -13,12 +13,15 @@ import time
 from pathlib import Path
 
 from .cache import Cache, source_digest
-from .config import Config, PipelineError, run_key
+import shutil
+
+from .config import Config, PipelineError, run_key, stable_hash
 from .imports import user_code_digest
 from .report import Report
 from .results import Results
 
 RESULTS_KIND = "results"
+SEEDS_KIND = "seeds"  # the results of every seed of a run together (`run` with seeds > 1)
 # The results are keyed by the source of measure/ and all it imports (train/, ...),
 # found by reading the imports: a folder's name is all that is written here.
 RESULTS_SOURCE = "pruning_pipeline.measure"
@@ -50,17 +53,80 @@ def run_id(config: Config) -> str:
     return run_key(config, device_key(config.device), source_digest(RESULTS_SOURCE) + user_code_digest(config))
 
 
+def seeds_id(config: Config) -> str:
+    """Name of the entry that holds every seed of a run: the names of the seeds' own."""
+    return stable_hash({"seeds": [run_id(config.for_seed(seed)) for seed in config.seed_values]})
+
+
 def run(config: Config, progress: bool = True, report: Report | None = None) -> Results | None:
     """Results of the configured run: from the cache, or computed and then cached.
 
+    With ``seeds`` above one, every seed's results (each its own cache entry, so adding a
+    seed computes only that one) and, in ``metrics["seeds"]``, all of their metrics; the
+    first seed's histograms and weights stand for the run in its figures.
     ``report`` receives the seconds of each phase and whether it came from the cache.
     With ``nproc_per_node`` (or ``nnodes``) above one, the training runs under
     `torchrun` in processes of their own, which write the cache entry read here. Inside
-    such a process, rank 0 returns the results and every other rank None.
+    such a process (one seed each), rank 0 returns the results and every other rank None.
     """
     report = Report() if report is None else report
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         return _run_as_rank(config, progress, report)
+    if config.seeds > 1:
+        return _run_seeds(config, progress, report)
+    return _run_seed(config, progress, report)
+
+
+def run_seed(config: Config, seed: int, progress: bool = True, report: Report | None = None) -> Results:
+    """One seed's own results (``figures --seed N``), trained as `run` would train it."""
+    if seed not in config.seed_values:
+        raise PipelineError(f"invalid seed: {seed}; this run's seeds are {config.seed} to "
+                            f"{config.seed_values[-1]} (seed and seeds)")
+    report = Report() if report is None else report
+    return _run_seeds(config, progress, report, only=seed) if config.seeds > 1 else run(config, progress, report)
+
+
+def _run_seeds(config: Config, progress: bool, report: Report, only: int | None = None) -> Results:
+    """Every seed's results, from the cache or computed (the missing seeds' trainings
+    first, together), then the entry that holds them all; with ``only``, that seed's."""
+    start = time.perf_counter()
+    cache = Cache(config.cache_dir)
+    key = seeds_id(config)
+    entry = cache.get(SEEDS_KIND, key) if only is None else None
+    if entry is not None:
+        report.add("results, every seed", time.perf_counter() - start, cached=True)
+        return Results.load(entry)
+    configs = [config.for_seed(seed) for seed in config.seed_values if only in (None, seed)]
+    lives = {}
+    if config.world_size == 1:
+        from .measure.lifecycle import Lifecycle, train_together
+
+        lives = {c.seed: Lifecycle(c, cache, device_key(c.device), run_id(c), progress)
+                 for c in configs if cache.get(RESULTS_KIND, run_id(c)) is None}
+        train_together(list(lives.values()), report)
+    seeds = []
+    for seed_config in configs:
+        own = Report()
+        seeds.append(_run_seed(seed_config, progress, own, lives.get(seed_config.seed)))
+        report.phases.update({f"seed {seed_config.seed}: {name}": phase for name, phase in own.phases.items()})
+    if only is not None:
+        return seeds[0]
+    return Results.load(cache.put(SEEDS_KIND, key, lambda directory: _seeds_into(seeds, key, directory)))
+
+
+def _seeds_into(seeds: list[Results], key: str, directory: Path) -> None:
+    """The first seed's results, named ``key``, with every seed's metrics in ``seeds``."""
+    first = seeds[0]
+    metrics = {**first.metrics, "manifest": {**first.metrics["manifest"], "config_hash": key},
+               "seeds": {"seeds": [r.metrics["config"]["seed"] for r in seeds], "run_ids": [r.run_id for r in seeds],
+                         "per_seed": [r.metrics for r in seeds]}}
+    Results(metrics=metrics, histograms=first.histograms).save(directory)
+    shutil.copytree(Path(first.entry_dir) / WEIGHTS_DIR, directory / WEIGHTS_DIR)
+
+
+def _run_seed(config: Config, progress: bool, report: Report, life=None) -> Results:
+    """One seed's results (the whole run when it has one seed); ``life``, where the
+    caller made it, is that seed's `Lifecycle`."""
     start = time.perf_counter()
     cache = Cache(config.cache_dir)
     key = run_id(config)
@@ -78,7 +144,7 @@ def run(config: Config, progress: bool = True, report: Report | None = None) -> 
         from .measure.lifecycle import Lifecycle
 
         # resolves the device and reads the data first: their errors leave nothing on disk
-        life = Lifecycle(config, cache, device_key(config.device), key, progress)
+        life = life or Lifecycle(config, cache, device_key(config.device), key, progress)
         return Results.load(_compute_and_report(life, cache, key, report))
     results = Results.load(entry)
     report.add("results", time.perf_counter() - start, cached=True)
@@ -153,9 +219,14 @@ def used_entries(config: Config) -> set[tuple[str, str]]:
     """(kind, key) of every cache entry that ``config`` reads: its results, its two
     training runs and its figure render. ``clean`` keeps these and removes the rest."""
     from .figures.export import FIGURES_KIND, render_key
-    from .measure.lifecycle import training_keys
+    from .measure.lifecycle import ALONE, BATCHED, training_keys
 
-    key = run_id(config)
-    training = training_keys(config, device_key(config.device))
-    return {(RESULTS_KIND, key), (FIGURES_KIND, render_key(key)), *training.items()}
+    entries = set()
+    for seed in config.seed_values:
+        seed_config = config.for_seed(seed)
+        entries.add((RESULTS_KIND, run_id(seed_config)))
+        for trainer in (ALONE, BATCHED):  # which of the two a seed trained in depends on the model
+            entries |= set(training_keys(seed_config, device_key(config.device), trainer).items())
+    key = seeds_id(config) if config.seeds > 1 else run_id(config)
+    return entries | {(SEEDS_KIND, key), (FIGURES_KIND, render_key(key))}
 

@@ -15,13 +15,15 @@ import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Mapping
 
+from .tensor_data import TENSOR_KEYS, TensorData
+
 DATASETS = ("mnist-5k", "mnist")
 REFERENCE_MODEL = "reference"
 # `package.module:callable`, the entry-point syntax `pkgutil.resolve_name` reads
 IMPORT_STRING = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
-TENSOR_KEYS = ("train_x", "train_y", "test_x", "test_y")
 REGEX_PREFIX = "re:"
 IN_LOOP_RULES = ("threshold", "percentile")
+BATCH_SEEDS = ("auto", "true", "false")
 PROFILES = ("default", "quick")
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 
@@ -69,7 +71,11 @@ class Config:
     layers: LayerRule = LayerRule()
     data_dir: str | None = None  # directory with the four MNIST IDX files
     download: bool = True  # fetch full MNIST into cache_dir when data_dir lacks it
-    seed: int = 0
+    seed: int = 0  # the first seed; the run covers seed .. seed + seeds - 1
+    seeds: int = 5  # seeds trained and summarised
+    # train the seeds as one batched ensemble: auto = on an accelerator (on a CPU it was
+    # slower than the seeds one after another, benchmarks/README.md), true, false
+    batch_seeds: str = "auto"
     steps: int = 5625  # the reference's budget: 3 epochs x 60k images / batch 32
     epochs: int | None = None  # when set, overrides steps (epochs x batches per epoch)
     lr: float = 5e-3
@@ -96,6 +102,23 @@ class Config:
         return tuple(sorted({self.tau_loop, self.tau_post, *self.report_taus}))
 
     @property
+    def seed_values(self) -> tuple[int, ...]:
+        """The seeds of the run, the first (``seed``) the one whose figures are cited."""
+        return tuple(range(self.seed, self.seed + self.seeds))
+
+    def batches_seeds(self, device_type: str) -> bool:
+        """Whether the seeds are to train together on this kind of device
+        (`pruning_pipeline.train.ensemble`): with more than one seed, on one process
+        (several processes train each seed through DDP), where ``batch_seeds`` asks."""
+        wanted = self.batch_seeds == "true" or (self.batch_seeds == "auto" and device_type != "cpu")
+        return wanted and self.seeds > 1 and self.world_size == 1
+
+    def for_seed(self, seed: int) -> "Config":
+        """This run's configuration for one of its seeds (``seeds`` kept: it decides
+        whether the seed trains with the others, see `key_fields`)."""
+        return replace(self, seed=seed)
+
+    @property
     def world_size(self) -> int:
         """Training processes in all: the global batch is split among them."""
         return self.nproc_per_node * self.nnodes
@@ -118,12 +141,13 @@ class Config:
 
 # Profile defaults: applied before the user's keys, which always win.
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31},
+    "default": {"seeds": 5},
+    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 2},
 }
 
 # Options that never change a number in the results (where things live, what to call it).
-_NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir", "dist_timeout", "nproc_per_node", "nnodes"}
+# ``seeds`` names which runs are summarised, not what one seed's run computes (see `key_fields`).
+_NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir", "dist_timeout", "nproc_per_node", "nnodes", "seeds"}
 
 _FIELD_TYPES = {f.name: f.type for f in fields(Config)}
 
@@ -225,30 +249,6 @@ def _as_model(value: Any) -> str:
     _fail("model", value, f"{REFERENCE_MODEL} or an import string package.module:callable")
 
 
-def tensors_digest(data: Mapping[str, Any]) -> str:
-    """Names the tensors given as ``dataset`` by their content (for keys and the manifest)."""
-    import numpy as np
-
-    digest = hashlib.sha256()
-    for name in TENSOR_KEYS:
-        value = data[name]
-        if hasattr(value, "detach"):  # a torch tensor: on the host, in a dtype numpy has
-            value = value.detach().cpu()
-            value = value.float() if str(value.dtype) == "torch.bfloat16" else value
-        array = np.ascontiguousarray(np.asarray(value))
-        digest.update(f"{name}:{array.dtype}:{array.shape}".encode() + array.tobytes())
-    return f"tensors:{digest.hexdigest()[:16]}"
-
-
-class TensorData(dict):
-    """The tensors given as ``dataset``, with the digest that names them in keys and the
-    manifest, computed once (hashing a large dataset on every `Config.to_dict` would not)."""
-
-    def __init__(self, tensors: Mapping[str, Any]) -> None:
-        super().__init__(tensors)
-        self.digest = tensors_digest(self)
-
-
 def _as_dataset(value: Any) -> Any:
     allowed = "mnist-5k, mnist, an import string package.module:callable, or a mapping of tensors " \
               + "{" + ", ".join(TENSOR_KEYS) + "}"
@@ -305,6 +305,8 @@ def _validate(key: str, value: Any) -> Any:
         return _as_layers(value)
     if key == "profile":
         return _as_choice(key, value, PROFILES)
+    if key == "batch_seeds":  # true/false as YAML booleans or as text
+        return _as_choice(key, str(value).lower() if isinstance(value, (bool, str)) else value, BATCH_SEEDS)
     if key == "in_loop_rule":
         return _as_choice(key, value, IN_LOOP_RULES)
     if key == "device":
@@ -321,7 +323,8 @@ def _validate(key: str, value: Any) -> Any:
         if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
             return None
         return _as_int(key, value, 1, "an integer >= 1, or none")
-    if key in ("steps", "batch_size", "record_every", "eval_batch_size", "threads", "nproc_per_node", "nnodes"):
+    if key in ("steps", "batch_size", "record_every", "eval_batch_size", "threads", "nproc_per_node", "nnodes",
+               "seeds"):
         return _as_int(key, value, 1, "an integer >= 1")
     if key == "dist_timeout":
         return _as_int(key, value, 10, "a number of seconds >= 10")
@@ -376,10 +379,13 @@ def stable_hash(payload: Any) -> str:
 
 
 def key_fields(config: Config) -> dict[str, Any]:
-    """The options that change results: the cache key is a hash of these. Several
-    processes sum gradients in another order, so the world size counts (where it is
-    above one: one process keeps the keys it always had)."""
+    """The options that change one seed's results (the cache key hashes them). The world
+    size (gradients summed in another order) and ``batch_seeds`` (an ensemble's float
+    noise) count only where they apply; the number of seeds never: adding one reuses
+    the others."""
     fields = {k: v for k, v in config.to_dict().items() if k not in _NOT_IN_KEY}
+    if config.seeds == 1 or config.world_size > 1:
+        del fields["batch_seeds"]
     return fields if config.world_size == 1 else {**fields, "world_size": config.world_size}
 
 

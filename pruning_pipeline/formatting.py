@@ -8,13 +8,31 @@ name (``{{ stages.post.accuracy | pct:2 }}``).
 from __future__ import annotations
 
 import json
+from functools import wraps
 from typing import Any, Callable
+
+from .spread import Spread
 
 
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"format '{name}' needs a number, got {value!r}")
     return float(value)
+
+
+def over_seeds(whole: bool = False):
+    """A format that writes a `Spread` (a number over seeds) as its mean ± its standard
+    deviation, each in the format itself: '24.9% ± 13.8%'; ``whole`` rounds both first
+    (a count). The one place a spread is written, so every page writes it the same way."""
+    def decorate(fmt: Callable[[Any, str | None], str]) -> Callable[[Any, str | None], str]:
+        @wraps(fmt)
+        def formatted(value: Any, arg: str | None = None) -> str:
+            if not isinstance(value, Spread):
+                return fmt(value, arg)
+            mean, sd = (round(value), round(value.sd)) if whole else (float(value), value.sd)
+            return f"{fmt(mean, arg)} ± {fmt(sd, arg)}"
+        return formatted
+    return decorate
 
 
 def _digits(arg: str | None, default: int) -> int:
@@ -28,6 +46,7 @@ def _adaptive(number: float, digits: int, ends: tuple[float, ...]) -> int:
     return digits
 
 
+@over_seeds()
 def fmt_pct(value: Any, arg: str | None = None) -> str:
     """Fraction as a percentage: 0.9731 -> '97.3%' (``pct:2`` -> '97.31%').
 
@@ -37,12 +56,14 @@ def fmt_pct(value: Any, arg: str | None = None) -> str:
     return f"{number:.{_adaptive(number, _digits(arg, 1), (0.0, 100.0))}f}%"
 
 
+@over_seeds()
 def fmt_pp(value: Any, arg: str | None = None) -> str:
     """Fraction as percentage points, no unit: 0.012 -> '1.2'."""
     number = _number(value, "pp") * 100
     return f"{number:.{_adaptive(number, _digits(arg, 1), (0.0,))}f}"
 
 
+@over_seeds(whole=True)
 def fmt_int(value: Any, arg: str | None = None) -> str:
     """Whole number with thousands separators: 215418 -> '215,418'."""
     number = _number(value, "int")
@@ -51,28 +72,33 @@ def fmt_int(value: Any, arg: str | None = None) -> str:
     return f"{int(number):,}"
 
 
+@over_seeds()
 def fmt_fixed(value: Any, arg: str | None = None) -> str:
     """Fixed decimals (default 3): 0.03608 -> '0.036'."""
     return f"{_number(value, 'f'):.{_digits(arg, 3)}f}"
 
 
+@over_seeds()
 def fmt_sig(value: Any, arg: str | None = None) -> str:
     """Significant digits (default 3): 0.0360844 -> '0.0361'."""
     number = _number(value, "g")
     return f"{number:.{_digits(arg, 3)}g}" if number else "0"
 
 
+@over_seeds()
 def fmt_tau(value: Any, arg: str | None = None) -> str:
     """A threshold as configured: 0.4 -> '0.4', 0.001 -> '0.001'."""
     return f"{_number(value, 'tau'):g}"
 
 
+@over_seeds()
 def fmt_ratio(value: Any, arg: str | None = None) -> str:
     """A ratio: 1.234 -> '1.23×'."""
     number = _number(value, "x")
     return f"{number:.{_adaptive(number, _digits(arg, 2), (0.0,))}f}×"
 
 
+@over_seeds()
 def fmt_bytes(value: Any, arg: str | None = None) -> str:
     """Bytes in binary units: 796672 -> '778.0 KiB'."""
     number = _number(value, "bytes")
@@ -83,11 +109,13 @@ def fmt_bytes(value: Any, arg: str | None = None) -> str:
     raise AssertionError  # unreachable
 
 
+@over_seeds()
 def fmt_ms(value: Any, arg: str | None = None) -> str:
     """Milliseconds: 1.234 -> '1.23 ms'."""
     return f"{_number(value, 'ms'):.{_digits(arg, 2)}f} ms"
 
 
+@over_seeds()
 def fmt_seconds(value: Any, arg: str | None = None) -> str:
     """Seconds: 50.04 -> '50.0 s'."""
     return f"{_number(value, 's'):.{_digits(arg, 1)}f} s"
@@ -98,6 +126,7 @@ def fmt_code(value: Any, arg: str | None = None) -> str:
     return f"`{fmt_plain(value)}`"
 
 
+@over_seeds()
 def fmt_plain(value: Any, arg: str | None = None) -> str:
     """Default rendering: ints with separators, floats to 4 significant digits."""
     if isinstance(value, bool) or value is None:

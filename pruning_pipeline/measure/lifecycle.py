@@ -8,6 +8,7 @@ what happens after training (τ_post, p, histogram bins, ...) never retrain.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,13 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .. import __version__
 from ..cache import Cache, source_digest
 from ..config import Config, run_key
 from ..imports import user_code_digest
+from ..report import Report
 from ..results import GLOBAL, STAGES, Results
-from ..train import runs
+from ..train import ensemble, runs
 from ..train.device import environment, prepare
 from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
@@ -34,12 +37,17 @@ from .stats import widen_counts
 # The training runs are keyed by the source of train/ and what it imports, so editing
 # a measurement, a figure or a page never retrains.
 TRAINING_SOURCE = "pruning_pipeline.train"
+log = logging.getLogger(__name__)
 
 
-def training_keys(config: Config, device_key: str) -> dict[str, str]:
+ALONE, BATCHED = "alone", "batched"  # how a seed's runs train: on their own, or batched with the other seeds'
+
+
+def training_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[str, str]:
     """Cache key of each training run (``trained``, ``in_loop``): the options it depends
-    on, the device kind, the source of train/ with what it imports and the user's code."""
-    code = source_digest(TRAINING_SOURCE) + user_code_digest(config)
+    on, the device kind, the source of train/ with what it imports and the user's code;
+    for a seed trained with the others, that it was (the batched ensemble)."""
+    code = source_digest(TRAINING_SOURCE) + user_code_digest(config) + (f":{trainer}" if trainer == BATCHED else "")
     return {"trained": run_key(config, device_key, code, runs.TRAIN_OPTIONS),
             "in_loop": run_key(config, device_key, code, runs.in_loop_options(config))}
 
@@ -68,7 +76,14 @@ class Lifecycle:
             self.subject = subject_for(config, model)
             check_model(model.to(self.device), self.data, config)
             self.model_summary = {"name": config.model, **parameter_summary(model, self.subject.layers)}
-        self.keys = training_keys(config, device_key)  # reads the sources once: keys, not per lookup
+        self.trainer = ALONE
+        if config.batches_seeds(self.device.type):
+            reason = ensemble.problem(self.subject, self.data, self.device)
+            if reason:
+                log.info("seed %d trains without the other seeds: %s", config.seed, reason)
+            self.trainer = BATCHED if reason is None else ALONE
+        self.keys = training_keys(config, device_key, self.trainer)  # reads the sources once: keys, not per lookup
+        self.together: set[str] = set()  # training runs this call trained in an ensemble
         self.steps = steps_for(config, self.data.n_train)
 
     # -- the two training runs, each a cache entry ---------------------------------
@@ -92,24 +107,84 @@ class Lifecycle:
         the reference model only: a user's model may draw from the global random state
         (dropout), which two threads would share, so it trains one run after the other."""
         missing = all(self.cache.problem(kind, key) is not None for kind, key in self.keys.items())
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         return (missing and self.config.reference and not self.world.distributed and self.device.type == "cpu"
-                and 2 * self.config.threads <= cores)
+                and 2 * self.config.threads <= usable_cores())
 
     def _entry(self, kind: str, fill) -> Path:
         key = self.keys[kind]
         entry = self.cache.get(kind, key)
         if self.world.agree(entry is not None):  # the other ranks train with rank 0, or skip with it
-            self.reused.append(kind)
+            if kind not in self.together:
+                self.reused.append(kind)
             return entry
         return self.cache.put(kind, key, fill)
 
 
+def train_together(lives: list[Lifecycle], report: Report | None = None) -> None:
+    """Train every missing run of these seeds that trains in the ensemble (their plain
+    and in-loop runs alike) as one batched ensemble, each into its own cache entry. The
+    ensemble takes the threads of the two runs it replaces (``2 x threads``)."""
+    lives = [life for life in lives if life.trainer == BATCHED]
+    members, owners = [], []
+    for life in lives:
+        init = runs.initial_state(life.config, life.subject)
+        missing = [kind for kind in ("trained", "in_loop") if life.cache.get(kind, life.keys[kind]) is None]
+        edges: Future = Future()
+        if missing == ["in_loop"]:  # the plain run is cached: its edges are known now
+            trained = runs.load_run(life.cache.get("trained", life.keys["trained"]))[0]
+            edges.set_result(layer_edges([init, trained], life.subject.layers, life.config.hist_bins))
+        for kind in missing:
+            members.append(ensemble.Member(kind, life.config, init, life.data, edges if kind == "in_loop" else None))
+            owners.append(life)
+    if not members:
+        return
+    first = lives[0]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(min(usable_cores(), 2 * first.config.threads))
+    start = time.perf_counter()
+    try:
+        done = ensemble.train_ensemble(members, first.subject, first.device, first.progress)
+    finally:
+        torch.set_num_threads(threads)
+    if report is not None:
+        report.add(f"{len({life.config.seed for life in owners})} seeds' {len(members)} runs trained together",
+                   time.perf_counter() - start)
+    for kind in ("trained", "in_loop"):  # plain runs first: their edges bin the in-loop records
+        for member, result, life in zip(members, done, owners):
+            if member.kind != kind:
+                continue
+            life.together.add(kind)
+            life.cache.put(kind, life.keys[kind], lambda directory, result=result: _write_trained(directory, result))
+            if kind == "trained":
+                in_loop = [m for m in members if m.kind == "in_loop" and m.config.seed == member.config.seed]
+                for other in in_loop:
+                    other.edges.set_result(layer_edges([member.init, result.state], life.subject.layers,
+                                                       life.config.hist_bins))
+
+
+def _write_trained(directory: Path, result: ensemble.Trained) -> None:
+    runs.write_run(directory, result.state, result.curves)
+    if result.recorder is not None:
+        result.recorder.save(directory / runs.DYNAMICS_FILE)
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def train_both(life: Lifecycle, init: dict) -> tuple[tuple, dict, tuple]:
-    """The trained run, the shared histogram edges, and the in-loop run: side by side
-    on two threads where `Lifecycle.side_by_side` allows, else one after the other.
-    Either way the numbers are the same (each run is its own deterministic sequence)."""
+    """The trained run, the shared histogram edges, and the in-loop run: in the batched
+    ensemble where the seed trains in one (`train_together`), else side by side on two
+    threads where `Lifecycle.side_by_side` allows, else one after the other. Either way
+    the numbers are the same (each run is its own deterministic sequence)."""
     edges: Future = Future()
+    if life.trainer == BATCHED:
+        report = Report()
+        train_together([life], report)  # nothing to do where the run's seeds trained together
+        life.phases.update({name: phase["seconds"] for name, phase in report.phases.items()})
+        trained = life.plain_run(init)
+        edges.set_result(layer_edges([init, trained[0]], life.subject.layers, life.config.hist_bins))
+        return trained, edges.result(), life.in_loop_run(init, edges)
 
     def plain() -> tuple[dict, dict]:
         try:

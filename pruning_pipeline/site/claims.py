@@ -16,13 +16,15 @@ drop a claim from the site.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Callable, Mapping
 
 from ..formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
+from ..spread import combine, with_spread
 from . import diagnosis
 from .facts import MissingInput, below_tau, derive_facts, strict
-from .verdicts import CONFIRMED, PARTLY, REFUTED, each, judged, verdict_of
+from .verdicts import CONFIRMED, PARTLY, REFUTED, SPLIT, TONES, each, judged, verdict_of
 
 # A uniform distribution on ±a has standard deviation a/√3; the share of a Gaussian with
 # that standard deviation lying beyond ±a is P(|z| > √3).
@@ -350,7 +352,42 @@ def evaluate(metrics: Mapping[str, Any], facts: Mapping[str, Any] | None = None)
 
 
 def publish(metrics: Mapping[str, Any]) -> dict:
-    """The tree published as ``static/metrics.json``: metrics plus ``facts`` and ``claims``."""
+    """The tree published as ``static/metrics.json``: metrics plus ``facts`` and ``claims``.
+
+    A run of several seeds (``metrics["seeds"]``) publishes the mean of every number
+    over its seeds, with the per-seed values of each that differs in ``seeds.values``
+    (`pruning_pipeline.spread`); each claim is judged in every seed and its verdict
+    says in how many it holds (`over_seeds`), its finding quotes the spreads.
+    """
+    if "seeds" not in metrics:
+        return _publish_seed(metrics)
+    seeds = metrics["seeds"]
+    trees = [_publish_seed(tree) for tree in seeds["per_seed"]]
+    means, values = combine([{k: v for k, v in tree.items() if k != "claims"} for tree in trees])
+    spread = strict(with_spread(means, values))
+    judged_on_spread = evaluate(spread, strict(spread["facts"], "facts"))
+    claims = {name: over_seeds(claim, [tree["claims"][name] for tree in trees])
+              for name, claim in judged_on_spread.items()}
+    return {**means, "manifest": metrics["manifest"], "claims": claims,
+            "seeds": {"seeds": seeds["seeds"], "run_ids": seeds["run_ids"], "values": values or {}}}
+
+
+def _publish_seed(metrics: Mapping[str, Any]) -> dict:
     metrics = strict(metrics)  # once, for the facts and every claim
     facts = derive_facts(metrics)
     return {**metrics, "facts": facts, "claims": evaluate(metrics, facts)}
+
+
+def over_seeds(claim: dict, per_seed: list[dict]) -> dict:
+    """A claim judged in every seed: its verdict counts the seeds ("confirmed in 5 of 5
+    seeds"); seeds that disagree make it "split" and list each verdict with its count,
+    never one seed's word. The finding and evidence are those judged on the spreads."""
+    verdicts = [judgement["verdict"] for judgement in per_seed]
+    counts = Counter(verdicts).most_common()
+    total = len(verdicts)
+    if len(counts) == 1:
+        verdict, tone = f"{verdicts[0]} in {total} of {total} seeds", per_seed[0]["tone"]
+    else:
+        verdict = f"{SPLIT}: " + ", ".join(f"{word} in {count} of {total} seeds" for word, count in counts)
+        tone = TONES[SPLIT]
+    return {**claim, "verdict": verdict, "tone": tone, "per_seed": verdicts, "unanimous": len(counts) == 1}

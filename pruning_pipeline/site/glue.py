@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from ..figures.catalog import FigureInfo
 from ..report import Report
+from ..spread import with_spread
 from .placeholders import SiteRenderer
 
 def page_index(sources: Iterable[str]) -> dict[str, str]:
@@ -24,10 +25,11 @@ def page_index(sources: Iterable[str]) -> dict[str, str]:
 
 def site_renderer(metrics: dict, figures: list[dict[str, Any]], sources: Iterable[str], site_url: str | None,
                   directory_urls: bool = True) -> SiteRenderer:
-    """What fills a build's placeholders: its published ``metrics.json`` and
-    ``figures.json``, and the page sources (Markdown and notebooks) it links between."""
+    """What fills a build's placeholders: its published ``metrics.json`` (a number that
+    differs across seeds as a `Spread`, which prints as mean ± sd) and ``figures.json``,
+    and the page sources (Markdown and notebooks) it links between."""
     return SiteRenderer(
-        metrics=metrics,
+        metrics=with_spread(metrics, metrics.get("seeds", {}).get("values")),
         catalog=[FigureInfo.from_mapping(entry) for entry in figures],
         pages=page_index(src for src in sources if src.endswith((".md", ".ipynb"))),
         site_url=site_url,

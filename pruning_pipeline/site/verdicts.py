@@ -7,6 +7,7 @@ import math
 from typing import Any, Callable, Mapping
 
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
+SPLIT = "split across seeds"  # a claim whose verdict differs from seed to seed
 
 
 def verdict_of(flags: list[bool]) -> str:
@@ -15,7 +16,7 @@ def verdict_of(flags: list[bool]) -> str:
     return PARTLY if any(flags) else REFUTED
 
 
-TONES = {CONFIRMED: "success", REFUTED: "failure", PARTLY: "warning"}
+TONES = {CONFIRMED: "success", REFUTED: "failure", PARTLY: "warning", SPLIT: "question"}
 
 
 def defined(value: Any) -> bool:

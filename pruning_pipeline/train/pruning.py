@@ -133,14 +133,18 @@ class InLoopPruner:
     exactly the pruning rule in one fused pass.
     """
 
-    def __init__(self, weights: dict[str, torch.Tensor], rule: str, tau: float, percentile: float) -> None:
+    def __init__(self, weights: dict[str, torch.Tensor], rule: str, tau: float, percentile: float,
+                 pack: bool = True) -> None:
         self.weights = weights
         self.rule = rule
         tensors = list(weights.values())
         self.flat = packed(tensors)
-        if self.flat is None:
+        if self.flat is None and pack:
             self.flat = pack_(tensors)
-        self.k = max(1, round(self.flat.numel() * percentile / 100.0))
+        # without packing (views into an ensemble's stacked weights, which must stay
+        # where they are) each tensor is pruned on its own, the same rule
+        self.parts = [self.flat] if self.flat is not None else tensors
+        self.k = max(1, round(sum(w.numel() for w in tensors) * percentile / 100.0))
         self.threshold = tau if rule == "threshold" else None
         self.band = 0.3  # relative half-width of the percentile search; the 20th percentile
         # moves ~10% per step early in training, far less later, and in bursts
@@ -153,11 +157,13 @@ class InLoopPruner:
             previous = self.threshold
             # torch's abs, on the threads that just wrote these weights in the optimizer
             # step: the whole prune took 0.6x the time it did with numpy's abs here
-            self.threshold = kth_smallest_magnitude(self.flat.abs(), self.k, previous, self.band)
+            magnitudes = self.flat.abs() if self.flat is not None else torch.cat([w.abs().flatten() for w in self.parts])
+            self.threshold = kth_smallest_magnitude(magnitudes, self.k, previous, self.band)
             if previous:  # next band: thrice the largest of the last five moves, within [0.2%, 30%]
                 self.moves.append(abs(self.threshold - previous) / previous)
                 self.band = min(0.3, max(0.002, 3 * max(self.moves)))
-        torch.hardshrink(self.flat, self.threshold, out=self.flat)
+        for part in self.parts:
+            torch.hardshrink(part, self.threshold, out=part)
 
     @torch.no_grad()
     def zero_masks(self) -> dict[str, torch.Tensor]:

@@ -78,9 +78,9 @@ class DynamicsRecorder:
     keeps a copy of the weights (on their device) and is binned as soon as it is.
     """
 
-    def __init__(self, model: torch.nn.Module, layers: tuple[str, ...], config: Config, edges: Future) -> None:
-        self.pruner = in_loop_pruner(model, layers, config)
-        self.every, self.edges = config.record_every, edges
+    def __init__(self, pruner: InLoopPruner, every: int, edges: Future) -> None:
+        self.pruner = pruner
+        self.every, self.edges = every, edges
         self.rows: dict[str, list] = {"steps": [], "thresholds": []}
         self.waiting: list[dict[str, torch.Tensor]] = []  # records not yet binned, in order
         self.zeroed: dict[str, torch.Tensor] = {}  # zeros right after the prune before a record
@@ -135,7 +135,12 @@ def _train_into(directory: Path, model: torch.nn.Module, data: Feed, config: Con
     curves = train(model, data, config, after_step, desc=desc, progress=progress,
                    position=1 if after_step else 0, world=world)
     curves["seconds"] = round(time.perf_counter() - start, 3)
-    save_file(cpu_state(model), directory / STATE_FILE)
+    write_run(directory, cpu_state(model), curves)
+
+
+def write_run(directory: Path, state: dict[str, torch.Tensor], curves: dict) -> None:
+    """A finished run's weights and curves, as `load_run` reads them."""
+    save_file(state, directory / STATE_FILE)
     (directory / CURVES_FILE).write_text(json.dumps(curves))
 
 
@@ -150,7 +155,7 @@ def in_loop_run_into(directory: Path, init: dict, subject: Subject, data: Feed, 
     """Train re-pruning after every step; write weights, curves and dynamics (binned on
     ``edges``, which may be computed while this run trains)."""
     model = model_from(init, subject, device)
-    recorder = DynamicsRecorder(model, subject.layers, config, edges)
+    recorder = DynamicsRecorder(in_loop_pruner(model, subject.layers, config), config.record_every, edges)
     _train_into(directory, model, data, config, "in_loop", progress, recorder.after_step, world)
     recorder.save(directory / DYNAMICS_FILE)
 

@@ -79,7 +79,7 @@ def train(
         window.append(loss.detach())
         if step % config.record_every == 0 or step == total:
             losses = world.mean(torch.stack(window))  # (steps since the last record,): one sync per record
-            _check_finite(losses, step - len(window) + 1, desc, config)
+            check_finite(losses, step - len(window) + 1, desc, config)
             accuracy, test_loss = float("nan"), float("nan")
             if world.main:
                 model.eval()
@@ -94,7 +94,7 @@ def train(
     return curves
 
 
-def _check_finite(losses: torch.Tensor, first_step: int, desc: str, config: Config) -> None:
+def check_finite(losses: torch.Tensor, first_step: int, desc: str, config: Config) -> None:
     """Stop at a non-finite loss, naming the first step that produced one.
 
     Checked once per record (not per step: on an accelerator every check is a sync),
