@@ -142,7 +142,7 @@ class Config:
 # Profile defaults: applied before the user's keys, which always win.
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "default": {"seeds": 5},
-    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 2},
+    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 1},
 }
 
 # Options that never change a number in the results (where things live, what to call it).

@@ -19,7 +19,9 @@ OPTION_HELP = {
     "layers": "Which modules' weights are pruned: `types` (class names), `names` (qualified names or `re:<regex>`; empty means all of those types) and `exclude`. The default selects every Linear layer: `ffnn1` and `cls_head` of the reference model.",
     "data_dir": "Directory holding the four MNIST IDX files (only for `dataset: mnist`).",
     "download": "Whether full MNIST may be downloaded into the cache when `data_dir` lacks it.",
-    "seed": "Seed of the split, the initial weights and the batch order.",
+    "seed": "Seed of the split, the initial weights and the batch order; the first of the run's seeds, whose figures are the published ones.",
+    "seeds": "Seeds the run trains (`seed` to `seed + seeds - 1`), each a cache entry of its own: adding one trains only that one. Every number a page quotes is then the mean ± the standard deviation over them, every verdict counts them.",
+    "batch_seeds": "Train the seeds as one batched ensemble (`torch.func.vmap`): `auto` does on an accelerator; on a CPU the seeds train one after another, which measured faster here (benchmarks/README.md). A model vmap cannot take trains alone, with the reason logged.",
     "steps": "Optimizer steps of each training run (the plain one and the one pruned in the loop).",
     "epochs": "When set, replaces `steps` by whole passes over the training split.",
     "lr": "AdamW learning rate.",
@@ -152,7 +154,12 @@ SCHEMA_HELP = {
     "compression.stages.{stage}.dense_latency_ms": "Measured dense inference time of the prunable layers.",
     "compression.stages.{stage}.sparse_latency_ms": "Measured `torch.sparse` inference time.",
     "compression.stages.{stage}.sparse_vs_dense_latency": "sparse / dense time (< 1: sparse is faster).",
-    "claims.{claim}.verdict": "confirmed, refuted or partly confirmed — computed from the numbers.",
+    "claims.{claim}.verdict": "confirmed, refuted or partly confirmed — computed from the numbers; over several seeds with their count (`confirmed in 5 of 5 seeds`), or `split across seeds: ...` with each verdict's count.",
+    "claims.{claim}.per_seed": "The verdict in each seed, in seed order (several seeds only).",
+    "claims.{claim}.unanimous": "Whether every seed gave the same verdict (several seeds only).",
+    "seeds.seeds": "The run's seeds, in order (several seeds only).",
+    "seeds.run_ids": "Each seed's own cache entry (several seeds only).",
+    "seeds.values": "Per-seed values of every number that differs across seeds, at the path it has in this file (a list per number, in seed order); every other number is the same in all seeds. The published numbers are the means; `config`, `sweep` and indexes are the first seed's.",
     "claims.{claim}.reference": "What the reference study says.",
     "claims.{claim}.criterion": "How the claim is judged.",
     "claims.{claim}.finding": "The measured finding, in one or two sentences.",
@@ -205,7 +212,7 @@ _NAMED_KEYS = {
     "threshold_vs_percentile.layerwise_percentile.thresholds": "{layer}",
 }
 # Sections documented as one object rather than leaf by leaf.
-_OPAQUE = {"config", "manifest", "facts", "claims.{claim}.evidence"}
+_OPAQUE = {"config", "manifest", "facts", "claims.{claim}.evidence", "seeds.values"}
 
 
 def schema_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str]]:

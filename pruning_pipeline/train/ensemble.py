@@ -9,9 +9,10 @@ after every step through views of their own slice (`InLoopPruner` without packin
 A member's numbers are those of the same maths as a run trained alone, up to float
 noise (vmap runs the convolutions grouped); its cache key says how it was trained.
 
-A model vmap cannot take (one that updates buffers in place, such as BatchNorm's
-running statistics, or draws random numbers, such as dropout, whose draws could not
-follow each seed) is trained one member after another instead (`problem` says why).
+A model vmap cannot take (one that draws random numbers, such as dropout, whose draws
+could not follow each seed, or any operation vmap has no rule for) is trained one
+member after another instead (`problem` says why). Buffers are stacked like the
+parameters, so BatchNorm's running statistics stay each member's own.
 """
 
 from __future__ import annotations
