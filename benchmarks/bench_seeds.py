@@ -1,0 +1,46 @@
+"""Issue 19: what five seeds' training costs against one seed's, as the pipeline trains
+them, in one process on a fresh cache each: one seed (its two runs side by side), five
+seeds one after another (each seed's two runs side by side), five seeds as one batched
+ensemble (all ten runs in one vmapped step).
+
+    python benchmarks/bench_seeds.py [--steps 300] [--seeds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+
+from pruning_pipeline import api
+from pruning_pipeline.config import make_config
+from pruning_pipeline.report import Report
+
+
+def training_seconds(seeds: int, batch: str, steps: int) -> float:
+    """Seconds of the training phases of a cold run."""
+    with tempfile.TemporaryDirectory() as cache:
+        report = Report()
+        config = make_config({"steps": steps, "record_every": max(1, steps // 3), "seeds": seeds,
+                              "batch_seeds": batch, "cache_dir": cache})
+        api.run(config, progress=False, report=report)
+    return sum(p["seconds"] for name, p in report.phases.items()
+               if "trained" in name or "in_loop" in name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+    one = training_seconds(1, "false", args.steps)
+    after = training_seconds(args.seeds, "false", args.steps)
+    batched = training_seconds(args.seeds, "true", args.steps)
+    print(f"{'arrangement':<40} {'seconds':>8} {'/ one seed':>10}")
+    for name, seconds in ((f"one seed, two runs side by side", one),
+                          (f"{args.seeds} seeds one after another", after),
+                          (f"{args.seeds} seeds as one batched ensemble", batched)):
+        print(f"{name:<40} {seconds:>8.2f} {seconds / one:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()
