@@ -115,11 +115,12 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from .api import run
+    from .api import run, run_seed
     from .site.publish import published_files
 
     config = config_from_args(args)
-    results = run(config, progress=not args.quiet)
+    progress = not args.quiet
+    results = run(config, progress) if args.seed is None else run_seed(config, args.seed, progress)
     if results is None:  # a rank other than 0 of a torchrun job: rank 0 writes the files
         return 0
     out = Path(args.out)
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--dry-run", action="store_true", help="list what would be removed")
         if name == "figures":
             sub.add_argument("--out", required=True, help="directory for the figure files")
+            sub.add_argument("--seed", type=int, help="one of the run's seeds: that seed's own figures and numbers")
         sub.set_defaults(handler=handler)
     init = commands.add_parser("init", help="start a project: mkdocs.yml and docs/index.md using the plugin")
     init.add_argument("directory", nargs="?", default=".", help="the project folder (default: here)")

@@ -53,8 +53,9 @@ def table_stats(metrics: Mapping[str, Any], stage: str) -> str:
     keys = [*metrics["prunable_layers"], GLOBAL]
 
     def cell(layer: str, key: str) -> str:
-        # Shape statistics of a constant layer (all weights zero) do not exist.
-        if key in ("skew", "kurtosis") and layers[layer]["std"] == 0:
+        # Shape statistics of a constant layer (all weights zero) do not exist; over seeds,
+        # one that is undefined in some seed is (the first seed's value, `spread.combine`).
+        if layers[layer][key] is None or (key in ("skew", "kurtosis") and layers[layer]["std"] == 0):
             return "undefined"
         return _stat(layers[layer][key], key)
 

@@ -110,3 +110,22 @@ def test_a_model_vmap_cannot_take_trains_alone(tmp_path, monkeypatch, caplog):
     assert not any("together" in name for name in report.phases)
     assert {"seed 0: trained", "seed 0: in_loop", "seed 1: trained", "seed 1: in_loop"} <= set(report.phases)
     assert len(results.metrics["seeds"]["per_seed"]) == 2
+
+
+def test_figures_of_one_seed(tmp_path):
+    """``figures --seed N`` writes that seed's own files; a seed outside the run is one line."""
+    import json
+    import subprocess
+    import sys
+
+    settings = [f"--set={key}={value}" for key, value in {**FEW, "seeds": 2, "cache_dir": tmp_path / "c"}.items()]
+    out = subprocess.run([sys.executable, "-m", "pruning_pipeline", "figures", "--quiet", "--seed", "1",
+                          "--out", str(tmp_path / "f"), *settings], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    metrics = json.loads((tmp_path / "f" / "metrics.json").read_text())
+    assert metrics["config"]["seed"] == 1 and "seeds" not in metrics
+    assert (tmp_path / "f" / "figures.json").exists()
+    bad = subprocess.run([sys.executable, "-m", "pruning_pipeline", "figures", "--quiet", "--seed", "7",
+                          "--out", str(tmp_path / "g"), *settings], capture_output=True, text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "seed" in bad.stderr
+    assert not (tmp_path / "g").exists()
