@@ -217,9 +217,9 @@ def stage_weights(results: Results, stage: str) -> dict:
 
 def used_entries(config: Config) -> set[tuple[str, str]]:
     """(kind, key) of every cache entry that ``config`` reads: its results, its two
-    training runs and its figure render. ``clean`` keeps these and removes the rest."""
+    training runs, its methods compared at matched sparsity and its figure render. ``clean`` keeps these and removes the rest."""
     from .figures.export import FIGURES_KIND, render_key
-    from .measure.lifecycle import ALONE, BATCHED, training_keys
+    from .measure.lifecycle import ALONE, BATCHED, method_keys, training_keys
 
     entries = set()
     for seed in config.seed_values:
@@ -227,6 +227,8 @@ def used_entries(config: Config) -> set[tuple[str, str]]:
         entries.add((RESULTS_KIND, run_id(seed_config)))
         for trainer in (ALONE, BATCHED):  # which of the two a seed trained in depends on the model
             entries |= set(training_keys(seed_config, device_key(config.device), trainer).items())
+            entries |= {(kind, key) for (kind, _), key in method_keys(seed_config, device_key(config.device),
+                                                                      trainer).items()}
     key = seeds_id(config) if config.seeds > 1 else run_id(config)
     return entries | {(SEEDS_KIND, key), (FIGURES_KIND, render_key(key))}
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Mapping
 
 from .tensor_data import TENSOR_KEYS, TensorData
+from .values import (ConfigError, PipelineError, as_bool, as_choice, as_float, as_int, as_mapping,  # noqa: F401
+                     fail)
 
 DATASETS = ("mnist-5k", "mnist")
 REFERENCE_MODEL = "reference"
@@ -26,16 +27,6 @@ IN_LOOP_RULES = ("threshold", "percentile")
 BATCH_SEEDS = ("auto", "true", "false")
 PROFILES = ("default", "quick")
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
-
-
-class PipelineError(Exception):
-    """A failure the user can act on: its message is one line naming the cause and what
-    to do. The CLI prints it and exits 2; the site build fails with it; no traceback
-    unless asked for (``--debug`` or ``PRUNING_DEBUG=1``)."""
-
-
-class ConfigError(PipelineError, ValueError):
-    """A configuration value is invalid; the message is one line for the user."""
 
 
 def is_import_string(value: Any) -> bool:
@@ -89,6 +80,13 @@ class Config:
     record_every: int = 125  # optimizer steps between dynamics/curve records
     eval_batch_size: int = 250  # cache-sized batches: 0.09 s per evaluation of the test split, 0.16 s at 1000
     sweep_points: int = 101  # a smooth walk for the explorer's slider
+    # methods compared at the same sparsity of the selected layers (`measure.methods`)
+    target_sparsities: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99)
+    finetune_steps: int = 250  # training of a one-shot prune afterwards, its mask held fixed
+    gmp_sparsities: tuple[float, ...] = (0.95,)  # targets that also get a gradual run (a full run each)
+    gmp_start: int | None = None  # step of the first gradual prune; none: a tenth of the run's steps
+    gmp_end: int | None = None  # step the target is reached; none: three quarters of the run's steps
+    gmp_every: int = 50  # steps between gradual prunes
     device: str = "auto"
     threads: int = 1  # per training run; the two runs train side by side where cores allow
     nproc_per_node: int = 1  # training processes per machine (torchrun + DDP when the world is > 1)
@@ -131,7 +129,8 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view (tuples become lists; tensors given as data become a digest)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["report_taus"] = list(self.report_taus)
+        for key in ("report_taus", "target_sparsities", "gmp_sparsities"):
+            out[key] = list(getattr(self, key))
         out["layers"] = {k: list(v) for k, v in asdict(self.layers).items()}
         out["model_args"], out["dataset_args"] = dict(self.model_args), dict(self.dataset_args)
         if isinstance(self.dataset, TensorData):
@@ -142,7 +141,8 @@ class Config:
 # Profile defaults: applied before the user's keys, which always win.
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "default": {"seeds": 5},
-    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 1},
+    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 1,
+              "target_sparsities": (0.5, 0.9, 0.99), "finetune_steps": 25, "gmp_sparsities": (0.9,), "gmp_every": 10},
 }
 
 # Options that never change a number in the results (where things live, what to call it).
@@ -152,101 +152,40 @@ _NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir", "dist_timeout", "
 _FIELD_TYPES = {f.name: f.type for f in fields(Config)}
 
 
-def _fail(key: str, value: Any, allowed: str) -> None:
-    raise ConfigError(f"invalid config: {key}={value!r}; allowed: {allowed}")
-
-
-def _as_int(key: str, value: Any, minimum: int, allowed: str) -> int:
-    if isinstance(value, bool):
-        _fail(key, value, allowed)
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            _fail(key, value, allowed)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or value < minimum:
-        _fail(key, value, allowed)
-    return value
-
-
-def _as_float(key: str, value: Any, allowed: str, ok) -> float:
-    if isinstance(value, bool):
-        _fail(key, value, allowed)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        _fail(key, value, allowed)
-    if not math.isfinite(number) or not ok(number):
-        _fail(key, value, allowed)
-    return number
-
-
-def _as_bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    _fail(key, value, "true or false")
-
-
-def _as_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        _fail(key, value, "one of " + ", ".join(choices))
-    return value
-
-
 def _as_device(value: Any) -> str:
     allowed = "auto, cpu, cuda, cuda:N or mps"
     if not isinstance(value, str):
-        _fail("device", value, allowed)
+        fail("device", value, allowed)
     name, _, index = value.partition(":")
     if name not in DEVICE_NAMES or (index and (name != "cuda" or not index.isdigit())):
-        _fail("device", value, allowed)
+        fail("device", value, allowed)
     return value
 
 
-def _as_taus(value: Any) -> tuple[float, ...]:
+def _as_numbers(key: str, value: Any, allowed: str, ok) -> tuple[float, ...]:
+    """A list of numbers (also as comma-separated text), each passing ``ok``."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
-        _fail("report_taus", value, "a list of numbers >= 0")
+        fail(key, value, allowed)
     try:
-        return tuple(
-            _as_float("report_taus", item, "a list of numbers >= 0", lambda x: x >= 0)
-            for item in items
-            if not (isinstance(item, str) and not item.strip())
-        )
+        return tuple(as_float(key, item, allowed, ok) for item in items
+                     if not (isinstance(item, str) and not item.strip()))
     except ConfigError:
-        _fail("report_taus", value, "a list of numbers >= 0")
+        fail(key, value, allowed)
 
 
-def _as_mapping(key: str, value: Any) -> dict[str, Any]:
-    """A mapping of JSON values (also given as JSON text: ``--set`` or ``PRUNING_<KEY>``)."""
-    allowed = "a mapping of name: value (JSON text where a string is expected)"
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else {}
-        except ValueError:
-            _fail(key, value, allowed)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        _fail(key, value, allowed)
-    try:
-        json.dumps(dict(value))
-    except (TypeError, ValueError):
-        _fail(key, value, allowed + " (JSON-serialisable values)")
-    return dict(value)
+def _as_sparsities(key: str, value: Any) -> tuple[float, ...]:
+    allowed = "a non-empty list of fractions strictly between 0 and 1, e.g. [0.5, 0.9, 0.99]"
+    numbers = _as_numbers(key, value, allowed, lambda x: 0 < x < 1)
+    if not numbers:
+        fail(key, value, allowed)
+    return tuple(sorted(set(numbers)))
 
 
 def _as_model(value: Any) -> str:
     if value == REFERENCE_MODEL or is_import_string(value):
         return value
-    _fail("model", value, f"{REFERENCE_MODEL} or an import string package.module:callable")
+    fail("model", value, f"{REFERENCE_MODEL} or an import string package.module:callable")
 
 
 def _as_dataset(value: Any) -> Any:
@@ -254,11 +193,11 @@ def _as_dataset(value: Any) -> Any:
               + "{" + ", ".join(TENSOR_KEYS) + "}"
     if isinstance(value, Mapping):
         if sorted(value) != sorted(TENSOR_KEYS) or not all(hasattr(v, "shape") for v in value.values()):
-            _fail("dataset", {k: type(v).__name__ for k, v in value.items()}, allowed)
+            fail("dataset", {k: type(v).__name__ for k, v in value.items()}, allowed)
         return value if isinstance(value, TensorData) else TensorData(value)
     if value in DATASETS or is_import_string(value):
         return value
-    _fail("dataset", value, allowed)
+    fail("dataset", value, allowed)
 
 
 def _as_layers(value: Any) -> LayerRule:
@@ -266,30 +205,30 @@ def _as_layers(value: Any) -> LayerRule:
                "(names, params, exclude: exact or re:<regex>)")
     parts = tuple(f.name for f in fields(LayerRule))
     try:
-        raw = _as_mapping("layers", value)
+        raw = as_mapping("layers", value)
     except ConfigError:
-        _fail("layers", value, allowed)
+        fail("layers", value, allowed)
     if set(raw) - set(parts):
-        _fail("layers", value, allowed)
+        fail("layers", value, allowed)
     rule = {}
     for part in parts:
         items = raw.get(part, list(getattr(LayerRule(), part)))
         items = [items] if isinstance(items, str) else items
         if not isinstance(items, list) or not all(isinstance(item, str) and item for item in items):
-            _fail(f"layers.{part}", items, "a list of non-empty strings")
+            fail(f"layers.{part}", items, "a list of non-empty strings")
         for item in items:
             if part == "types" and not item.isidentifier():
-                _fail("layers.types", item, "module class names such as Linear or Conv2d")
+                fail("layers.types", item, "module class names such as Linear or Conv2d")
             if part != "types" and item.startswith(REGEX_PREFIX):
                 try:
                     re.compile(item[len(REGEX_PREFIX):])
                 except re.error as error:
-                    _fail(f"layers.{part}", item, f"a valid regular expression after re: ({error})")
+                    fail(f"layers.{part}", item, f"a valid regular expression after re: ({error})")
         rule[part] = tuple(items)
     if not rule["types"] and not rule["params"]:
-        _fail("layers.types", [], "at least one module class name, unless layers.params selects parameters")
+        fail("layers.types", [], "at least one module class name, unless layers.params selects parameters")
     if rule["names"] and not rule["types"]:
-        _fail("layers.names", list(rule["names"]), "names of modules of layers.types, which is empty")
+        fail("layers.names", list(rule["names"]), "names of modules of layers.types, which is empty")
     return LayerRule(**rule)
 
 
@@ -300,48 +239,54 @@ def _validate(key: str, value: Any) -> Any:
     if key == "model":
         return _as_model(value)
     if key in ("model_args", "dataset_args"):
-        return _as_mapping(key, value)
+        return as_mapping(key, value)
     if key == "layers":
         return _as_layers(value)
     if key == "profile":
-        return _as_choice(key, value, PROFILES)
+        return as_choice(key, value, PROFILES)
     if key == "batch_seeds":  # true/false as YAML booleans or as text
-        return _as_choice(key, str(value).lower() if isinstance(value, (bool, str)) else value, BATCH_SEEDS)
+        return as_choice(key, str(value).lower() if isinstance(value, (bool, str)) else value, BATCH_SEEDS)
     if key == "in_loop_rule":
-        return _as_choice(key, value, IN_LOOP_RULES)
+        return as_choice(key, value, IN_LOOP_RULES)
     if key == "device":
         return _as_device(value)
     if key == "download":
-        return _as_bool(key, value)
+        return as_bool(key, value)
     if key in ("data_dir", "cache_dir"):
         if value is None and key == "data_dir":
             return None
         if not isinstance(value, str) or not value.strip():
-            _fail(key, value, "a directory path")
+            fail(key, value, "a directory path")
         return value
     if key == "epochs":
         if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
             return None
-        return _as_int(key, value, 1, "an integer >= 1, or none")
+        return as_int(key, value, 1, "an integer >= 1, or none")
     if key in ("steps", "batch_size", "record_every", "eval_batch_size", "threads", "nproc_per_node", "nnodes",
-               "seeds"):
-        return _as_int(key, value, 1, "an integer >= 1")
+               "seeds", "finetune_steps", "gmp_every"):
+        return as_int(key, value, 1, "an integer >= 1")
     if key == "dist_timeout":
-        return _as_int(key, value, 10, "a number of seconds >= 10")
+        return as_int(key, value, 10, "a number of seconds >= 10")
     if key == "seed":
-        return _as_int(key, value, 0, "an integer >= 0")
+        return as_int(key, value, 0, "an integer >= 0")
     if key == "hist_bins":
-        return _as_int(key, value, 3, "an integer >= 3")
+        return as_int(key, value, 3, "an integer >= 3")
     if key == "sweep_points":
-        return _as_int(key, value, 30, "an integer >= 30")
+        return as_int(key, value, 30, "an integer >= 30")
     if key == "lr":
-        return _as_float(key, value, "a number > 0", lambda x: x > 0)
+        return as_float(key, value, "a number > 0", lambda x: x > 0)
     if key in ("tau_loop", "tau_post"):
-        return _as_float(key, value, "a number >= 0", lambda x: x >= 0)
+        return as_float(key, value, "a number >= 0", lambda x: x >= 0)
     if key == "percentile":
-        return _as_float(key, value, "a number in (0, 100)", lambda x: 0 < x < 100)
+        return as_float(key, value, "a number in (0, 100)", lambda x: 0 < x < 100)
     if key == "report_taus":
-        return _as_taus(value)
+        return _as_numbers(key, value, "a list of numbers >= 0", lambda x: x >= 0)
+    if key in ("target_sparsities", "gmp_sparsities"):
+        return _as_sparsities(key, value)
+    if key in ("gmp_start", "gmp_end"):
+        if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
+            return None
+        return as_int(key, value, 0 if key == "gmp_start" else 1, "a step number, or none (a share of the run's steps)")
     raise AssertionError(key)  # every field is handled above
 
 
@@ -356,20 +301,36 @@ def make_config(values: Mapping[str, Any] | None = None) -> Config:
     values = dict(values or {})
     for key in values:
         if key not in _FIELD_TYPES:
-            _fail(key, values[key], "known keys are " + ", ".join(sorted(_FIELD_TYPES)))
+            fail(key, values[key], "known keys are " + ", ".join(sorted(_FIELD_TYPES)))
     profile = _validate("profile", values.get("profile", "default"))
     merged = {**PROFILE_DEFAULTS[profile], **values, "profile": profile}
     config = replace(Config(), **{key: _validate(key, value) for key, value in merged.items()})
     if config.batch_size % config.world_size:
-        _fail("batch_size", config.batch_size, f"a multiple of the world size nproc_per_node x nnodes = "
+        fail("batch_size", config.batch_size, f"a multiple of the world size nproc_per_node x nnodes = "
               f"{config.world_size} (each process takes an equal share of the global batch)")
+    _check_gradual(config)
     if config.world_size > 1 and ":" in config.device:
-        _fail("device", config.device, "cuda, cpu or auto when training on several processes (each takes the GPU "
+        fail("device", config.device, "cuda, cpu or auto when training on several processes (each takes the GPU "
               "of its local rank)")
     if config.world_size > 1 and isinstance(config.dataset, Mapping):
-        _fail("dataset", config.dataset.digest, "an import string when training on several processes "
+        fail("dataset", config.dataset.digest, "an import string when training on several processes "
               "(tensors given from Python cannot reach the torchrun processes)")
     return config
+
+
+def _check_gradual(config: Config) -> None:
+    """The gradual-pruning options against each other and the run (with ``epochs`` the
+    run's length is known only with the data: `train.methods` checks it then)."""
+    if not set(config.gmp_sparsities) <= set(config.target_sparsities):
+        fail("gmp_sparsities", list(config.gmp_sparsities),
+             f"some of target_sparsities {list(config.target_sparsities)}")
+    start, end = config.gmp_start, config.gmp_end
+    if start is not None and end is not None and start >= end:
+        fail("gmp_start", start, f"a step before gmp_end ({end})")
+    if config.epochs is None:
+        for key, value in (("gmp_start", start), ("gmp_end", end)):
+            if value is not None and value > config.steps - (key == "gmp_start"):
+                fail(key, value, f"a step within the run's steps ({config.steps})")
 
 
 def stable_hash(payload: Any) -> str:

@@ -116,3 +116,16 @@ def layer_by_slug(slug_: str, layers: Mapping[str, Layer]) -> Layer:
         if layer.slug == slug_:
             return layer
     raise KeyError(f"no layer '{slug_}' (known: {', '.join(l.slug for l in layers.values())})")
+
+
+# The pruning methods compared at the same sparsity, in legend order: the keys of
+# ``methods.accuracy`` in metrics.json, with the label figures and tables give them.
+METHOD_LABEL = {
+    "global": "one-shot, global ranking",
+    "layer": "one-shot, per layer",
+    "random": "random",
+    "global_finetuned": "one-shot global + fine-tuning",
+    "layer_finetuned": "one-shot per layer + fine-tuning",
+    "random_finetuned": "random + fine-tuning",
+    "gradual": "gradual, in the loop",
+}

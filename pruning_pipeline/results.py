@@ -72,6 +72,11 @@ class Results:
     def stage(self, stage: str) -> dict:
         return self.metrics["stages"][stage]
 
+    @property
+    def per_seed(self) -> list[dict]:
+        """Every seed's own metrics, in seed order (this run's alone with one seed)."""
+        return self.metrics["seeds"]["per_seed"] if "seeds" in self.metrics else [self.metrics]
+
     def edges(self, layer: str) -> np.ndarray:
         return self.histograms[f"edges/{layer}"]
 

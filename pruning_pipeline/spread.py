@@ -50,6 +50,16 @@ class Spread(float):
         return (Spread, (self.values,))
 
 
+def pointwise(fn, *numbers: float) -> float:
+    """``fn`` seed by seed: a `Spread` of its per-seed values where an argument is one (a
+    difference of two spreads has its own spread, not theirs), else ``fn(*numbers)``."""
+    counts = {len(n.values) for n in numbers if isinstance(n, Spread)}
+    if not counts:
+        return fn(*numbers)
+    (count,) = counts
+    return Spread([fn(*(n.values[i] if isinstance(n, Spread) else n for n in numbers)) for i in range(count)])
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from ..names import STAGE, layers_of
+from ..names import METHOD_LABEL, STAGE, layers_of
 from ..results import GLOBAL, STAGES, Results
 from .plots import SINGLE_COLUMN, TALL
 from .style import _styled, label_decades, layer_colours
@@ -190,3 +190,61 @@ def compression_payoff(results: Results, *, colour: dict) -> Figure:
     latency.set_xticks(x, [STAGE[s].short for s in names])
     latency.grid(axis="x", visible=False)
     return fig
+
+
+METHOD_ROLE = {"global": "weights", "layer": "init", "random": "muted", "gradual": "in_loop"}  # colour per ranking
+
+
+def _over_seeds(results: Results, pick) -> np.ndarray:
+    """(seeds, targets) array of ``pick(methods)`` in every seed, NaN where undefined."""
+    return np.array([[np.nan if v is None else v for v in pick(m["methods"])] for m in results.per_seed], float)
+
+
+def _retention(sparsity):
+    """The x axis of sparsities: -log10(1 - s), so 90%, 99% and 99.9% are evenly spaced."""
+    return -np.log10(1 - np.clip(sparsity, 0, 1 - 1e-9))
+
+
+@_styled
+def methods_at_matched_sparsity(results: Results, *, colour: dict) -> Figure:
+    """Test accuracy of every pruning method against the sparsity of the selected layers:
+    each line the mean over the seeds, its band their lowest to highest."""
+    methods = results.metrics["methods"]
+    targets = np.asarray(methods["targets"])
+    fig = Figure(figsize=(5.0, 3.4))
+    ax = fig.add_subplot()
+    ax.set_xscale("function", functions=(_retention, _retention_inverse))
+    dense = _over_seeds(results, lambda m: [m["dense_accuracy"]])[:, 0]
+    ax.axhspan(dense.min(), dense.max(), color=colour["muted"], alpha=0.15, linewidth=0)
+    ax.axhline(dense.mean(), color=colour["ink"], linestyle="--", linewidth=0.8, label="unpruned")
+    for name, label in METHOD_LABEL.items():
+        values = _over_seeds(results, lambda m: m["accuracy"][name])
+        shown = ~np.isnan(values).any(axis=0)
+        if not shown.any():
+            continue
+        tuned = name.endswith("_finetuned")
+        line = {"color": colour[METHOD_ROLE[name.removesuffix("_finetuned")]],
+                "linestyle": "-" if tuned or name == "gradual" else ":", "linewidth": 1.3 if tuned else 1.0}
+        x, mean = targets[shown], values[:, shown].mean(axis=0)
+        if name == "gradual":
+            low, high = values[:, shown].min(axis=0), values[:, shown].max(axis=0)
+            ax.errorbar(x, mean, yerr=[mean - low, high - mean], marker="D", markersize=4, capsize=2,
+                        linestyle="none", color=line["color"], label=label, zorder=4)
+            continue
+        ax.plot(x, mean, marker="o", markersize=2.5, label=label, **line)
+        if len(values) > 1:
+            ax.fill_between(x, values[:, shown].min(axis=0), values[:, shown].max(axis=0), color=line["color"],
+                            alpha=0.15 if tuned else 0.08, linewidth=0)
+    ax.set_xticks(targets, [f"{t:.0%}" if round(t * 100) == t * 100 else f"{t:.1%}" for t in targets])
+    ends = _retention(targets[[0, -1]])
+    ax.set_xlim(*_retention_inverse(ends + [-0.12, 0.12]))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    seeds = len(results.per_seed)
+    ax.set(xlabel="sparsity of the pruned layers", ylabel="test accuracy",
+           title="Methods at the same sparsity" + (f" ({seeds} seeds: mean, band min–max)" if seeds > 1 else ""))
+    ax.legend(loc="lower left", fontsize=5.5, ncols=2)
+    return fig
+
+
+def _retention_inverse(y):
+    return 1 - 10.0 ** -np.asarray(y, float)

@@ -211,6 +211,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   lambda dark: _draw("plots", "threshold_vs_percentile_distributions", r, dark=dark),
                   lambda: tables.threshold_vs_percentile_distribution_table(r)),
     ]
+    specs.append(_methods_spec(r))
     specs += [_dynamics_spec(r, layer) for layer in r.layers]
     specs += [_stage_comparison_spec(r, layer) for layer in r.layer_keys]
     specs += [
@@ -260,3 +261,20 @@ def _stage_comparison_spec(r: Results, layer: str) -> Spec:
         f"sparsity {path}.",
         "what-the-visuals-reveal", lambda dark: _draw("plots", "stage_comparison", r, layer, dark=dark),
         lambda: tables.stage_comparison_table(r, layer))
+
+
+def _methods_spec(r: Results) -> Spec:
+    methods = r.metrics["methods"]
+    dense = [m["methods"]["dense_accuracy"] for m in r.per_seed]
+    over = f"; each line the mean over {len(dense)} seeds, its band their lowest to highest" if len(dense) > 1 else ""
+    return _analysis(
+        "methods-at-matched-sparsity", "Methods at the same sparsity",
+        f"Test accuracy against the sparsity of the pruned layers: one-shot magnitude pruning of the trained "
+        f"weights (one global ranking, or each layer on its own) and random pruning, each as pruned (dotted) "
+        f"and after {methods['finetune_steps']:,} steps of fine-tuning with the mask fixed (solid); gradual "
+        f"pruning inside the loop over the plain run's {methods['gradual']['steps']:,} steps at "
+        + ", ".join(fmt_pct(t, "0") for t in methods["gradual"]["targets"])
+        + f" (diamonds){over}. Unpruned: {fmt_pct(sum(dense) / len(dense))}.",
+        "methods-at-the-same-sparsity",
+        lambda dark: _draw("analysis_plots", "methods_at_matched_sparsity", r, dark=dark),
+        lambda: tables.methods_table(r))

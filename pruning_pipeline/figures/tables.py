@@ -101,3 +101,17 @@ def compression_table(r: Results) -> Table:
     columns = ["nonzeros", "dense_bytes", "csr_bytes", "bitmask_bytes", "dense_latency_ms",
                "sparse_latency_ms", "sparse_vs_dense_latency"]
     return ["stage"] + columns, [[s] + [stages[s][c] for c in columns] for s in stages]
+
+
+def methods_table(r: Results) -> Table:
+    """Every seed's accuracy and sparsity for each method at each target (a long table:
+    the spreads a figure draws are recomputed from it)."""
+    header = ["method", "target_sparsity", "seed", "test_accuracy", "sparsity"]
+    rows = []
+    for seed_metrics in r.per_seed:
+        methods, seed = seed_metrics["methods"], seed_metrics["config"]["seed"]
+        for name, accuracy in methods["accuracy"].items():
+            sparsity = methods["sparsity"][name.removesuffix("_finetuned")]
+            rows += [[name, target, seed, accuracy[i], sparsity[i]]
+                     for i, target in enumerate(methods["targets"]) if accuracy[i] is not None]
+    return header, rows

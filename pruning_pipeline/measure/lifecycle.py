@@ -13,6 +13,7 @@ import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
 from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
-from . import analysis
+from . import analysis, methods
 from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
 from .stats import widen_counts
 
@@ -43,13 +44,32 @@ log = logging.getLogger(__name__)
 ALONE, BATCHED = "alone", "batched"  # how a seed's runs train: on their own, or batched with the other seeds'
 
 
+def _training_code(config: Config, trainer: str) -> str:
+    """What the training runs' keys hold of the code: the source of train/ with what it
+    imports and the user's code; for a seed trained with the others, that it was."""
+    return source_digest(TRAINING_SOURCE) + user_code_digest(config) + (f":{trainer}" if trainer == BATCHED else "")
+
+
 def training_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[str, str]:
     """Cache key of each training run (``trained``, ``in_loop``): the options it depends
-    on, the device kind, the source of train/ with what it imports and the user's code;
-    for a seed trained with the others, that it was (the batched ensemble)."""
-    code = source_digest(TRAINING_SOURCE) + user_code_digest(config) + (f":{trainer}" if trainer == BATCHED else "")
+    on, the device kind and the code (`_training_code`)."""
+    code = _training_code(config, trainer)
     return {"trained": run_key(config, device_key, code, runs.TRAIN_OPTIONS),
             "in_loop": run_key(config, device_key, code, runs.in_loop_options(config))}
+
+
+def method_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[tuple[str, float], str]:
+    """Cache key of each entry of the methods compared at one sparsity: (kind, target)
+    for the one-shot prunes with their fine-tuning at every target, and the gradual runs
+    at theirs; each holds the options its kind depends on and that one target."""
+    code = _training_code(config, trainer)
+    keys = {(methods.ONE_SHOT_KIND, target): run_key(replace(config, target_sparsities=(target,)), device_key, code,
+                                                     methods.ONE_SHOT_OPTIONS)
+            for target in config.target_sparsities}
+    keys.update({(methods.GRADUAL_KIND, target): run_key(replace(config, gmp_sparsities=(target,)), device_key, code,
+                                                         methods.GRADUAL_OPTIONS)
+                 for target in config.gmp_sparsities})
+    return keys
 
 
 @contextmanager
@@ -83,6 +103,7 @@ class Lifecycle:
                 log.info("seed %d trains without the other seeds: %s", config.seed, reason)
             self.trainer = BATCHED if reason is None else ALONE
         self.keys = training_keys(config, device_key, self.trainer)  # reads the sources once: keys, not per lookup
+        self.method_keys = method_keys(config, device_key, self.trainer)
         self.together: set[str] = set()  # training runs this call trained in an ensemble
         self.steps = steps_for(config, self.data.n_train)
 
@@ -101,14 +122,25 @@ class Lifecycle:
         return (*runs.load_run(entry), runs.load_dynamics(entry))
 
     def side_by_side(self) -> bool:
-        """Whether both trainings must run and fit beside each other: on a CPU with
-        cores for both (two 1-thread runs side by side take 0.62x the time of one
-        2-thread run after the other here, and never spin-wait on a busy machine), for
-        the reference model only: a user's model may draw from the global random state
-        (dropout), which two threads would share, so it trains one run after the other."""
+        """Whether both trainings must run and fit beside each other (`two_at_once`)."""
         missing = all(self.cache.problem(kind, key) is not None for kind, key in self.keys.items())
-        return (missing and self.config.reference and not self.world.distributed and self.device.type == "cpu"
+        return missing and self.two_at_once()
+
+    def two_at_once(self) -> bool:
+        """Whether two trainings may run beside each other: on a CPU with cores for both
+        (two 1-thread runs side by side take 0.62x the time of one 2-thread run after the
+        other here, and never spin-wait on a busy machine), for the reference model only:
+        a user's model may draw from the global random state (dropout), which two
+        threads would share, so it trains one run after the other."""
+        return (self.config.reference and not self.world.distributed and self.device.type == "cpu"
                 and 2 * self.config.threads <= usable_cores())
+
+    def cached(self, kind: str, target: float, fill) -> Path:
+        """The entry of one method compared at ``target`` (`method_keys`), filled where
+        missing. Rank 0 alone computes these: no collective, unlike `_entry`."""
+        key = self.method_keys[(kind, target)]
+        entry = self.cache.get(kind, key)
+        return entry if entry is not None else self.cache.put(kind, key, fill)
 
     def _entry(self, kind: str, fill) -> Path:
         key = self.keys[kind]
@@ -254,6 +286,8 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         # a stage made by a cut is also counted on bins with edges at ±τ; its figure uses them
         "histogram_cut": cut_grid,
     }
+    with timed(life.timings, "methods at matched sparsity"):
+        metrics["methods"] = methods.compare(life, init, trained, stages["trained"]["accuracy"])
     with timed(life.timings, "analysis"):
         analysed, analysis_counts = analysis.analyse(config, life.subject, life.device, life.data, states,
                                                      stages, edges)

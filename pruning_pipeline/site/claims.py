@@ -325,6 +325,7 @@ CLAIMS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], dict]] = {
     "live_stability": diagnosis.diag_stability,
     "compression_payoff": diagnosis.compression_payoff,
     "threshold_vs_percentile": diagnosis.diag_threshold_vs_percentile,
+    "matched_sparsity": diagnosis.diag_matched_sparsity,
 }
 
 

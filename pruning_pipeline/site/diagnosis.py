@@ -1,11 +1,12 @@
 """The diagnoses beyond the reference's sentences, judged from the run: over- and
 under-pruning, layer sensitivity, stability of in-loop pruning, the compression payoff,
-one global threshold against per-layer percentiles."""
+one global threshold against per-layer percentiles, pruning methods at the same sparsity."""
 
 from __future__ import annotations
 
 from ..formatting import fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
+from ..spread import pointwise
 from .verdicts import each, judged, verdict_of
 
 
@@ -116,5 +117,37 @@ def diag_threshold_vs_percentile(m, f):
         f"{fmt_pct(lw['accuracy'])} test accuracy, {text}. The global threshold prunes "
         f"{each(g['sparsity'], lambda v: fmt_pct(v, '2'))}.",
         {"gap": gap, "global_threshold": g["accuracy"], "layerwise_percentile": lw["accuracy"]},
+        tone="info",
+    )
+
+
+COMPARED_SPARSITY = 0.95  # the matched-sparsity verdict is read at the gradual target nearest this
+
+
+def diag_matched_sparsity(m, f):
+    meth = m["methods"]
+    target = min(meth["gradual"]["targets"], key=lambda t: abs(t - COMPARED_SPARSITY))
+    i = meth["targets"].index(target)
+    acc = {name: series[i] for name, series in meth["accuracy"].items()}
+    gap = pointwise(lambda gradual, one_shot: gradual - one_shot, acc["gradual"], acc["layer_finetuned"])
+    if drop_within(abs(gap)):
+        verdict, text = "no real difference", f"{fmt_pp(gap)} points apart, within one point"
+    elif gap > 0:
+        verdict, text = "gradual pruning ahead", f"gradual pruning keeps {fmt_pp(gap)} points more accuracy"
+    else:
+        verdict, text = "one-shot pruning ahead", f"one-shot pruning keeps {fmt_pp(pointwise(abs, gap))} points more accuracy"
+    over_random = pointwise(lambda magnitude, random: magnitude - random, acc["layer_finetuned"], acc["random_finetuned"])
+    return judged(
+        "Pruning inside the training loop or after it, at the same sparsity",
+        f"At {fmt_pct(target, '0')} sparsity of the selected layers, gradual magnitude pruning inside the loop "
+        f"against one-shot magnitude pruning of the trained weights, each layer to that sparsity, fine-tuned for "
+        f"{meth['finetune_steps']:,} steps with its mask fixed; a gap of at most one point counts as no real difference.",
+        verdict,
+        f"At {fmt_pct(target, '0')} sparsity {text} than one-shot pruning with fine-tuning "
+        f"({fmt_pct(acc['gradual'])} against {fmt_pct(acc['layer_finetuned'])}; {fmt_pct(acc['layer'])} before "
+        f"fine-tuning, {fmt_pct(acc['global_finetuned'])} with one global ranking). Random pruning at the same "
+        f"sparsity, fine-tuned alike, reaches {fmt_pct(acc['random_finetuned'])}: magnitude ranking is worth "
+        f"{fmt_pp(over_random)} points over it. Unpruned: {fmt_pct(meth['dense_accuracy'])}.",
+        {"target": target, "gap": gap, **acc, "dense": meth["dense_accuracy"]},
         tone="info",
     )

@@ -41,6 +41,12 @@ OPTION_HELP = {
     "nnodes": "Machines of a `torchrun` job. Above one, run the job on the cluster with a shared `cache_dir` first; the build then reads its cached run.",
     "dist_timeout": "Seconds a training process waits for the others in a collective (a gradient average, a cache decision) before the job fails instead of hanging. After training no process waits for another.",
     "cache_dir": "Where finished runs are cached (relative to the working directory).",
+    "target_sparsities": "Sparsities of the selected layers at which the pruning methods are compared (Methods at the same sparsity): one-shot global, per layer and random, each as pruned and fine-tuned.",
+    "finetune_steps": "Optimizer steps of training after a one-shot prune, its mask held fixed (a pruned weight stays exactly zero).",
+    "gmp_sparsities": "The targets that also get a run pruned gradually inside the loop (one full training run each, so the default has one).",
+    "gmp_start": "Step of the first gradual prune; none: a tenth of the run's steps.",
+    "gmp_end": "Step at which the gradual run reaches its target (cubic schedule of Zhu & Gupta); none: three quarters of the run's steps. The mask is held from there to the end.",
+    "gmp_every": "Steps between two gradual prunes.",
 }
 
 
@@ -189,6 +195,16 @@ SCHEMA_HELP = {
     "histogram_grid.{layer}.widened": "How many times wider the grid is than the one made from the initial and trained weights (1, 3, 9, …): widened until it holds every weight of every stage and of the in-loop records, so no histogram clips.",
     "manifest.world_size": "Training processes of the run (1 without torchrun); part of the cache key, since the gradients' summation order changes the numbers.",
     "manifest.reused_training": "Training runs taken from the cache instead of being run (their seconds are from when they ran).",
+    "methods.targets": "Target sparsities of the selected layers (the `target_sparsities` option); every list below has one item per target.",
+    "methods.finetune_steps": "Steps of fine-tuning after each one-shot prune, mask held fixed.",
+    "methods.dense_accuracy": "Test accuracy of the trained, unpruned model.",
+    "methods.gradual.targets": "The targets with a gradual run (`gmp_sparsities`).",
+    "methods.gradual.start": "Step of the first gradual prune.",
+    "methods.gradual.end": "Step at which the target is reached; the mask is held after it.",
+    "methods.gradual.every": "Steps between gradual prunes.",
+    "methods.gradual.steps": "Steps of each gradual run: those of the plain run.",
+    "methods.accuracy.{method}": "Test accuracy at each target: `global`, `layer` and `random` one-shot prunes as pruned, the same `_finetuned`, and `gradual` (null where that target has no gradual run).",
+    "methods.sparsity.{method}": "Measured sparsity of the selected layers at each target (a fine-tuned prune keeps its one-shot mask).",
     "warnings": "What the pipeline flagged about this run (e.g. a threshold that removes almost everything).",
 }
 
@@ -201,6 +217,8 @@ _NAMED_KEYS = {
     "histogram_cut.{stage}": "{layer}",
     "stages.{stage}.layers.{layer}.below_tau": "{tau}",
     "curves": "{run}",
+    "methods.accuracy": "{method}",
+    "methods.sparsity": "{method}",
     "claims": "{claim}",
     "model.layers": "{name}",
     "dynamics.layers": "{layer}",

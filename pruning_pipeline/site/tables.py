@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from ..figures.catalog import DARK_FORMATS, FigureInfo, stable_url
 from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig
-from ..names import STAGE
+from ..names import METHOD_LABEL, STAGE
 from ..results import GLOBAL
 from ..results import STAGES as STAGE_ORDER
 from .markdown import md_table, relative
@@ -171,6 +171,15 @@ def table_sensitivity(metrics: Mapping[str, Any], facts: Mapping[str, Any]) -> s
 
 
 SENSITIVITY_COLUMNS = (0.5, 0.8, 0.9, 0.95, 0.99)  # with a row per layer
+
+
+def table_methods(metrics: Mapping[str, Any]) -> str:
+    """Test accuracy of each method (a row) at each target sparsity (a column)."""
+    methods = metrics["methods"]
+    headers = ["method"] + [f"at {fmt_pct(t, '1')}" for t in methods["targets"]]
+    rows = [[label] + ["—" if v is None else fmt_pct(v) for v in methods["accuracy"][name]]
+            for name, label in METHOD_LABEL.items()]
+    return md_table(headers, rows, "l" + "r" * len(methods["targets"]))
 
 
 def table_sweep(metrics: Mapping[str, Any], facts: Mapping[str, Any], limit: int = 14) -> str:

@@ -29,6 +29,7 @@ NAV: list[Any] = [
     {"Diagnosis": [
         {"What the visuals reveal": "what-the-visuals-reveal.md"},
         {"Training dynamics": "training-dynamics.md"},
+        {"Methods at the same sparsity": "methods-at-the-same-sparsity.md"},
         {"Compression payoff": "compression-payoff.md"},
         {"Explore τ": "explore.md"},
         {"Percentile pruning": NOTEBOOK},

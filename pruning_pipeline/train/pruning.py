@@ -34,6 +34,42 @@ class ThresholdPruning(prune.BasePruningMethod):
         return default_mask * magnitude_mask(t, self.tau)
 
 
+def _all_but_smallest(magnitudes: torch.Tensor, count: int) -> torch.Tensor:
+    """Keep-mask (bool) of a flat tensor without its ``count`` smallest entries (ties at
+    the cut broken by position, so exactly ``count`` go)."""
+    keep = torch.ones_like(magnitudes, dtype=torch.bool)
+    keep[torch.argsort(magnitudes, stable=True)[:count]] = False
+    return keep
+
+
+def _split_like(flat: torch.Tensor, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    parts = flat.split([w.numel() for w in weights.values()])
+    return {name: part.view(w.shape) for (name, w), part in zip(weights.items(), parts)}
+
+
+def smallest_masks(weights: dict[str, torch.Tensor], sparsity: float, scope: str) -> dict[str, torch.Tensor]:
+    """Keep-masks (bool) that prune the ``sparsity`` share of smallest |w|: ranked over all
+    tensors together (``global``: one threshold, layers end at different sparsities) or
+    within each tensor (``layer``: each at ``sparsity``). Exactly ``round(sparsity * n)``
+    weights go, whatever the ties."""
+    if scope == "layer":
+        return {name: _all_but_smallest(w.detach().abs().flatten(), round(sparsity * w.numel())).view(w.shape)
+                for name, w in weights.items()}
+    flat = torch.cat([w.detach().abs().flatten() for w in weights.values()])
+    return _split_like(_all_but_smallest(flat, round(sparsity * flat.numel())), weights)
+
+
+def random_masks(weights: dict[str, torch.Tensor], sparsity: float, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """Keep-masks (bool) that prune ``round(sparsity * n)`` weights of each tensor chosen
+    at random, whatever their magnitude (the baseline every magnitude rule must beat)."""
+    masks = {}
+    for name, w in weights.items():
+        keep = torch.ones(w.numel(), dtype=torch.bool)
+        keep[torch.randperm(w.numel(), generator=generator)[:round(sparsity * w.numel())]] = False
+        masks[name] = keep.view(w.shape).to(w.device)
+    return masks
+
+
 Slots = dict[str, tuple[nn.Module, str]]  # selected name -> (module, attribute of its pruned tensor)
 
 

@@ -1,0 +1,64 @@
+"""Pruning methods compared the way the field compares them: test accuracy at the same
+sparsity of the selected layers. At every target: one-shot magnitude pruning of the
+trained weights (one global ranking, or each layer on its own), random pruning (the
+baseline), each as pruned and after fine-tuning with its mask held fixed; at the
+gradual targets, a run pruned gradually inside the loop for the plain run's steps.
+
+Each target's one-shot prunes and each gradual run are cache entries of their own
+(`lifecycle.method_keys`): a new target computes only itself, a new ``finetune_steps``
+never retrains a gradual run, new ``gmp_*`` options never re-tune a one-shot prune.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..names import METHOD_LABEL
+from ..train import methods, runs
+from ..train.model import weight_key
+
+ONE_SHOT_KIND, GRADUAL_KIND = "finetuned", "gradual"
+ONE_SHOT_FILE = "one_shot.json"
+ONE_SHOT_OPTIONS = runs.TRAIN_OPTIONS + ("layers", "finetune_steps", "target_sparsities")
+GRADUAL_OPTIONS = runs.TRAIN_OPTIONS + ("layers", "gmp_start", "gmp_end", "gmp_every", "gmp_sparsities")
+SERIES = tuple(METHOD_LABEL)  # one-shot as pruned, fine-tuned, gradual
+
+
+def compare(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
+    """The ``methods`` section of a seed's metrics (the gradual runs beside the one-shot
+    fine-tuning where two trainings may run at once, `Lifecycle.two_at_once`)."""
+    config = life.config
+    with ThreadPoolExecutor(2 if life.two_at_once() else 1) as pool:
+        gradual = {target: pool.submit(_gradual, life, init, target) for target in config.gmp_sparsities}
+        one_shot = {target: _one_shot(life, trained, target) for target in config.target_sparsities}
+        gradual = {target: done.result() for target, done in gradual.items()}
+    targets = config.target_sparsities
+    accuracy = {scope + suffix: [one_shot[t][scope][key] for t in targets]
+                for suffix, key in (("", "accuracy"), ("_finetuned", "finetuned_accuracy"))
+                for scope in methods.ONE_SHOT}
+    accuracy["gradual"] = [gradual[t]["accuracy"] if t in gradual else None for t in targets]
+    sparsity = {scope: [one_shot[t][scope]["sparsity"] for t in targets] for scope in methods.ONE_SHOT}
+    sparsity["gradual"] = [gradual[t]["sparsity"] if t in gradual else None for t in targets]
+    start, end = methods.gradual_bounds(config, life.steps)
+    return {"targets": list(targets), "finetune_steps": config.finetune_steps, "dense_accuracy": dense_accuracy,
+            "gradual": {"targets": list(config.gmp_sparsities), "start": start, "end": end,
+                        "every": config.gmp_every, "steps": life.steps},
+            "accuracy": {name: accuracy[name] for name in SERIES}, "sparsity": sparsity}
+
+
+def _one_shot(life, trained: dict, target: float) -> dict:
+    def fill(directory: Path) -> None:
+        found = methods.one_shot(trained, life.subject, life.data, life.config, life.device, target)
+        (directory / ONE_SHOT_FILE).write_text(json.dumps(found))
+
+    return json.loads((life.cached(ONE_SHOT_KIND, target, fill) / ONE_SHOT_FILE).read_text())
+
+
+def _gradual(life, init: dict, target: float) -> dict:
+    entry = life.cached(GRADUAL_KIND, target, lambda directory: methods.gradual_run_into(
+        directory, init, life.subject, life.data, life.config, life.device, target, life.progress))
+    state, curves = runs.load_run(entry)
+    weights = {name: state[weight_key(name, state)] for name in life.subject.layers}
+    return {"accuracy": curves["test_accuracy"][-1], "sparsity": methods.selected_sparsity(weights)}
