@@ -66,7 +66,7 @@ class GradualPruner:
     """After every step: at the prune steps (``start``, then every ``every`` steps, and
     ``end``) the mask is remade from the current magnitudes, each layer at the
     schedule's sparsity (a weight already pruned is zero, so it stays pruned); between
-    them the mask is held (`FixedMask`)."""
+    them the mask is held (`FixedMask`). As in Zhu & Gupta, a pruned weight never returns."""
 
     def __init__(self, weights: dict[str, torch.Tensor], target: float, start: int, end: int, every: int) -> None:
         self.mask = FixedMask(weights, {name: torch.ones_like(w, dtype=torch.bool) for name, w in weights.items()})
@@ -74,12 +74,13 @@ class GradualPruner:
         self.schedule: dict[str, list] = {"steps": [], "sparsity": []}
 
     def after_step(self, step: int) -> None:
+        self.mask.apply_()  # first: a prune ranks every pruned weight at zero, so none comes back
         if self.start <= step <= self.end and ((step - self.start) % self.every == 0 or step == self.end):
             sparsity = cubic_sparsity(step, self.target, self.start, self.end)
             self.mask.keep = smallest_masks(self.mask.weights, sparsity, "layer")
+            self.mask.apply_()
             self.schedule["steps"].append(step)
             self.schedule["sparsity"].append(sparsity)
-        self.mask.apply_()
 
 
 def gradual_run_into(directory: Path, init: dict, subject: Subject, data: Feed, config: Config,
