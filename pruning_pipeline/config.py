@@ -82,7 +82,7 @@ class Config:
     sweep_points: int = 101  # a smooth walk for the explorer's slider
     # methods compared at the same sparsity of the selected layers (`measure.methods`)
     target_sparsities: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99)
-    finetune_steps: int = 250  # training of a one-shot prune afterwards, its mask held fixed
+    finetune_steps: int = 125  # training of a one-shot prune afterwards, its mask held fixed
     gmp_sparsities: tuple[float, ...] = (0.95,)  # targets that also get a gradual run (a full run each)
     gmp_start: int | None = None  # step of the first gradual prune; none: a tenth of the run's steps
     gmp_end: int | None = None  # step the target is reached; none: three quarters of the run's steps

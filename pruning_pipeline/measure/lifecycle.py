@@ -41,6 +41,7 @@ TRAINING_SOURCE = "pruning_pipeline.train"
 log = logging.getLogger(__name__)
 
 
+METHODS_PHASE = "methods at matched sparsity"
 ALONE, BATCHED = "alone", "batched"  # how a seed's runs train: on their own, or batched with the other seeds'
 
 
@@ -105,6 +106,7 @@ class Lifecycle:
         self.keys = training_keys(config, device_key, self.trainer)  # reads the sources once: keys, not per lookup
         self.method_keys = method_keys(config, device_key, self.trainer)
         self.together: set[str] = set()  # training runs this call trained in an ensemble
+        self.computed_methods = False  # whether a method compared at matched sparsity was computed here
         self.steps = steps_for(config, self.data.n_train)
 
     # -- the two training runs, each a cache entry ---------------------------------
@@ -140,7 +142,10 @@ class Lifecycle:
         missing. Rank 0 alone computes these: no collective, unlike `_entry`."""
         key = self.method_keys[(kind, target)]
         entry = self.cache.get(kind, key)
-        return entry if entry is not None else self.cache.put(kind, key, fill)
+        if entry is not None:
+            return entry
+        self.computed_methods = True
+        return self.cache.put(kind, key, fill)
 
     def _entry(self, kind: str, fill) -> Path:
         key = self.keys[kind]
@@ -286,8 +291,10 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         # a stage made by a cut is also counted on bins with edges at ±τ; its figure uses them
         "histogram_cut": cut_grid,
     }
-    with timed(life.timings, "methods at matched sparsity"):
+    with timed(life.timings, METHODS_PHASE):
         metrics["methods"] = methods.compare(life, init, trained, stages["trained"]["accuracy"])
+    if not life.computed_methods:
+        life.reused.append(METHODS_PHASE)
     with timed(life.timings, "analysis"):
         analysed, analysis_counts = analysis.analyse(config, life.subject, life.device, life.data, states,
                                                      stages, edges)

@@ -194,7 +194,7 @@ SCHEMA_HELP = {
     "histogram_grid.{layer}.high": "Right edge of that grid. Each figure merges whole runs of its bins.",
     "histogram_grid.{layer}.widened": "How many times wider the grid is than the one made from the initial and trained weights (1, 3, 9, …): widened until it holds every weight of every stage and of the in-loop records, so no histogram clips.",
     "manifest.world_size": "Training processes of the run (1 without torchrun); part of the cache key, since the gradients' summation order changes the numbers.",
-    "manifest.reused_training": "Training runs taken from the cache instead of being run (their seconds are from when they ran).",
+    "manifest.reused_training": "Training runs taken from the cache instead of being run (their seconds are from when they ran); `methods at matched sparsity` where every method compared there was.",
     "methods.targets": "Target sparsities of the selected layers (the `target_sparsities` option); every list below has one item per target.",
     "methods.finetune_steps": "Steps of fine-tuning after each one-shot prune, mask held fixed.",
     "methods.dense_accuracy": "Test accuracy of the trained, unpruned model.",

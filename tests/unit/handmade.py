@@ -27,12 +27,13 @@ STEMS_AT_04 = {
     "threshold-vs-percentile-distributions",
     "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head",
     "stage-comparison-ffnn", "stage-comparison-cls-head", "stage-comparison-global",
-    "training-curves", "compression-payoff",
+    "training-curves", "compression-payoff", "methods-at-matched-sparsity",
 }
 PAGES = {
     "visualizations/initialization", "visualizations/before-pruning",
     "visualizations/threshold-inside-the-training-loop", "visualizations/post-training-pruning",
     "percentile-pruning", "what-the-visuals-reveal", "training-dynamics", "compression-payoff",
+    "methods-at-the-same-sparsity",
 }
 
 
@@ -96,7 +97,7 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4,
                              for layer, shape in layers.items()}},
         "prunable_layers": list(layers),
         "warnings": [],
-        "config": {"model": "reference" if layers is SHAPES else "user.model:build", "tau_loop": 0.001, "tau_post": tau_post, "percentile": 20.0,
+        "config": {"seed": 0, "model": "reference" if layers is SHAPES else "user.model:build", "tau_loop": 0.001, "tau_post": tau_post, "percentile": 20.0,
                    "in_loop_rule": "threshold", "hist_bins": BINS, "steps": 30,
                    "report_taus": [0.05, 0.2]},
         "stages": stages,
@@ -124,5 +125,12 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4,
                                        "bitmask_bytes": 600, "dense_latency_ms": 1.0,
                                        "sparse_latency_ms": 2.0, "sparse_vs_dense_latency": 2.0}
                                    for s in STAGES}},
+        "methods": {  # made up: each method loses more at a higher target, gradual only at 0.9
+            "targets": [0.5, 0.9], "finetune_steps": 10, "dense_accuracy": 0.9,
+            "gradual": {"targets": [0.9], "start": 3, "end": 20, "every": 5, "steps": 30},
+            "accuracy": {"global": [0.85, 0.5], "layer": [0.86, 0.55], "random": [0.7, 0.2],
+                         "global_finetuned": [0.88, 0.7], "layer_finetuned": [0.88, 0.72],
+                         "random_finetuned": [0.8, 0.4], "gradual": [None, 0.8]},
+            "sparsity": {"global": [0.5, 0.9], "layer": [0.5, 0.9], "random": [0.5, 0.9], "gradual": [None, 0.9]}},
     }
     return Results(metrics=metrics, histograms=histograms, entry_dir=entry_dir)

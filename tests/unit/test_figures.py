@@ -118,7 +118,7 @@ def test_export_is_byte_reproducible_across_processes(exported, tmp_path):
     subprocess.run([sys.executable, "-c", script, str(second), str(Path(__file__).parent)],
                    check=True, cwd=Path(__file__).parents[2])
     names = sorted(p.name for p in second.iterdir())
-    assert len(names) == 8 * 6  # 23 figures, every third, 6 files each
+    assert len(names) == 9 * 6  # 24 figures, every third, 6 files each
     assert [n for n in names if (out / n).read_bytes() != (second / n).read_bytes()] == []
 
 

@@ -27,6 +27,7 @@ ANALYSIS_STEMS = [
     "threshold-vs-percentile-distributions",
     "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head", "stage-comparison-ffnn",
     "stage-comparison-cls-head", "stage-comparison-global", "training-curves", "compression-payoff",
+    "methods-at-matched-sparsity",
 ]
 
 
@@ -354,3 +355,26 @@ def test_reproduce_page_shows_the_build_phases(site, metrics):
     assert [row[0] for row in listed] == [p["phase"].replace("_", " ") for p in phases] + ["total"]  # in order
     for row, p in zip(listed, phases):
         assert row[1:] == [f"{p['seconds']:.2f} s", "cache" if p["cached"] else "computed"]
+
+
+def test_methods_page_shows_every_method_at_every_target(site, metrics):
+    from pruning_pipeline.formatting import fmt_pct
+    from pruning_pipeline.names import METHOD_LABEL
+
+    page = site / "methods-at-the-same-sparsity" / "index.html"
+    html = unescape(page.read_text())
+    assert "methods-at-matched-sparsity.png" in html
+    methods = metrics["methods"]
+    rows = [row for row in _table_rows(page) if row and row[0] in METHOD_LABEL.values()]
+    assert [row[0] for row in rows] == list(METHOD_LABEL.values())
+    for name, row in zip(METHOD_LABEL, rows):
+        assert row[1:] == ["—" if v is None else fmt_pct(v) for v in methods["accuracy"][name]], name
+    assert metrics["claims"]["matched_sparsity"]["verdict"] in html
+    _, csv_rows = read_csv(site / "static" / "methods-at-matched-sparsity.csv")
+    assert len(csv_rows) == sum(v is not None for series in methods["accuracy"].values() for v in series)
+    accuracy = {(name, float(target)): float(value) for name, target, _, value, _ in csv_rows}
+    for name, series in methods["accuracy"].items():
+        for target, value in zip(methods["targets"], series):
+            assert value is None or accuracy[(name, target)] == pytest.approx(value), (name, target)
+    loop_page = (site / "visualizations" / "threshold-inside-the-training-loop" / "index.html").read_text()
+    assert "methods-at-the-same-sparsity/" in loop_page
