@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from pruning_pipeline.config import make_config
+
 
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "pruning_pipeline", *args], capture_output=True, text=True)
@@ -21,7 +23,9 @@ def test_run_prints_a_summary_table(tmp_path):
     assert phases[0] == "data" and "analysis" in phases and phases[-1] == "total"
     assert any("trained" in p for p in phases) and any("in_loop" in p for p in phases)
     info = _cli("info", "--set", f"cache_dir={tmp_path}")
-    assert info.returncode == 0 and info.stdout.count(" ok") == 3  # results, trained, in_loop
+    quick = make_config({"profile": "quick"})  # results, trained, in_loop and one entry per method target
+    assert info.returncode == 0
+    assert info.stdout.count(" ok") == 3 + len(quick.target_sparsities) + len(quick.gmp_sparsities)
 
 
 def test_bad_value_exits_2_with_one_line_and_writes_nothing(tmp_path):

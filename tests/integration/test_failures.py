@@ -83,15 +83,17 @@ def test_clean_keeps_what_the_configuration_uses(tmp_path):
     for tau in (0.05, 0.2):  # in this process: the CLI is exercised by clean below
         api.run(make_config({**config, "tau_post": tau}), progress=False)
     before = {(e["kind"], e["key"]) for e in Cache(cache).entries()}
-    assert len(before) == 4  # two results, one shared trained and in_loop run each
+    quick = make_config(config)
+    shared = 2 + len(quick.target_sparsities) + len(quick.gmp_sparsities)  # trainings and methods, shared
+    assert len(before) == 2 + shared  # two results
     dry = _cli("clean", "--dry-run", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
     assert dry.returncode == 0 and "would remove 1 entries" in dry.stdout
     assert {(e["kind"], e["key"]) for e in Cache(cache).entries()} == before
     done = _cli("clean", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
     assert done.returncode == 0 and "removed 1 entries" in done.stdout
-    assert len(Cache(cache).entries()) == 3
+    assert len(Cache(cache).entries()) == 1 + shared
     api.run(make_config({**config, "tau_post": 0.2}), progress=False)
-    assert len(Cache(cache).entries()) == 3  # a cache hit: nothing new
+    assert len(Cache(cache).entries()) == 1 + shared  # a cache hit: nothing new
 
 
 def test_out_of_memory_is_one_line_and_caches_nothing(tmp_path, monkeypatch):
