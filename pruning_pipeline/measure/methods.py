@@ -30,11 +30,19 @@ def compare(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
     """The ``methods`` section of a seed's metrics (the gradual runs beside the one-shot
     fine-tuning where two trainings may run at once, `Lifecycle.two_at_once`)."""
     config = life.config
-    with ThreadPoolExecutor(2 if life.two_at_once() else 1) as pool:
-        gradual = {target: pool.submit(_gradual, life, init, target) for target in config.gmp_sparsities}
-        one_shot = {target: _one_shot(life, trained, target) for target in config.target_sparsities}
-        gradual = {target: done.result() for target, done in gradual.items()}
     targets = config.target_sparsities
+
+    def every_gradual() -> dict:
+        return {target: _gradual(life, init, target) for target in config.gmp_sparsities}
+
+    if life.two_at_once():
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(every_gradual)
+            one_shot = {target: _one_shot(life, trained, target) for target in targets}
+            gradual = later.result()
+    else:  # a user's model may share the global random state: one training at a time
+        one_shot = {target: _one_shot(life, trained, target) for target in targets}
+        gradual = every_gradual()
     accuracy = {scope + suffix: [one_shot[t][scope][key] for t in targets]
                 for suffix, key in (("", "accuracy"), ("_finetuned", "finetuned_accuracy"))
                 for scope in methods.ONE_SHOT}

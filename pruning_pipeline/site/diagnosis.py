@@ -131,11 +131,14 @@ def diag_matched_sparsity(m, f):
     acc = {name: series[i] for name, series in meth["accuracy"].items()}
     gap = pointwise(lambda gradual, one_shot: gradual - one_shot, acc["gradual"], acc["layer_finetuned"])
     if drop_within(abs(gap)):
-        verdict, text = "no real difference", f"{fmt_pp(gap)} points apart, within one point"
+        verdict, text = "no real difference", (f"gradual pruning and one-shot pruning with fine-tuning end within "
+                                               f"one point of each other, {fmt_pp(gap)} points apart")
     elif gap > 0:
-        verdict, text = "gradual pruning ahead", f"gradual pruning keeps {fmt_pp(gap)} points more accuracy"
+        verdict, text = "gradual pruning ahead", (f"gradual pruning keeps {fmt_pp(gap)} points more accuracy than "
+                                                  f"one-shot pruning with fine-tuning")
     else:
-        verdict, text = "one-shot pruning ahead", f"one-shot pruning keeps {fmt_pp(pointwise(abs, gap))} points more accuracy"
+        verdict, text = "one-shot pruning ahead", (f"one-shot pruning with fine-tuning keeps "
+                                                   f"{fmt_pp(pointwise(abs, gap))} points more accuracy than gradual pruning")
     over_random = pointwise(lambda magnitude, random: magnitude - random, acc["layer_finetuned"], acc["random_finetuned"])
     return judged(
         "Pruning inside the training loop or after it, at the same sparsity",
@@ -143,8 +146,8 @@ def diag_matched_sparsity(m, f):
         f"against one-shot magnitude pruning of the trained weights, each layer to that sparsity, fine-tuned for "
         f"{meth['finetune_steps']:,} steps with its mask fixed; a gap of at most one point counts as no real difference.",
         verdict,
-        f"At {fmt_pct(target, '0')} sparsity {text} than one-shot pruning with fine-tuning "
-        f"({fmt_pct(acc['gradual'])} against {fmt_pct(acc['layer_finetuned'])}; {fmt_pct(acc['layer'])} before "
+        f"At {fmt_pct(target, '0')} sparsity {text} "
+        f"({fmt_pct(acc['gradual'])} gradual against {fmt_pct(acc['layer_finetuned'])}; {fmt_pct(acc['layer'])} before "
         f"fine-tuning, {fmt_pct(acc['global_finetuned'])} with one global ranking). Random pruning at the same "
         f"sparsity, fine-tuned alike, reaches {fmt_pct(acc['random_finetuned'])}: magnitude ranking is worth "
         f"{fmt_pp(over_random)} points over it. Unpruned: {fmt_pct(meth['dense_accuracy'])}.",

@@ -171,3 +171,18 @@ def test_each_entry_is_keyed_by_exactly_what_changes_it():
     assert differs == set() and set(more) - set(keys) == {("finetuned", 0.8)}
     assert changed(lr=1e-3)[0] == set(keys)  # a new plain run: everything after it changes
     assert training_keys(replace(base, finetune_steps=99, gmp_every=7), "cpu") == training_keys(base, "cpu")
+
+
+@pytest.mark.parametrize("gradual, verdict", [(0.8, "gradual pruning ahead"), (0.725, "no real difference"),
+                                              (0.6, "one-shot pruning ahead")])
+def test_the_matched_sparsity_verdict_reads_the_gap_at_the_gradual_target(gradual, verdict):
+    from handmade import fake_results
+
+    from pruning_pipeline.site import claims
+
+    metrics = fake_results().metrics
+    metrics["methods"]["accuracy"]["gradual"] = [None, gradual]
+    judged = claims.evaluate(metrics)["matched_sparsity"]
+    assert judged["verdict"] == verdict
+    assert judged["evidence"]["gap"] == pytest.approx(gradual - 0.72)  # against per layer + fine-tuning
+    assert "at 90% sparsity" in judged["finding"].lower() and "40.0%" in judged["finding"]  # random + fine-tuning
