@@ -176,7 +176,7 @@ SENSITIVITY_COLUMNS = (0.5, 0.8, 0.9, 0.95, 0.99)  # with a row per layer
 def table_methods(metrics: Mapping[str, Any]) -> str:
     """Test accuracy of each method (a row) at each target sparsity (a column)."""
     methods = metrics["methods"]
-    headers = ["method"] + [f"at {fmt_pct(t, '1')}" for t in methods["targets"]]
+    headers = ["method"] + [f"at {fmt_pct(t, '0')}" for t in methods["targets"]]
     rows = [[label] + ["—" if v is None else fmt_pct(v) for v in methods["accuracy"][name]]
             for name, label in METHOD_LABEL.items()]
     return md_table(headers, rows, "l" + "r" * len(methods["targets"]))
