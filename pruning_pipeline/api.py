@@ -217,7 +217,8 @@ def stage_weights(results: Results, stage: str) -> dict:
 
 def used_entries(config: Config) -> set[tuple[str, str]]:
     """(kind, key) of every cache entry that ``config`` reads: its results, its two
-    training runs, its methods compared at matched sparsity and its figure render. ``clean`` keeps these and removes the rest."""
+    training runs, its methods compared at matched sparsity and its figure render.
+    ``clean`` keeps these and removes the rest."""
     from .figures.export import FIGURES_KIND, render_key
     from .measure.lifecycle import ALONE, BATCHED, method_keys, training_keys
 

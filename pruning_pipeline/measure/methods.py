@@ -35,14 +35,10 @@ def compare(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
     def every_gradual() -> dict:
         return {target: _gradual(life, init, target) for target in config.gmp_sparsities}
 
-    if life.two_at_once():
-        with ThreadPoolExecutor(1) as pool:
-            later = pool.submit(every_gradual)
-            one_shot = {target: _one_shot(life, trained, target) for target in targets}
-            gradual = later.result()
-    else:  # a user's model may share the global random state: one training at a time
+    with ThreadPoolExecutor(1) as pool:  # a user's model may share the global random state: one at a time
+        later = pool.submit(every_gradual) if life.two_at_once() else None
         one_shot = {target: _one_shot(life, trained, target) for target in targets}
-        gradual = every_gradual()
+        gradual = later.result() if later is not None else every_gradual()
     accuracy = {scope + suffix: [one_shot[t][scope][key] for t in targets]
                 for suffix, key in (("", "accuracy"), ("_finetuned", "finetuned_accuracy"))
                 for scope in methods.ONE_SHOT}

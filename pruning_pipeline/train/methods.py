@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from ..config import Config, PipelineError
+from ..measure.stats import count_zeros
 from .feed import Feed
 from .model import Subject, prunable_weights
 from .pruning import random_masks, smallest_masks
@@ -120,4 +121,4 @@ def one_shot(trained: dict, subject: Subject, data: Feed, config: Config, device
 
 def selected_sparsity(weights: dict[str, torch.Tensor]) -> float:
     """Share of exact zeros over all the given weights together."""
-    return sum(int((w == 0).sum()) for w in weights.values()) / sum(w.numel() for w in weights.values())
+    return sum(count_zeros(w) for w in weights.values()) / sum(w.numel() for w in weights.values())
