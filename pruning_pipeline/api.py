@@ -99,11 +99,13 @@ def _run_seeds(config: Config, progress: bool, report: Report, only: int | None 
     configs = [config.for_seed(seed) for seed in config.seed_values if only in (None, seed)]
     lives = {}
     if config.world_size == 1:
-        from .measure.lifecycle import Lifecycle, train_together
+        from .measure.lifecycle import Lifecycle
+        from .measure.together import train_together, tune_together
 
         lives = {c.seed: Lifecycle(c, cache, device_key(c.device), run_id(c), progress)
                  for c in configs if cache.get(RESULTS_KIND, run_id(c)) is None}
         train_together(list(lives.values()), report)
+        tune_together(list(lives.values()), report)
     seeds = []
     for seed_config in configs:
         own = Report()

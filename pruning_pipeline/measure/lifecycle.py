@@ -9,7 +9,6 @@ what happens after training (τ_post, p, histogram bins, ...) never retrain.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .. import __version__
 from ..cache import Cache, source_digest
@@ -26,7 +24,7 @@ from ..imports import user_code_digest
 from ..report import Report
 from ..results import GLOBAL, STAGES, Results
 from ..train import ensemble, runs
-from ..train.device import environment, prepare
+from ..train.device import environment, prepare, usable_cores
 from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
 from ..train.model import build_model, parameter_summary, subject_for
@@ -34,6 +32,7 @@ from ..train.training import steps_for
 from . import analysis, methods
 from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
 from .stats import widen_counts
+from .together import ALONE, BATCHED, train_together
 
 # The training runs are keyed by the source of train/ and what it imports, so editing
 # a measurement, a figure or a page never retrains.
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 
 METHODS_PHASE = "methods at matched sparsity"
-ALONE, BATCHED = "alone", "batched"  # how a seed's runs train: on their own, or batched with the other seeds'
 
 
 def _training_code(config: Config, trainer: str) -> str:
@@ -155,58 +153,6 @@ class Lifecycle:
                 self.reused.append(kind)
             return entry
         return self.cache.put(kind, key, fill)
-
-
-def train_together(lives: list[Lifecycle], report: Report | None = None) -> None:
-    """Train every missing run of these seeds that trains in the ensemble (their plain
-    and in-loop runs alike) as one batched ensemble, each into its own cache entry. The
-    ensemble takes the threads of the two runs it replaces (``2 x threads``)."""
-    lives = [life for life in lives if life.trainer == BATCHED]
-    members, owners = [], []
-    for life in lives:
-        init = runs.initial_state(life.config, life.subject)
-        missing = [kind for kind in ("trained", "in_loop") if life.cache.get(kind, life.keys[kind]) is None]
-        edges: Future = Future()
-        if missing == ["in_loop"]:  # the plain run is cached: its edges are known now
-            trained = runs.load_run(life.cache.get("trained", life.keys["trained"]))[0]
-            edges.set_result(layer_edges([init, trained], life.subject.layers, life.config.hist_bins))
-        for kind in missing:
-            members.append(ensemble.Member(kind, life.config, init, life.data, edges if kind == "in_loop" else None))
-            owners.append(life)
-    if not members:
-        return
-    first = lives[0]
-    threads = torch.get_num_threads()
-    torch.set_num_threads(min(usable_cores(), 2 * first.config.threads))
-    start = time.perf_counter()
-    try:
-        done = ensemble.train_ensemble(members, first.subject, first.device, first.progress)
-    finally:
-        torch.set_num_threads(threads)
-    if report is not None:
-        report.add(f"{len({life.config.seed for life in owners})} seeds' {len(members)} runs trained together",
-                   time.perf_counter() - start)
-    for kind in ("trained", "in_loop"):  # plain runs first: their edges bin the in-loop records
-        for member, result, life in zip(members, done, owners):
-            if member.kind != kind:
-                continue
-            life.together.add(kind)
-            life.cache.put(kind, life.keys[kind], lambda directory, result=result: _write_trained(directory, result))
-            if kind == "trained":
-                in_loop = [m for m in members if m.kind == "in_loop" and m.config.seed == member.config.seed]
-                for other in in_loop:
-                    other.edges.set_result(layer_edges([member.init, result.state], life.subject.layers,
-                                                       life.config.hist_bins))
-
-
-def _write_trained(directory: Path, result: ensemble.Trained) -> None:
-    runs.write_run(directory, result.state, result.curves)
-    if result.recorder is not None:
-        result.recorder.save(directory / runs.DYNAMICS_FILE)
-
-
-def usable_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def train_both(life: Lifecycle, init: dict) -> tuple[tuple, dict, tuple]:

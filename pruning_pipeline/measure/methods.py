@@ -53,9 +53,15 @@ def compare(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
 
 
 def _one_shot(life, trained: dict, target: float) -> dict:
+    return one_shot_entry(life, target, lambda: methods.one_shot(trained, life.subject, life.data, life.config,
+                                                                 life.device, target))
+
+
+def one_shot_entry(life, target: float, prunes) -> dict:
+    """The one-shot prunes at ``target`` of ``life``'s seed, from its cache entry, or
+    from ``prunes()`` (`methods.one_shot`'s numbers) into a new one."""
     def fill(directory: Path) -> None:
-        found = methods.one_shot(trained, life.subject, life.data, life.config, life.device, target)
-        (directory / ONE_SHOT_FILE).write_text(json.dumps(found))
+        (directory / ONE_SHOT_FILE).write_text(json.dumps(prunes()))
 
     return json.loads((life.cached(ONE_SHOT_KIND, target, fill) / ONE_SHOT_FILE).read_text())
 

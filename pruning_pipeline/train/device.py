@@ -90,3 +90,8 @@ def environment(device: torch.device, threads: int) -> dict:
         "numpy": np.__version__,
         "platform": platform.platform(),
     }
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,11 +1,13 @@
 """Several training runs as one batched ensemble: the seeds of a run, and for each seed
-its plain and its in-loop run, trained in one step.
+its plain run, its in-loop run and its gradual runs (`methods.GradualPruner`), trained
+in one step; or, once they are trained, the fine-tuning of every one-shot prune.
 
 The members' parameters are stacked (`torch.func.stack_module_state`), the network
 runs on all of them at once under `torch.func.vmap` over `functional_call`, and one
 AdamW steps the stacked parameters. AdamW is elementwise, so that is each member's own
-AdamW; each member sees its own seed's batches, and the in-loop members are re-pruned
-after every step through views of their own slice (`InLoopPruner` without packing).
+AdamW; each member sees its own seed's batches, and the in-loop, gradual and
+fine-tuned members are pruned after every step through views of their own slice
+(`InLoopPruner` without packing, `GradualPruner` on its schedule, `FixedMask`).
 A member's numbers are those of the same maths as a run trained alone, up to float
 noise (vmap runs the convolutions grouped); its cache key says how it was trained.
 
@@ -29,6 +31,7 @@ from tqdm.auto import tqdm
 
 from ..config import Config
 from .feed import Feed, batch_order
+from .methods import FixedMask, GradualPruner, gradual_bounds
 from .model import Subject, weight_key
 from .packing import FUSED_DEVICES
 from .pruning import InLoopPruner
@@ -38,20 +41,25 @@ from .training import check_finite, evaluate, steps_for
 
 @dataclass
 class Member:
-    """One training run of the ensemble: ``kind`` is ``trained`` (no pruning) or
-    ``in_loop``; ``edges`` (in-loop only) the histogram edges its records are binned on,
-    which may come when the same seed's plain member has finished."""
+    """One training run of the ensemble: ``kind`` is ``trained`` (no pruning),
+    ``in_loop``, ``gradual`` or ``finetuned``; ``edges`` (in-loop only) the histogram
+    edges its records are binned on, which may come when the same seed's plain member
+    has finished; ``target`` (gradual only) the sparsity its schedule ends at; ``keep``
+    (fine-tuned only) the masks its pruned ``init`` is held to."""
 
     kind: str
     config: Config
     init: dict[str, torch.Tensor]
     data: Feed
     edges: Future | None = None
+    target: float | None = None
+    keep: dict[str, torch.Tensor] | None = None
 
 
 @dataclass
 class Trained:
-    """What a member ends with: its CPU state dict, its curves and, in-loop, its records."""
+    """What a member ends with: its CPU state dict, its curves (a gradual member's with
+    its schedule as applied) and, in-loop, its records."""
 
     state: dict[str, torch.Tensor]
     curves: dict
@@ -100,10 +108,8 @@ def train_ensemble(members: list[Member], subject: Subject, device: torch.device
     base, forward = _stacked_forward(models[0])
     fused = device.type in FUSED_DEVICES
     optimizer = torch.optim.AdamW(list(params.values()), lr=config.lr, fused=fused or None)
-    recorders = [DynamicsRecorder(InLoopPruner({name: params[weight_key(name, params)][i] for name in subject.layers},
-                                               m.config.in_loop_rule, m.config.tau_loop, m.config.percentile,
-                                               pack=False), m.config.record_every, m.edges)
-                 if m.kind == "in_loop" else None for i, m in enumerate(members)]
+    pruners = [_pruner(member, {name: params[weight_key(name, params)][i] for name in subject.layers}, total)
+               for i, member in enumerate(members)]
     seeds = sorted({m.config.seed for m in members})
     feeds = {m.config.seed: m.data for m in members}
     orders = {seed: feeds[seed].train_batches(batch_order(feeds[seed].n_train, config.batch_size, total, seed + 1))
@@ -123,21 +129,37 @@ def train_ensemble(members: list[Member], subject: Subject, device: torch.device
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()  # each member's loss reaches only its own parameters
         optimizer.step()
-        for recorder in recorders:
-            if recorder is not None:
-                recorder.after_step(step)
+        for pruner in pruners:
+            if pruner is not None:
+                pruner.after_step(step)
         window.append(losses.detach())
         if step % config.record_every == 0 or step == total:
             _record(curves, torch.stack(window), step, members, params, buffers, base)
             window = []
     seconds = round(time.perf_counter() - start, 3)
     out = []
-    for i, (member, recorder) in enumerate(zip(members, recorders)):
+    for i, pruner in enumerate(pruners):
         state = {**{k: v[i] for k, v in params.items()}, **{k: v[i] for k, v in buffers.items()}}
         state = {name: state[name].detach().cpu().contiguous().clone() for name in names}
         # the seconds of the whole ensemble, which trained this run and the others at once
-        out.append(Trained(state, {**curves[i], "seconds": seconds, "ensemble_members": len(members)}, recorder))
+        own = {**curves[i], "seconds": seconds, "ensemble_members": len(members)}
+        if isinstance(pruner, GradualPruner):
+            own["schedule"] = pruner.schedule
+        out.append(Trained(state, own, pruner if isinstance(pruner, DynamicsRecorder) else None))
     return out
+
+
+def _pruner(member: Member, weights: dict[str, torch.Tensor], total: int):
+    """What prunes ``member`` after every step, on ``weights`` (views of its own slice)."""
+    config = member.config
+    if member.kind == "in_loop":
+        pruner = InLoopPruner(weights, config.in_loop_rule, config.tau_loop, config.percentile, pack=False)
+        return DynamicsRecorder(pruner, config.record_every, member.edges)
+    if member.kind == "gradual":
+        return GradualPruner(weights, member.target, *gradual_bounds(config, total), config.gmp_every)
+    if member.kind == "finetuned":
+        return FixedMask(weights, member.keep)
+    return None
 
 
 def _record(curves: list[dict], losses: torch.Tensor, step: int, members: list[Member], params: dict,

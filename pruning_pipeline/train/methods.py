@@ -98,25 +98,43 @@ def gradual_run_into(directory: Path, init: dict, subject: Subject, data: Feed, 
     write_run(directory, cpu_state(model), curves)
 
 
-def one_shot(trained: dict, subject: Subject, data: Feed, config: Config, device: torch.device,
-             target: float) -> dict[str, dict[str, float]]:
-    """Each one-shot prune (`ONE_SHOT`) of the trained weights at ``target``: its test
-    accuracy as pruned, and after ``finetune_steps`` steps of training with the mask held
-    fixed; and the sparsity of the selected layers (the same before and after)."""
+def finetuning(config: Config) -> Config:
+    """The configuration a one-shot prune is fine-tuned with: ``finetune_steps`` steps
+    of the plain run's batches and learning rate, one record at the end."""
+    return replace(config, steps=config.finetune_steps, epochs=None, record_every=config.finetune_steps)
+
+
+def one_shot_prunes(trained: dict, subject: Subject, data: Feed, config: Config, device: torch.device,
+                    target: float):
+    """Each one-shot prune (`ONE_SHOT`) of the trained weights at ``target``, as
+    (scope, pruned model, its `FixedMask`, its test accuracy as pruned)."""
     generator = torch.Generator().manual_seed(config.seed * 1_000_003 + round(target * 1e6))
-    tuning = replace(config, steps=config.finetune_steps, epochs=None, record_every=config.finetune_steps)
-    out = {}
     for scope in ONE_SHOT:
         model = model_from(trained, subject, device)
         weights = prunable_weights(model, subject.layers)
         keep = random_masks(weights, target, generator) if scope == "random" else smallest_masks(weights, target, scope)
         mask = FixedMask(weights, keep)
         mask.apply_()
-        accuracy, _ = evaluate(model, data.test_batches(config.eval_batch_size))
-        curves = train(model, data, tuning, mask.after_step, desc=f"fine-tune {scope} {target:.0%}", progress=False)
-        out[scope] = {"accuracy": accuracy, "finetuned_accuracy": curves["test_accuracy"][-1],
-                      "sparsity": selected_sparsity(weights)}
+        yield scope, model, mask, evaluate(model, data.test_batches(config.eval_batch_size))[0]
+
+
+def one_shot(trained: dict, subject: Subject, data: Feed, config: Config, device: torch.device,
+             target: float) -> dict[str, dict[str, float]]:
+    """Each one-shot prune of the trained weights at ``target``: its test accuracy as
+    pruned, and after `finetuning` with the mask held fixed; and the sparsity of the
+    selected layers (the same before and after)."""
+    out = {}
+    for scope, model, mask, accuracy in one_shot_prunes(trained, subject, data, config, device, target):
+        curves = train(model, data, finetuning(config), mask.after_step, desc=f"fine-tune {scope} {target:.0%}",
+                       progress=False)
+        out[scope] = one_shot_result(accuracy, curves, mask.weights)
     return out
+
+
+def one_shot_result(accuracy: float, curves: dict, weights: dict[str, torch.Tensor]) -> dict[str, float]:
+    """What a one-shot entry holds of one prune: accuracy as pruned and fine-tuned, sparsity."""
+    return {"accuracy": accuracy, "finetuned_accuracy": curves["test_accuracy"][-1],
+            "sparsity": selected_sparsity(weights)}
 
 
 def selected_sparsity(weights: dict[str, torch.Tensor]) -> float:

@@ -47,8 +47,8 @@ def test_adding_a_seed_trains_only_that_seed(tmp_path, batch_seeds):
     three = api.run(make_config({**values, "seeds": 3}), progress=False, report=again)
     trained = _trained(again)
     if batch_seeds == "true":
-        assert "2 seeds' 4 runs trained together" in first.phases
-        assert trained == {"1 seeds' 2 runs trained together": False}  # seed 2's two runs, nothing else
+        assert "6 runs of 2 seeds trained together" in first.phases  # each seed's plain, in-loop and gradual run
+        assert trained == {"3 runs of 1 seed trained together": False}  # seed 2's three runs, nothing else
     else:
         assert trained == {"seed 2: trained and in_loop, side by side": False}
     assert [name for name, phase in again.phases.items() if name.endswith(": analysis")] == ["seed 2: analysis"]
