@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
 
+from . import sweep_grid
 from .cache import Cache, source_digest
-import shutil
-
 from .config import Config, PipelineError, run_key, stable_hash
 from .imports import user_code_digest
 from .report import Report
@@ -117,12 +117,19 @@ def _run_seeds(config: Config, progress: bool, report: Report, only: int | None 
 
 
 def _seeds_into(seeds: list[Results], key: str, directory: Path) -> None:
-    """The first seed's results, named ``key``, with every seed's metrics in ``seeds``."""
+    """The first seed's results, named ``key``, with every seed's metrics in ``seeds``;
+    its τ sweep (and the histograms at each τ) on the seeds' common grid (`sweep_grid`)."""
     first = seeds[0]
+    own = first.metrics["sweep"]
+    taus = sweep_grid.common_taus([r.metrics["sweep"]["taus"] for r in seeds])
+    picked = sweep_grid.rows(own["taus"], taus)
+    histograms = {name: counts[picked] if name.startswith("sweep/") else counts
+                  for name, counts in first.histograms.items()}
     metrics = {**first.metrics, "manifest": {**first.metrics["manifest"], "config_hash": key},
+               "sweep": sweep_grid.on_grid(own, taus),
                "seeds": {"seeds": [r.metrics["config"]["seed"] for r in seeds], "run_ids": [r.run_id for r in seeds],
                          "per_seed": [r.metrics for r in seeds]}}
-    Results(metrics=metrics, histograms=first.histograms).save(directory)
+    Results(metrics=metrics, histograms=histograms).save(directory)
     shutil.copytree(Path(first.entry_dir) / WEIGHTS_DIR, directory / WEIGHTS_DIR)
 
 

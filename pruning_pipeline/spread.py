@@ -14,12 +14,9 @@ import statistics
 from typing import Any, Sequence
 
 # Sections that describe the run as configured, not what a seed measured: the first
-# seed's copy stands for all of them and nothing there is summarised.
-AS_CONFIGURED = ("config",)
-# Sections on a grid of each seed's own (the τ sweep spans each seed's largest weight):
-# item by item they do not line up, so the first seed's stands for them (not yet summarised).
-OWN_GRID = ("sweep",)
-FIRST_SEED = AS_CONFIGURED + OWN_GRID
+# seed's copy stands for all of them and nothing there is summarised. (The τ sweeps,
+# each on its seed's own window of thresholds, are put on one grid first: `sweep_grid`.)
+FIRST_SEED = ("config",)
 
 
 class Spread(float):

@@ -10,6 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..names import METHOD_LABEL, STAGE, layers_of
 from ..results import GLOBAL, STAGES, Results
+from ..sweep_grid import aligned
 from .plots import SINGLE_COLUMN, TALL
 from .style import _styled, label_decades, layer_colours
 
@@ -47,7 +48,13 @@ def threshold_sweep(results: Results, *, colour: dict) -> Figure:
     taus = np.asarray(sweep["taus"])
     fig = Figure(figsize=TALL)
     acc, sparsity = fig.subplots(2, 1, sharex=True)
-    acc.plot(taus, sweep["accuracy"], color=colour["ink"], marker="o", markersize=2)
+    seeds = np.array([own["accuracy"] for own in aligned(m["sweep"] for m in results.per_seed)], float)
+    first = results.per_seed[0]["config"]["seed"]
+    if len(seeds) > 1:
+        acc.fill_between(taus, seeds.min(axis=0), seeds.max(axis=0), color=colour["ink"], alpha=0.15, linewidth=0,
+                         label=f"lowest to highest of {len(seeds)} seeds")
+    acc.plot(taus, sweep["accuracy"], color=colour["ink"], marker="o", markersize=2,
+             label=f"seed {first}" if len(seeds) > 1 else "_")
     acc.axhline(sweep["baseline_accuracy"], color=colour["muted"], linewidth=0.7,
                 label="unpruned")
     acc.set_ylabel("test accuracy")

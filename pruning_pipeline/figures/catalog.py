@@ -164,6 +164,13 @@ def _distribution_layers(r: Results) -> str:
     return f"{named} weights" + ("" if len(keys) == len(r.layers) else
                                  f" (of {len(r.layers)} layers, those where the two rules differ most)")
 
+def _seed_band(r: Results) -> str:
+    """What a figure drawn from the first seed with the others' band says of the seeds."""
+    seeds = r.per_seed
+    return (f"; seed {seeds[0]['config']['seed']}'s numbers, the band the lowest to highest accuracy of "
+            f"{len(seeds)} seeds at each τ" if len(seeds) > 1 else "")
+
+
 def _analysisspecs(r: Results) -> list[Spec]:
     m = r.metrics
     sweep, tvp, comp = m["sweep"], m["threshold_vs_percentile"], m["compression"]["stages"]
@@ -176,7 +183,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"{fmt_pct(sweep['accuracy'][ci])} accuracy at "
                   f"{fmt_pct(sweep['sparsity']['global'][ci], '2')} sparsity; the knee is at "
                   f"τ = {sweep['taus'][ki]:.3g} ({fmt_pct(sweep['accuracy'][ki])} at "
-                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')}).",
+                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')})" + _seed_band(r) + ".",
                   "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "threshold_sweep", r, dark=dark),
                   lambda: tables.sweep_table(r)),
         _analysis("accuracy-vs-sparsity", "Accuracy against sparsity",

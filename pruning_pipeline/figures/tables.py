@@ -4,6 +4,7 @@ histogram draws, and the numbers an analysis figure plots. Pure."""
 from __future__ import annotations
 
 from ..results import Results
+from ..sweep_grid import aligned
 from .binning import COMPARED_STAGES, display_histograms, distribution_layers
 
 HISTOGRAM_HEADER = ["bin_left", "bin_right", "count"]
@@ -26,13 +27,18 @@ def histogram_table(edges, counts) -> Table:
 
 
 def sweep_table(r: Results) -> Table:
+    """The first seed's sweep; over several seeds, every seed's accuracy beside it (the
+    figure's band), all on the seeds' common τ grid."""
     sweep = r.metrics["sweep"]
     layers = list(sweep["sparsity"])
+    seeds = [m["config"]["seed"] for m in r.per_seed] if len(r.per_seed) > 1 else []
+    each = [own["accuracy"] for own in aligned(m["sweep"] for m in r.per_seed)] if seeds else []
     header = ["tau", "test_accuracy", "test_loss"] + [f"sparsity_{layer}" for layer in layers] \
-        + ["is_configured", "is_knee"]
+        + ["is_configured", "is_knee"] + [f"test_accuracy_seed_{seed}" for seed in seeds]
     rows = [[tau, sweep["accuracy"][i], sweep["loss"][i]]
             + [sweep["sparsity"][layer][i] for layer in layers]
             + [int(i == sweep["configured_index"]), int(i == sweep["knee_index"])]
+            + [own[i] for own in each]
             for i, tau in enumerate(sweep["taus"])]
     return header, rows
 

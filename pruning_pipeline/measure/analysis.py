@@ -9,6 +9,7 @@ split are computed once and every evaluation here runs only the head on them.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings as pywarnings
 
@@ -60,10 +61,22 @@ def _sparsity(weights: dict[str, torch.Tensor]) -> dict[str, float]:
     return out
 
 
+SWEEP_DECADES = 4  # the sweep spans max |w| / 10^4 .. max |w|
+
+
 def sweep_taus(max_abs: float, points: int, configured: float) -> list[float]:
-    """0, then log-spaced up to ``max_abs``, with the configured τ included exactly."""
-    grid = np.geomspace(max_abs * 1e-4, max_abs * 1.0001, points - 1)
-    return sorted({0.0, float(configured), *map(float, grid)})
+    """0, then ``configured * 10 ** (k / d)`` for whole k, ``d = (points - 1) / 4`` per
+    decade, from ``max_abs / 10^4`` to the first at or past ``max_abs`` (every weight
+    pruned), the configured τ (k = 0) always among them. One lattice for every seed: where
+    two seeds' sweeps overlap they share each τ (`pruning_pipeline.sweep_grid`)."""
+    per_decade = (points - 1) / SWEEP_DECADES
+    configured = float(configured)
+
+    def step(tau: float) -> int:
+        return math.ceil(per_decade * math.log10(tau / configured) - 1e-9)
+
+    low, high = step(max_abs / 10 ** SWEEP_DECADES), step(max_abs * 1.0001)
+    return [0.0] + [configured * 10 ** (k / per_decade) for k in range(min(low, 0), max(high, 0) + 1)]
 
 
 def threshold_sweep(evaluate: HeadEvaluator, config: Config,

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 from ..formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
 from ..spread import combine, with_spread
+from ..sweep_grid import aligned
 from . import diagnosis
 from .facts import MissingInput, below_tau, derive_facts, strict
 from .verdicts import CONFIRMED, PARTLY, REFUTED, SPLIT, TONES, each, judged, verdict_of
@@ -364,7 +365,9 @@ def publish(metrics: Mapping[str, Any]) -> dict:
         return _publish_seed(metrics)
     seeds = metrics["seeds"]
     trees = [_publish_seed(tree) for tree in seeds["per_seed"]]
-    means, values = combine([{k: v for k, v in tree.items() if k != "claims"} for tree in trees])
+    sweeps = aligned([tree["sweep"] for tree in trees])  # one τ grid, so the sweeps combine τ by τ
+    means, values = combine([{**{k: v for k, v in tree.items() if k != "claims"}, "sweep": sweep}
+                             for tree, sweep in zip(trees, sweeps)])
     spread = strict(with_spread(means, values))
     judged_on_spread = evaluate(spread, strict(spread["facts"], "facts"))
     claims = {name: over_seeds(claim, [tree["claims"][name] for tree in trees])

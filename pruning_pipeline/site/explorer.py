@@ -1,8 +1,10 @@
 """The data behind the interactive τ explorer, published as ``static/explorer.json``.
 
-The same numbers as ``metrics.json``'s sweep (its τ grid, accuracies and sparsities),
-plus, per layer, the exact-zero count and the histogram of the surviving weights at
-every τ, merged for display the same way the histogram figures are. Pure.
+The same numbers as ``metrics.json``'s sweep (its τ grid, accuracies and sparsities:
+over several seeds their means on the seeds' common grid, with every seed's own in
+``spread``), plus, per layer, the exact-zero count and the histogram of the surviving
+weights at every τ (the first seed's), merged for display the same way the histogram
+figures are. Pure.
 """
 
 from __future__ import annotations
@@ -10,13 +12,18 @@ from __future__ import annotations
 from ..figures.binning import display_histograms
 from ..names import layers_of
 from ..results import Results
+from ..spread import combine
+from ..sweep_grid import aligned
 
 EXPLORER_FILE = "explorer.json"
 
 
 def explorer_data(results: Results) -> dict:
-    """The explorer's JSON tree (see the Explore page's reference for each key)."""
-    sweep = results.metrics["sweep"]
+    """The explorer's JSON tree: the sweep's ``taus``, ``accuracy`` and ``sparsity`` (per
+    layer key) with its indexes, per layer key the ``zeros``, display ``edges`` and
+    ``counts`` at each τ, and ``spread`` (every seed's accuracy and sparsity, or None)."""
+    seeds = aligned([metrics["sweep"] for metrics in results.per_seed])
+    sweep = combine(seeds)[0]  # the means, as metrics.json publishes them
     layers, edges, counts, zeros = [], {}, {}, {}
     names = layers_of(results.metrics)
     for key in results.layer_keys:
@@ -39,4 +46,9 @@ def explorer_data(results: Results) -> dict:
         "zeros": zeros,
         "edges": edges,
         "counts": counts,
+        # every seed's own accuracy and sparsity at each τ (none with one seed)
+        "spread": {"seeds": [m["config"]["seed"] for m in results.per_seed],
+                   "accuracy": [own["accuracy"] for own in seeds],
+                   "sparsity": {key: [own["sparsity"][key] for own in seeds] for key in results.layer_keys}}
+        if len(seeds) > 1 else None,
     }

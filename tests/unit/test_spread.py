@@ -10,11 +10,11 @@ from pruning_pipeline.spread import Spread, combine, per_seed, with_spread
 
 SEED_TREES = [
     {"config": {"seed": 0}, "stages": {"post": {"accuracy": 0.434, "zeros": 10}}, "name": "a",
-     "sweep": {"taus": [0.0, 0.1]}, "curve": [1.0, 2.0], "knee_index": 3},
+     "curve": [1.0, 2.0], "knee_index": 3},
     {"config": {"seed": 1}, "stages": {"post": {"accuracy": 0.140, "zeros": 10}}, "name": "b",
-     "sweep": {"taus": [0.0, 0.2]}, "curve": [1.0, 4.0], "knee_index": 5},
+     "curve": [1.0, 4.0], "knee_index": 5},
     {"config": {"seed": 2}, "stages": {"post": {"accuracy": 0.100, "zeros": 13}}, "name": "c",
-     "sweep": {"taus": [0.0, 0.3]}, "curve": [1.0, 6.0], "knee_index": 4},
+     "curve": [1.0, 6.0], "knee_index": 4},
 ]
 
 
@@ -24,10 +24,9 @@ def test_means_and_values_of_what_differs():
     assert values["stages"]["post"]["accuracy"] == [0.434, 0.140, 0.100]
     assert means["stages"]["post"]["zeros"] == 11 and values["stages"]["post"]["zeros"] == [10, 10, 13]
     assert means["curve"] == [1.0, 4.0] and values["curve"] == [None, [2.0, 4.0, 6.0]]
-    # the run as configured, a text, a grid of each seed's own and an index: the first seed's
+    # the run as configured, a text and an index: the first seed's
     assert means["config"] == {"seed": 0} and "config" not in values
     assert means["name"] == "a" and values["name"] == ["a", "b", "c"]
-    assert means["sweep"] == {"taus": [0.0, 0.1]} and "sweep" not in values
     assert means["knee_index"] == 3 and "knee_index" not in values
 
 

@@ -26,3 +26,16 @@ def test_a_site_of_two_seeds_quotes_spreads_and_counts_seeds(tmp_path, build_sit
     home = (site / "index.html").read_text()
     if own[0] != own[1]:
         assert re.search(r"\d%\s*±\s*\d", home), "a number that differs across seeds is quoted with its spread"
+    # the sweep is on the seeds' common grid: the explorer's means are metrics.json's,
+    # each the mean of the seeds' own values, which explorer.json carries for its band
+    explorer = json.loads((site / "static" / "explorer.json").read_text())
+    sweep = metrics["sweep"]
+    assert explorer["taus"] == sweep["taus"] and explorer["accuracy"] == sweep["accuracy"]
+    assert explorer["spread"]["seeds"] == [0, 1]
+    for i, tau in enumerate(sweep["taus"]):
+        seeds = [row[i] for row in explorer["spread"]["accuracy"]]
+        assert sweep["accuracy"][i] == sum(seeds) / 2, tau
+        assert len(explorer["counts"]["global"]) == len(sweep["taus"])
+    with open(site / "static" / "threshold-sweep.csv") as table:
+        header = table.readline().strip().split(",")
+    assert header[-2:] == ["test_accuracy_seed_0", "test_accuracy_seed_1"]

@@ -32,6 +32,14 @@
     var s = fixed(Math.abs(v) * 100, 1, [0]);
     return (v < 0 ? "−" + s + " points (gain)" : s + " points");
   }
+  // Over several seeds: " ± sd" of the seeds' own values (sample sd, as the pages print it).
+  function pm(values) {
+    if (!values || values.length < 2) return "";
+    var mean = values.reduce(function (a, b) { return a + b; }, 0) / values.length;
+    var sd = Math.sqrt(values.reduce(function (a, v) { return a + (v - mean) * (v - mean); }, 0) / (values.length - 1));
+    return " ± " + fixed(sd * 100, 1, [0]) + "%";
+  }
+  function column(rows, i) { return rows ? rows.map(function (row) { return row[i]; }) : null; }
   function fmtTau(t) { return t === 0 ? "0" : String(Number(t.toPrecision(3))); }
   function int(n) { return n.toLocaleString("en-US"); }
   function short(n) { // tick labels: 1.2k, 15k, 1M
@@ -133,6 +141,7 @@
         '<div class="tau-explorer__legend">' + swatch("current", "current τ") +
         swatch("knee", "knee: sparsest within 1 point") + swatch("configured", "τ_post: configured") +
         swatch("baseline", "unpruned " + pct(d.baseline_accuracy)) +
+        (d.spread ? swatch("band", "lowest to highest of " + d.spread.seeds.length + " seeds") : "") +
         "</div></div>" : "") + "</div>";
   }
 
@@ -213,13 +222,14 @@
     var layer = st.layers[key], kept = layer.count - zeros;
     st.hist.setAttribute("aria-label", "Histogram of " + layer.title + " at τ = " + fmtTau(tau) + ": " +
       int(zeros) + " exact zeros, " + int(kept) + " non-zero weights, none with |w| < τ.");
-    st.histTitle.textContent = layer.title + " · " + int(layer.count) + " weights at τ = " + fmtTau(tau);
+    st.histTitle.textContent = layer.title + " · " + int(layer.count) + " weights at τ = " + fmtTau(tau) +
+      (d.spread ? " · seed " + d.spread.seeds[0] : "");
   }
 
   function drawCurve(st) {
     var d = st.d, W = st.width, H = Math.round(clamp(W * 0.45, 210, 300)), m = { l: 46, r: 16, t: 26, b: 36 };
     var sp = d.sparsity[st.globalKey], acc = d.accuracy, base = H - m.b;
-    var lowAcc = Math.min.apply(null, acc), yLo = lowAcc < 0.5 ? 0 : Math.floor(lowAcc * 10) / 10;
+    var lowAcc = Math.min.apply(null, d.spread ? [].concat.apply([], d.spread.accuracy) : acc), yLo = lowAcc < 0.5 ? 0 : Math.floor(lowAcc * 10) / 10;
     var X = function (s) { return m.l + s * (W - m.l - m.r); };
     var Y = function (a) { return base - (a - yLo) / (1 - yLo) * (base - m.t); };
     var out = [], xstep = W < 480 ? 0.25 : 0.1, ystep = niceStep(1 - yLo, 4);
@@ -234,6 +244,11 @@
       el("text", { class: "axis-label", x: W - m.r, y: H - 4, "text-anchor": "end" }, "global sparsity"),
       el("text", { class: "axis-label", x: 4, y: 12 }, "accuracy"),
       el("polyline", { class: "line", points: acc.map(function (v, i) { return r1(X(sp[i])) + "," + r1(Y(v)); }).join(" ") }));
+    if (d.spread) { // the seeds' lowest to highest accuracy at each τ, at the mean sparsity
+      var ends = acc.map(function (v, i) { var c = column(d.spread.accuracy, i); return [Math.min.apply(null, c), Math.max.apply(null, c)]; });
+      var edge = function (k) { return function (e, i) { return r1(X(sp[i])) + "," + r1(Y(e[k])); }; };
+      out.splice(out.length - 1, 0, el("polygon", { class: "band", points: ends.map(edge(1)).concat(ends.map(edge(0)).reverse()).join(" ") }));
+    }
     st.pts = acc.map(function (v, i) { return [X(sp[i]), Y(v)]; });
     st.pts.forEach(function (p, i) { out.push(el("circle", { class: "point", cx: r1(p[0]), cy: r1(p[1]), r: 2, "data-index": i })); });
     // Knee label above the point, τ_post below, both to the left: they sit near 100% sparsity.
@@ -262,14 +277,16 @@
       if (node) { node.setAttribute("data-value", String(value)); node.textContent = text; }
     };
     set("tau", tau, fmtTau(tau));
-    set("accuracy", d.accuracy[i], pct(d.accuracy[i]));
+    var spread = d.spread || null;
+    set("accuracy", d.accuracy[i], pct(d.accuracy[i]) + pm(spread && column(spread.accuracy, i)));
     set("drop", drop, points(drop));
     var z = d.zeros[st.layer][i];
     set("zeros", z, int(z));
     var zname = st.root.querySelector('[data-name="zeros"]');
     if (zname) zname.textContent = "exact zeros in " + st.layers[st.layer].title;
-    d.layers.forEach(function (l) { set("sparsity-" + l.key, d.sparsity[l.key][i], pct(d.sparsity[l.key][i])); });
-    set("sparsity-selected", d.sparsity[st.layer][i], pct(d.sparsity[st.layer][i]));
+    var sparsity = function (key) { return pct(d.sparsity[key][i]) + pm(spread && column(spread.sparsity[key], i)); };
+    d.layers.forEach(function (l) { set("sparsity-" + l.key, d.sparsity[l.key][i], sparsity(l.key)); });
+    set("sparsity-selected", d.sparsity[st.layer][i], sparsity(st.layer));
     if (st.select) st.select.value = st.layer;
     if (!st.width) return;
     drawHistogram(st);
