@@ -118,13 +118,22 @@ def _run_seeds(config: Config, progress: bool, report: Report, only: int | None 
 
 def _seeds_into(seeds: list[Results], key: str, directory: Path) -> None:
     """The first seed's results, named ``key``, with every seed's metrics in ``seeds``;
-    its τ sweep (and the histograms at each τ) on the seeds' common grid (`sweep_grid`)."""
+    its τ sweep (and the histograms at each τ) on the seeds' common grid (`sweep_grid`);
+    and every seed's histogram of each compared stage on the first seed's bins."""
+    from .figures.binning import COMPARED_STAGES
+    from .measure.stages import counts_on
+
     first = seeds[0]
     own = first.metrics["sweep"]
     taus = sweep_grid.common_taus([r.metrics["sweep"]["taus"] for r in seeds])
     picked = sweep_grid.rows(own["taus"], taus)
     histograms = {name: counts[picked] if name.startswith("sweep/") else counts
                   for name, counts in first.histograms.items()}
+    edges = {name: first.edges(name) for name in first.layer_keys}
+    for stage in COMPARED_STAGES:
+        found = counts_on([stage_weights(r, stage) for r in seeds], first.layers, edges)
+        histograms.update({f"seed_{what}/{stage}/{name}": rows
+                           for (what, name), rows in ((k.split("/", 1), v) for k, v in found.items())})
     metrics = {**first.metrics, "manifest": {**first.metrics["manifest"], "config_hash": key},
                "sweep": sweep_grid.on_grid(own, taus),
                "seeds": {"seeds": [r.metrics["config"]["seed"] for r in seeds], "run_ids": [r.run_id for r in seeds],

@@ -44,7 +44,10 @@ class Results:
       at τ (post, percentile, in-loop under the threshold rule), counts on bins with
       edges at ±τ: equal bins on each side and the middle bin (-τ, τ) of its zeros;
     - ``sweep/{layer}``: counts of the non-zero weights after pruning the trained model at
-      each τ of ``metrics["sweep"]["taus"]``, shape (taus, bins).
+      each τ of ``metrics["sweep"]["taus"]``, shape (taus, bins);
+    - ``seed_counts/{stage}/{layer}``, ``seed_outside/{stage}/{layer}`` (several seeds
+      only, for the stages drawn together): every seed's counts on these edges, shape
+      (seeds, bins), and its weights beyond them, left out of the counts, shape (seeds,).
 
     ``layer`` is a pruned layer's qualified name (``ffnn1``, ``blocks.0.fc``) or
     ``global`` (all of them together).
@@ -82,6 +85,13 @@ class Results:
 
     def counts(self, stage: str, layer: str) -> np.ndarray:
         return self.histograms[f"counts/{stage}/{layer}"]
+
+    def seed_counts(self, stage: str, layer: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(every seed's counts on this run's edges, its weights beyond them), or None
+        with one seed."""
+        key = f"seed_counts/{stage}/{layer}"
+        return (self.histograms[key], self.histograms[f"seed_outside/{stage}/{layer}"]) \
+            if key in self.histograms else None
 
     def cut(self, stage: str, layer: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(edges, counts) of a stage on bins aligned with its cut, or None without a cut."""

@@ -49,6 +49,16 @@ def display_histograms(edges: np.ndarray, *counts: np.ndarray,
     return np.asarray(edges)[::factor], merged
 
 
+def seed_display(results: Results, stage: str, layer: str, edges: np.ndarray) -> np.ndarray | None:
+    """Every seed's counts of ``stage`` merged onto ``edges`` (display edges of this
+    run's fine ones), shape (seeds, bins); None with one seed."""
+    found = results.seed_counts(stage, layer)
+    if found is None:
+        return None
+    fine = results.edges(layer)
+    return coarsen(fine, found[0], (len(fine) - 1) // (len(edges) - 1))[1]
+
+
 def cut_display(edges: np.ndarray, counts: np.ndarray, target: int = DISPLAY_BINS) -> tuple[np.ndarray, np.ndarray]:
     """Merge both sides of a cut histogram (``Results.cut``) alike; the middle bin (-τ, τ)
     stays one bin, so ±τ remain edges. Each side keeps about ``target / 2`` occupied bins."""

@@ -256,6 +256,16 @@ def _dynamics_spec(r: Results, layer: str) -> Spec:
         lambda: tables.dynamics_table(r, layer))
 
 
+def _seed_bands(r: Results, layer: str) -> str:
+    """What the stage comparison's bands say of the seeds (nothing with one seed)."""
+    if r.seed_counts(COMPARED_STAGES[0], layer) is None:
+        return ""
+    beyond = sum(int(r.seed_counts(stage, layer)[1].sum()) for stage in COMPARED_STAGES)
+    return (f"; the lines are seed {r.per_seed[0]['config']['seed']}'s, the shaded bands (linear panel) span the "
+            f"lowest to highest count of {len(r.per_seed)} seeds in each bin"
+            + (f" ({beyond:,} weights of other seeds lie beyond these bins and are left out)" if beyond else ""))
+
+
 def _stage_comparison_spec(r: Results, layer: str) -> Spec:
     named = layers_of(r.metrics)[layer]
     path = " → ".join(fmt_pct(r.stage(s)["layers"][layer]["sparsity"], "2")
@@ -265,7 +275,7 @@ def _stage_comparison_spec(r: Results, layer: str) -> Spec:
         f"stage-comparison-{named.slug}", f"{named.title} by stage",
         f"The {_weights_noun(r, layer)} at initialization, after training, pruned in the loop "
         f"and pruned after training, on the same bins, linear and log counts; "
-        f"sparsity {path}.",
+        f"sparsity {path}" + _seed_bands(r, layer) + ".",
         "what-the-visuals-reveal", lambda dark: _draw("plots", "stage_comparison", r, layer, dark=dark),
         lambda: tables.stage_comparison_table(r, layer))
 

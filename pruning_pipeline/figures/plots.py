@@ -13,12 +13,14 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 from ..formatting import fmt_pct
 from ..names import STAGE, layers_of
 from ..results import Results
-from .binning import COMPARED_STAGES, display_histograms, distribution_layers, stage_threshold, stage_view
+from .binning import (COMPARED_STAGES, display_histograms, distribution_layers, seed_display, stage_threshold,
+                      stage_view)
 from .style import _styled, label_decades
 
 SINGLE_COLUMN = (3.5, 2.6)  # inches: a paper's single-column width
@@ -163,16 +165,26 @@ def stage_comparison(results: Results, layer: str, *, colour: dict) -> Figure:
     counts = dict(zip(COMPARED_STAGES, merged))
     fig = Figure(figsize=TALL)
     linear, log = fig.subplots(2, 1, sharex=True)
+    band = 0  # seeds in the shaded bands
     for stage, stage_counts in counts.items():
         for ax in (linear, log):
             ax.stairs(stage_counts, edges, color=colour[stage], label=STAGE[stage].phrase,
                       **STAGE_LINES[stage])
+        seeds = seed_display(results, stage, layer, edges)
+        if seeds is not None:  # the spread over the seeds; an empty bin sits below the log axis
+            for ax, floor in ((linear, 0), (log, LOG_FLOOR)):
+                ax.stairs(np.maximum(seeds.max(axis=0), floor), edges, baseline=np.maximum(seeds.min(axis=0), floor),
+                          fill=True, color=colour[stage], alpha=0.2, linewidth=0)
+            band = len(seeds)
     _count_axis(linear, False)
     _clip_spikes(linear, counts, colour)
     _count_axis(log, True)
     log.set_xlabel("weight value")
     log.set_xlim(occupied_limits(edges, list(counts.values())))
-    linear.legend(loc="upper right")
+    handles = linear.get_legend_handles_labels()[0]
+    if band:
+        handles.append(Patch(color=colour["muted"], alpha=0.3, linewidth=0, label=f"{band} seeds: lowest to highest"))
+    linear.legend(handles=handles, loc="upper right")
     linear.set_title(f"{layers_of(results.metrics)[layer].title}: weight histogram by stage", wrap=True)
     return fig
 

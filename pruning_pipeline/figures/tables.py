@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..results import Results
 from ..sweep_grid import aligned
-from .binning import COMPARED_STAGES, display_histograms, distribution_layers
+from .binning import COMPARED_STAGES, display_histograms, distribution_layers, seed_display
 
 HISTOGRAM_HEADER = ["bin_left", "bin_right", "count"]
 
@@ -87,12 +87,20 @@ def dynamics_table(r: Results, layer: str) -> Table:
 
 
 def stage_comparison_table(r: Results, layer: str) -> Table:
+    """The first seed's counts per stage; over several seeds, every seed's beside them
+    on the same bins (the figure's bands)."""
     stages = COMPARED_STAGES
     edges, columns = display_histograms(r.edges(layer), *(r.counts(s, layer) for s in stages))
+    header = ["bin_left", "bin_right"] + [f"count_{s}" for s in stages]
+    if len(r.per_seed) > 1:
+        seeds = [m["config"]["seed"] for m in r.per_seed]
+        for stage in stages:
+            columns += list(seed_display(r, stage, layer, edges))
+            header += [f"count_{stage}_seed_{seed}" for seed in seeds]
     _, rows = histogram_table(edges, columns[0])
     rows = [[left, right, *(int(c[i]) for c in columns)]
             for i, (left, right, _) in enumerate(rows)]
-    return ["bin_left", "bin_right"] + [f"count_{s}" for s in stages], rows
+    return header, rows
 
 
 def curves_table(r: Results) -> Table:

@@ -14,7 +14,7 @@ from ..train.model import Subject, prunable_weights, weight_key, weight_slot
 from ..train.pruning import prune_global_percentile_, prune_threshold_
 from ..train.runs import cpu_state, model_from
 from ..train.training import evaluate
-from .stats import chunks, histogram, layer_stats, symmetric_edges, widen_edges, widening, with_global
+from .stats import chunks, count, histogram, layer_stats, symmetric_edges, widen_edges, widening, with_global
 
 EDGE_HEADROOM = 1.25  # the in-loop run, binned on edges made before it ends, mostly stays inside
 
@@ -93,3 +93,18 @@ def cut_histograms(state: dict, layers: tuple[str, ...], tau: float, edges: dict
         out[f"cut/{name}"] = np.concatenate([negative[::-1], [zeros], positive])
     return out
 
+
+def counts_on(states: list[dict], layers: tuple[str, ...], edges: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Several seeds' histograms of one stage on the same (the first seed's) ``edges``:
+    per layer key, ``counts/{layer}`` of shape (seeds, bins) and ``outside/{layer}``
+    (seeds,), the weights beyond the edges, which are left out of the counts rather
+    than piled into the outer bins."""
+    out: dict[str, list] = {}
+    for state in states:
+        weights = with_global({name: state[weight_key(name, state)] for name in layers})
+        for name, parts in weights.items():
+            low, high = float(edges[name][0]), float(edges[name][-1])
+            inside = [piece[(piece >= low) & (piece <= high)] for piece in chunks(parts)]
+            out.setdefault(f"counts/{name}", []).append(histogram(inside, edges[name]))
+            out.setdefault(f"outside/{name}", []).append(count(parts) - sum(piece.numel() for piece in inside))
+    return {key: np.asarray(rows, dtype=np.int64) for key, rows in out.items()}

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from pruning_pipeline import api
 from pruning_pipeline.config import make_config
+from pruning_pipeline.figures.binning import COMPARED_STAGES
 from pruning_pipeline.report import Report
 from pruning_pipeline.train import ensemble, runs
 from pruning_pipeline.train.feed import batch_order, load_data
@@ -55,6 +56,15 @@ def test_adding_a_seed_trains_only_that_seed(tmp_path, batch_seeds):
     # the first two seeds' own numbers are the entries made before
     assert three.metrics["seeds"]["per_seed"][:2] == two.metrics["seeds"]["per_seed"]
     assert three.metrics["seeds"]["run_ids"][:2] == two.metrics["seeds"]["run_ids"]
+    # every seed's stages on the first seed's bins: the first seed's row is its own
+    # histogram, and each seed's counts and the weights beyond the bins cover its layer
+    for stage in COMPARED_STAGES:
+        for layer in three.layer_keys:
+            counts, outside = three.seed_counts(stage, layer)
+            assert counts.shape == (3, len(three.edges(layer)) - 1)
+            assert (counts[0] == three.counts(stage, layer)).all() and outside[0] == 0
+            size = three.stage("trained")["layers"][layer]["count"]
+            assert (counts.sum(axis=1) + outside == size).all(), (stage, layer)
 
 
 def test_an_ensemble_member_is_a_lone_run_up_to_float_noise():

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from pruning_pipeline.measure.stages import counts_on
 from pruning_pipeline.measure.stats import histogram, layer_stats, symmetric_edges, widen_counts, widen_edges, widening
 
 
@@ -55,3 +56,17 @@ def test_widened_counts_are_the_counts_on_the_widened_edges(factor):
     expected, _ = np.histogram(values, wide)
     assert np.array_equal(widen_counts(counts, factor), expected)
     assert np.array_equal(widen_counts(np.stack([counts, counts]), factor), np.stack([expected, expected]))
+
+
+def test_counts_on_the_first_seeds_bins_leave_out_what_lies_beyond():
+    """Two seeds' weights on one set of edges: the weights beyond them are counted apart,
+    never piled into the outer bins; the rest match numpy's histogram."""
+    edges = np.linspace(-1.0, 1.0, 9)
+    first = {"a.weight": torch.tensor([[-0.9, -0.1, 0.0, 0.3]]), "b.weight": torch.tensor([[0.99, 0.5]])}
+    second = {"a.weight": torch.tensor([[-1.5, -0.1, 0.2, 2.0]]), "b.weight": torch.tensor([[0.4, -0.6]])}
+    found = counts_on([first, second], ("a", "b"), {"a": edges, "b": edges, "global": edges})
+    assert found["outside/a"].tolist() == [0, 2] and found["outside/global"].tolist() == [0, 2]
+    expected = np.histogram([-0.1, 0.2], edges)[0]
+    assert found["counts/a"][1].tolist() == expected.tolist()
+    assert found["counts/global"][0].tolist() == np.histogram([-0.9, -0.1, 0.0, 0.3, 0.99, 0.5], edges)[0].tolist()
+    assert found["counts/b"].shape == (2, 8) and found["counts/b"].sum(axis=1).tolist() == [2, 2]
