@@ -141,7 +141,7 @@ class Config:
 # Profile defaults: applied before the user's keys, which always win.
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "default": {"seeds": 5},
-    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 1,
+    "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 2,
               "target_sparsities": (0.5, 0.9, 0.99), "finetune_steps": 25, "gmp_sparsities": (0.9,), "gmp_every": 10},
 }
 

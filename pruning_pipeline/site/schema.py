@@ -21,7 +21,7 @@ OPTION_HELP = {
     "download": "Whether full MNIST may be downloaded into the cache when `data_dir` lacks it.",
     "seed": "Seed of the split, the initial weights and the batch order; the first of the run's seeds, whose figures are the published ones.",
     "seeds": "Seeds the run trains (`seed` to `seed + seeds - 1`), each a cache entry of its own: adding one trains only that one. Every number a page quotes is then the mean ± the standard deviation over them, every verdict counts them.",
-    "batch_seeds": "Train the seeds as one batched ensemble (`torch.func.vmap`), each seed's plain, in-loop and gradual runs as its members: `auto` does on an accelerator; on a CPU the seeds train one after another, which measured faster here (benchmarks/README.md). A model vmap cannot take trains alone, with the reason logged.",
+    "batch_seeds": "Train the seeds as one batched ensemble (`torch.func.vmap`), each seed's plain, in-loop and gradual runs as its members, then every one-shot prune's fine-tuning in a second ensemble: `auto` does on an accelerator; on a CPU the seeds train one after another, which measured faster here (benchmarks/README.md). A model vmap cannot take trains alone, with the reason logged.",
     "steps": "Optimizer steps of each training run (the plain one and the one pruned in the loop).",
     "epochs": "When set, replaces `steps` by whole passes over the training split.",
     "lr": "AdamW learning rate.",

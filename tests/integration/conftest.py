@@ -3,7 +3,7 @@ import pytest
 from pruning_pipeline import api
 from pruning_pipeline.config import make_config
 
-TINY = {"profile": "quick", "steps": 60, "record_every": 20, "sweep_points": 30, "tau_post": 0.05}
+TINY = {"profile": "quick", "seeds": 1, "steps": 60, "record_every": 20, "sweep_points": 30, "tau_post": 0.05}
 
 
 @pytest.fixture(scope="session")

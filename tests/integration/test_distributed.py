@@ -28,7 +28,7 @@ from ddp_worker import setup, train_kind
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
-SHORT = {"profile": "quick", "steps": 20, "record_every": 10, "sweep_points": 30, "nproc_per_node": 2}
+SHORT = {"profile": "quick", "seeds": 1, "steps": 20, "record_every": 10, "sweep_points": 30, "nproc_per_node": 2}
 
 
 def torchrun_env(**extra: str) -> dict[str, str]:
@@ -123,7 +123,7 @@ def test_a_failing_rank_ends_the_job_with_its_message(tmp_path):
 
 def test_torchrun_must_match_the_configured_world(tmp_path):
     done = subprocess.run([*TORCHRUN, "-m", "pruning_pipeline", "run", "--quiet", "--set", f"cache_dir={tmp_path}",
-                           "--set=profile=quick"], env=torchrun_env(), capture_output=True, text=True, timeout=120)
+                           "--set=profile=quick", "--set=seeds=1"], env=torchrun_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert ("invalid config: torchrun started 2 processes but nproc_per_node=1 x nnodes=1 = 1"
             in done.stderr), done.stderr[-3000:]

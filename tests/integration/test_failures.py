@@ -16,7 +16,7 @@ from pruning_pipeline import api
 from pruning_pipeline.cache import STAGING_MARK, Cache
 from pruning_pipeline.config import make_config
 
-QUICK = ["--set", "profile=quick", "--set", "steps=40", "--set", "record_every=20", "--quiet"]
+QUICK = ["--set", "profile=quick", "--set", "seeds=1", "--set", "steps=40", "--set", "record_every=20", "--quiet"]
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -64,7 +64,7 @@ def test_a_killed_writers_staging_directory_is_collected(tmp_path):
     """Kill a run in the middle of training, then run again: its staging is gone."""
     cache = tmp_path / "c"
     args = [sys.executable, "-m", "pruning_pipeline", "run", "--quiet", "--set", "profile=quick",
-            "--set", "steps=100000", "--set", f"cache_dir={cache}"]
+            "--set", "seeds=1", "--set", "steps=100000", "--set", f"cache_dir={cache}"]
     writer = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while not list(cache.glob(f"trained/.*-{STAGING_MARK}{writer.pid}-*")) and time.time() < deadline:
@@ -79,7 +79,7 @@ def test_a_killed_writers_staging_directory_is_collected(tmp_path):
 
 def test_clean_keeps_what_the_configuration_uses(tmp_path):
     cache = tmp_path / "c"
-    config = {"profile": "quick", "steps": 40, "record_every": 20, "cache_dir": str(cache)}
+    config = {"profile": "quick", "seeds": 1, "steps": 40, "record_every": 20, "cache_dir": str(cache)}
     for tau in (0.05, 0.2):  # in this process: the CLI is exercised by clean below
         api.run(make_config({**config, "tau_post": tau}), progress=False)
     before = {(e["kind"], e["key"]) for e in Cache(cache).entries()}
@@ -106,7 +106,7 @@ def test_out_of_memory_is_one_line_and_caches_nothing(tmp_path, monkeypatch):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(lifecycle, "compute", exhausted)
-    config = make_config({"profile": "quick", "steps": 40, "cache_dir": str(tmp_path / "c")})
+    config = make_config({"profile": "quick", "seeds": 1, "steps": 40, "cache_dir": str(tmp_path / "c")})
     with pytest.raises(PipelineError, match=r"out of memory on cpu \(CUDA out of memory.*\); lower batch_size"):
         api.run(config, progress=False)
     assert _untouched(tmp_path / "c")

@@ -152,7 +152,7 @@ def _run_with(tmp_path, monkeypatch, side_by_side: bool, name: str):
     from pruning_pipeline.measure.lifecycle import Lifecycle
 
     monkeypatch.setattr(Lifecycle, "side_by_side", lambda self: side_by_side)
-    config = make_config({"profile": "quick", "steps": 60, "record_every": 20, "threads": 1,
+    config = make_config({"profile": "quick", "seeds": 1, "steps": 60, "record_every": 20, "threads": 1,
                           "cache_dir": str(tmp_path / name)})
     return api.run(config, progress=False)
 
@@ -200,7 +200,7 @@ def test_pruning_the_convolutions_too_is_measured_on_the_whole_model(tmp_path):
     from pruning_pipeline import api
     from pruning_pipeline.config import make_config
 
-    config = make_config({"profile": "quick", "steps": 40, "record_every": 20, "sweep_points": 30,
+    config = make_config({"profile": "quick", "seeds": 1, "steps": 40, "record_every": 20, "sweep_points": 30,
                           "tau_post": 0.05, "layers": {"types": ["Conv2d", "Linear"]}, "cache_dir": str(tmp_path)})
     results = api.run(config, progress=False)
     assert results.layers == ("conv1", "conv2", "ffnn1", "cls_head")

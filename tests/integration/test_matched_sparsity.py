@@ -21,7 +21,7 @@ from pruning_pipeline.train import methods, runs
 from pruning_pipeline.train.feed import load_data
 from pruning_pipeline.train.model import build_model, subject_for, weight_key
 
-FEW = {"profile": "quick", "steps": 40, "record_every": 20, "sweep_points": 30, "tau_post": 0.05,
+FEW = {"profile": "quick", "seeds": 1, "steps": 40, "record_every": 20, "sweep_points": 30, "tau_post": 0.05,
        "finetune_steps": 5, "gmp_every": 5}
 
 

@@ -92,7 +92,7 @@ USER_MODULE = textwrap.dedent('''
         return [1, 2]
 ''')
 
-TINY = {"profile": "quick", "steps": 40, "record_every": 10, "sweep_points": 30, "batch_size": 16,
+TINY = {"profile": "quick", "seeds": 1, "steps": 40, "record_every": 10, "sweep_points": 30, "batch_size": 16,
         "eval_batch_size": 32, "tau_post": 0.05, "model": "user_mod:mlp", "dataset": "user_mod:pairs"}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import statistics
 import struct
 import xml.etree.ElementTree as ET
 from html import unescape
@@ -18,6 +19,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from pruning_pipeline.spread import per_seed
 
 pytestmark = pytest.mark.site
 
@@ -95,6 +98,40 @@ def text_of(path: Path) -> str:
 
 def percent(text: str) -> float:
     return float(text.strip().rstrip("%")) / 100
+
+
+def seed_values(metrics: dict, *path) -> list | None:
+    """The per-seed values metrics.json holds for the number at ``path`` (None where it
+    is the same in every seed, or the run has one seed)."""
+    values = metrics.get("seeds", {}).get("values")
+    for key in path:
+        if not isinstance(values, dict):
+            return None
+        values = values.get(key)
+    return values
+
+
+def assert_shown(text: str, mean: float, values: list | None) -> None:
+    """A number on a page is ``mean`` (to the digits shown) and, where the seeds differ,
+    ``± sd`` of their own ``values``, the sample standard deviation (to its digits)."""
+    found = re.fullmatch(r"\s*([\d.,]+)(%?)(?:\s*±\s*([\d.,]+)%?)?\s*", text)
+    assert found, text
+    scale = 100 if found.group(2) else 1
+
+    def close(shown: str, expected: float) -> bool:
+        digits = len(shown.split(".")[1]) if "." in shown else 0
+        return abs(float(shown.replace(",", "")) / scale - expected) <= 0.5 * 10 ** -digits / scale + 1e-9
+
+    assert close(found.group(1), mean), (text, mean)
+    if values is None or len(set(values)) == 1:
+        assert found.group(3) is None, text
+    else:
+        assert found.group(3) is not None and close(found.group(3), statistics.stdev(values)), (text, values)
+
+
+def first_seed(metrics: dict) -> dict:
+    """The first seed's own numbers, which its figures and their CSVs show."""
+    return per_seed(metrics, metrics["seeds"]["values"], 0) if "seeds" in metrics else metrics
 
 
 # ----------------------------------------------------------------------------- pages
@@ -205,6 +242,7 @@ def _on_grid(value: float, grid: dict) -> bool:
 
 
 def test_metrics_json_agrees_with_the_csvs(site, metrics):
+    metrics = first_seed(metrics)
     for stem, (stage, layer) in histogram_stems(metrics["config"]).items():
         _, rows = read_csv(site / "static" / f"{stem}.csv")
         bins = [(float(a), float(b), int(n)) for a, b, n in rows]
@@ -253,9 +291,10 @@ def test_home_summary_table_matches_metrics(site, metrics):
         if row and row[0] in titles:
             stage = titles[row[0]]
             data = metrics["stages"][stage]
-            assert percent(row[1]) == pytest.approx(data["accuracy"], abs=0.0005 + 1e-9), (stage, row)
+            assert_shown(row[1], data["accuracy"], seed_values(metrics, "stages", stage, "accuracy"))
             for cell, layer in zip(row[3:6], ("ffnn1", "cls_head", "global")):
-                assert percent(cell) == pytest.approx(data["layers"][layer]["sparsity"], abs=0.00005 + 1e-9)
+                assert_shown(cell, data["layers"][layer]["sparsity"],
+                             seed_values(metrics, "stages", stage, "layers", layer, "sparsity"))
             seen.add(stage)
     assert seen == set(titles.values())
 
@@ -269,18 +308,15 @@ def test_home_summary_table_matches_metrics(site, metrics):
 def test_stage_statistics_tables_match_metrics(site, metrics, page, stage):
     rows = {row[0]: row[1:] for row in _table_rows(site / page / "index.html") if row}
     layers = metrics["stages"][stage]["layers"]
-    for label, key in (("weights", "count"), ("exact zeros", "zeros")):
-        shown = [int(cell.replace(",", "")) for cell in rows[label]]
-        assert shown == [layers[l][key] for l in ("ffnn1", "cls_head", "global")], (page, label)
-    shown = [percent(cell) for cell in rows["sparsity"]]
-    for value, layer in zip(shown, ("ffnn1", "cls_head", "global")):
-        assert value == pytest.approx(layers[layer]["sparsity"], abs=0.00005 + 1e-9), (page, layer)
+    for label, key in (("weights", "count"), ("exact zeros", "zeros"), ("sparsity", "sparsity")):
+        for cell, layer in zip(rows[label], ("ffnn1", "cls_head", "global")):
+            assert_shown(cell, layers[layer][key], seed_values(metrics, "stages", stage, "layers", layer, key))
 
 
 def test_post_training_page_shows_the_measured_accuracy(site, metrics):
     html = (site / "visualizations" / "post-training-pruning" / "index.html").read_text()
     shown = re.search(r'<span id="post-accuracy">([^<]+)</span>', html).group(1)
-    assert percent(shown) == pytest.approx(metrics["stages"]["post"]["accuracy"], abs=0.0005 + 1e-9)
+    assert_shown(unescape(shown), metrics["stages"]["post"]["accuracy"], seed_values(metrics, "stages", "post", "accuracy"))
     tau = f"{metrics['config']['tau_post']:g}"
     assert f"τ = {tau}" in text_of(site / "visualizations" / "post-training-pruning" / "index.html")
 
@@ -358,7 +394,6 @@ def test_reproduce_page_shows_the_build_phases(site, metrics):
 
 
 def test_methods_page_shows_every_method_at_every_target(site, metrics):
-    from pruning_pipeline.formatting import fmt_pct
     from pruning_pipeline.names import METHOD_LABEL
 
     page = site / "methods-at-the-same-sparsity" / "index.html"
@@ -368,13 +403,21 @@ def test_methods_page_shows_every_method_at_every_target(site, metrics):
     rows = [row for row in _table_rows(page) if row and row[0] in METHOD_LABEL.values()]
     assert [row[0] for row in rows] == list(METHOD_LABEL.values())
     for name, row in zip(METHOD_LABEL, rows):
-        assert row[1:] == ["—" if v is None else fmt_pct(v) for v in methods["accuracy"][name]], name
+        for i, (cell, value) in enumerate(zip(row[1:], methods["accuracy"][name], strict=True)):
+            if value is None:
+                assert cell == "—", name
+            else:
+                values = seed_values(metrics, "methods", "accuracy", name)
+                assert_shown(cell, value, values[i] if values else None)
     assert metrics["claims"]["matched_sparsity"]["verdict"] in html
-    _, csv_rows = read_csv(site / "static" / "methods-at-matched-sparsity.csv")
-    assert len(csv_rows) == sum(v is not None for series in methods["accuracy"].values() for v in series)
-    accuracy = {(name, float(target)): float(value) for name, target, _, value, _ in csv_rows}
+    _, csv_rows = read_csv(site / "static" / "methods-at-matched-sparsity.csv")  # one row per seed
+    seeds = len(metrics.get("seeds", {}).get("seeds", [0]))
+    assert len(csv_rows) == seeds * sum(v is not None for series in methods["accuracy"].values() for v in series)
+    accuracy: dict = {}
+    for name, target, _, value, _ in csv_rows:
+        accuracy.setdefault((name, float(target)), []).append(float(value))
     for name, series in methods["accuracy"].items():
         for target, value in zip(methods["targets"], series):
-            assert value is None or accuracy[(name, target)] == pytest.approx(value), (name, target)
+            assert value is None or statistics.fmean(accuracy[(name, target)]) == pytest.approx(value), (name, target)
     loop_page = (site / "visualizations" / "threshold-inside-the-training-loop" / "index.html").read_text()
     assert "methods-at-the-same-sparsity/" in loop_page
