@@ -83,6 +83,7 @@ class Config:
     # methods compared at the same sparsity of the selected layers (`measure.methods`)
     target_sparsities: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99)
     finetune_steps: int = 125  # training of a one-shot prune afterwards, its mask held fixed
+    finetune_lr: float | None = None  # its learning rate; none: lr, the plain run's
     gmp_sparsities: tuple[float, ...] = (0.95,)  # targets that also get a gradual run (a full run each)
     gmp_start: int | None = None  # step of the first gradual prune; none: a tenth of the run's steps
     gmp_end: int | None = None  # step the target is reached; none: three quarters of the run's steps
@@ -275,6 +276,10 @@ def _validate(key: str, value: Any) -> Any:
         return as_int(key, value, 30, "an integer >= 30")
     if key == "lr":
         return as_float(key, value, "a number > 0", lambda x: x > 0)
+    if key == "finetune_lr":
+        if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
+            return None
+        return as_float(key, value, "a number > 0, or none (lr)", lambda x: x > 0)
     if key in ("tau_loop", "tau_post"):
         return as_float(key, value, "a number >= 0", lambda x: x >= 0)
     if key == "percentile":

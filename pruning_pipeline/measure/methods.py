@@ -21,7 +21,7 @@ from ..train.model import weight_key
 
 ONE_SHOT_KIND, GRADUAL_KIND = "finetuned", "gradual"
 ONE_SHOT_FILE = "one_shot.json"
-ONE_SHOT_OPTIONS = runs.TRAIN_OPTIONS + ("layers", "finetune_steps", "target_sparsities")
+ONE_SHOT_OPTIONS = runs.TRAIN_OPTIONS + ("layers", "finetune_steps", "finetune_lr", "target_sparsities")
 GRADUAL_OPTIONS = runs.TRAIN_OPTIONS + ("layers", "gmp_start", "gmp_end", "gmp_every", "gmp_sparsities")
 SERIES = tuple(METHOD_LABEL)  # one-shot as pruned, fine-tuned, gradual
 
@@ -46,7 +46,8 @@ def compare(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
     sparsity = {scope: [one_shot[t][scope]["sparsity"] for t in targets] for scope in methods.ONE_SHOT}
     sparsity["gradual"] = [gradual[t]["sparsity"] if t in gradual else None for t in targets]
     start, end = methods.gradual_bounds(config, life.steps)
-    return {"targets": list(targets), "finetune_steps": config.finetune_steps, "dense_accuracy": dense_accuracy,
+    return {"targets": list(targets), "finetune_steps": config.finetune_steps,
+            "finetune_lr": methods.finetuning(config).lr, "dense_accuracy": dense_accuracy,
             "gradual": {"targets": list(config.gmp_sparsities), "start": start, "end": end,
                         "every": config.gmp_every, "steps": life.steps},
             "accuracy": {name: accuracy[name] for name in SERIES}, "sparsity": sparsity}

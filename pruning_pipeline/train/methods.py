@@ -100,8 +100,9 @@ def gradual_run_into(directory: Path, init: dict, subject: Subject, data: Feed, 
 
 def finetuning(config: Config) -> Config:
     """The configuration a one-shot prune is fine-tuned with: ``finetune_steps`` steps
-    of the plain run's batches and learning rate, one record at the end."""
-    return replace(config, steps=config.finetune_steps, epochs=None, record_every=config.finetune_steps)
+    of the plain run's batches at ``finetune_lr`` (none: ``lr``), one record at the end."""
+    lr = config.lr if config.finetune_lr is None else config.finetune_lr
+    return replace(config, steps=config.finetune_steps, epochs=None, record_every=config.finetune_steps, lr=lr)
 
 
 def one_shot_prunes(trained: dict, subject: Subject, data: Feed, config: Config, device: torch.device,

@@ -126,7 +126,7 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4,
                                        "sparse_latency_ms": 2.0, "sparse_vs_dense_latency": 2.0}
                                    for s in STAGES}},
         "methods": {  # made up: each method loses more at a higher target, gradual only at 0.9
-            "targets": [0.5, 0.9], "finetune_steps": 10, "dense_accuracy": 0.9,
+            "targets": [0.5, 0.9], "finetune_steps": 10, "finetune_lr": 0.005, "dense_accuracy": 0.9,
             "gradual": {"targets": [0.9], "start": 3, "end": 20, "every": 5, "steps": 30},
             "accuracy": {"global": [0.85, 0.5], "layer": [0.86, 0.55], "random": [0.7, 0.2],
                          "global_finetuned": [0.88, 0.7], "layer_finetuned": [0.88, 0.72],

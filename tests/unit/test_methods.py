@@ -136,6 +136,8 @@ def test_fine_tuning_with_a_fixed_mask_keeps_every_pruned_weight_exactly_zero_at
     ({"target_sparsities": []}, "target_sparsities"),
     ({"gmp_sparsities": [0.93]}, "gmp_sparsities"),
     ({"finetune_steps": 0}, "finetune_steps"),
+    ({"finetune_lr": 0}, "finetune_lr"),
+    ({"finetune_lr": "fast"}, "finetune_lr"),
     ({"gmp_every": "x"}, "gmp_every"),
     ({"gmp_start": 100, "gmp_end": 50}, "gmp_start"),
     ({"gmp_end": 6000}, "gmp_end"),
@@ -165,12 +167,23 @@ def test_each_entry_is_keyed_by_exactly_what_changes_it():
         return {name for name in keys if name in other and other[name] != keys[name]}, other
 
     assert changed(finetune_steps=99)[0] == {("finetuned", t) for t in base.target_sparsities}
+    assert changed(finetune_lr=1e-4)[0] == {("finetuned", t) for t in base.target_sparsities}
     assert changed(gmp_every=7)[0] == {("gradual", 0.9)}
     assert changed(tau_post=0.1, percentile=30.0, sweep_points=40)[0] == set()
     differs, more = changed(target_sparsities=(0.5, 0.8, 0.9, 0.99))
     assert differs == set() and set(more) - set(keys) == {("finetuned", 0.8)}
     assert changed(lr=1e-3)[0] == set(keys)  # a new plain run: everything after it changes
-    assert training_keys(replace(base, finetune_steps=99, gmp_every=7), "cpu") == training_keys(base, "cpu")
+    assert training_keys(replace(base, finetune_steps=99, finetune_lr=1e-4, gmp_every=7), "cpu") == \
+        training_keys(base, "cpu")
+
+
+def test_fine_tuning_runs_at_the_training_rate_unless_told():
+    from pruning_pipeline.train.methods import finetuning
+
+    base = make_config({"lr": 2e-3, "finetune_steps": 7})
+    assert finetuning(base).lr == 2e-3 and finetuning(base).steps == 7 and finetuning(base).record_every == 7
+    assert finetuning(replace(base, finetune_lr=5e-3)).lr == 5e-3
+    assert make_config({"finetune_lr": "none"}).finetune_lr is None
 
 
 @pytest.mark.parametrize("gradual, verdict", [(0.8, "gradual pruning ahead"), (0.725, "no real difference"),

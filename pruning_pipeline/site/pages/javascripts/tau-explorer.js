@@ -283,7 +283,7 @@
     var z = d.zeros[st.layer][i];
     set("zeros", z, int(z));
     var zname = st.root.querySelector('[data-name="zeros"]');
-    if (zname) zname.textContent = "exact zeros in " + st.layers[st.layer].title;
+    if (zname) zname.textContent = "exact zeros in " + st.layers[st.layer].title + (spread ? ", seed " + spread.seeds[0] : "");
     var sparsity = function (key) { return pct(d.sparsity[key][i]) + pm(spread && column(spread.sparsity[key], i)); };
     d.layers.forEach(function (l) { set("sparsity-" + l.key, d.sparsity[l.key][i], sparsity(l.key)); });
     set("sparsity-selected", d.sparsity[st.layer][i], sparsity(st.layer));
