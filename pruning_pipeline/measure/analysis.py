@@ -67,16 +67,19 @@ SWEEP_DECADES = 4  # the sweep spans max |w| / 10^4 .. max |w|
 def sweep_taus(max_abs: float, points: int, configured: float) -> list[float]:
     """0, then ``configured * 10 ** (k / d)`` for whole k, ``d = (points - 1) / 4`` per
     decade, from ``max_abs / 10^4`` to the first at or past ``max_abs`` (every weight
-    pruned), the configured τ (k = 0) always among them. One lattice for every seed: where
+    pruned), the configured τ (k = 0) always among them (a configured 0 is the first
+    point already: the lattice then runs through 1). One lattice for every seed: where
     two seeds' sweeps overlap they share each τ (`pruning_pipeline.sweep_grid`)."""
     per_decade = (points - 1) / SWEEP_DECADES
-    configured = float(configured)
+    anchor = float(configured) or 1.0
 
     def step(tau: float) -> int:
-        return math.ceil(per_decade * math.log10(tau / configured) - 1e-9)
+        return math.ceil(per_decade * math.log10(tau / anchor) - 1e-9)
 
     low, high = step(max_abs / 10 ** SWEEP_DECADES), step(max_abs * 1.0001)
-    return [0.0] + [configured * 10 ** (k / per_decade) for k in range(min(low, 0), max(high, 0) + 1)]
+    if configured:  # the configured τ on the grid even outside the weights' span
+        low, high = min(low, 0), max(high, 0)
+    return [0.0] + [anchor * 10 ** (k / per_decade) for k in range(low, high + 1)]
 
 
 def threshold_sweep(evaluate: HeadEvaluator, config: Config,

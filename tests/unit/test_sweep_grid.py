@@ -26,6 +26,14 @@ def test_sweeps_of_different_magnitudes_share_every_threshold_where_they_overlap
     assert len(overlap) > points / 2 and set(overlap) <= set(large)  # bit-equal floats, not merely close
 
 
+def test_a_configured_zero_is_the_first_point_and_the_grid_still_spans_the_weights():
+    grid = sweep_taus(0.61, 31, 0.0)
+    assert grid[0] == 0.0 and 0.61 / 1e4 <= grid[1] and grid[-2] < 0.61 * 1.0001 <= grid[-1]
+    assert set(grid) & set(sweep_taus(0.93, 31, 0.0)) > {0.0}  # seeds still share thresholds
+    far = sweep_taus(0.01, 31, 5.0)  # a configured τ beyond every weight stays on the grid
+    assert 5.0 in far and far[-1] == 5.0
+
+
 def _sweep(taus, accuracy, configured, knee):
     return {"taus": taus, "accuracy": accuracy, "loss": [1 - a for a in accuracy],
             "sparsity": {"global": [i / (len(taus) - 1) for i in range(len(taus))]},
