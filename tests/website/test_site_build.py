@@ -7,20 +7,16 @@ pages re-parsed from the HTML and compared with ``metrics.json`` and the CSV fil
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import statistics
 import struct
 import xml.etree.ElementTree as ET
-from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from pruning_pipeline.spread import per_seed
+from page_reading import first_seed, read_csv, table_rows, text_of
 
 pytestmark = pytest.mark.site
 
@@ -58,11 +54,6 @@ def weight_count(metrics: dict, layer: str) -> int:
     return rows * cols
 
 
-def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    rows = list(csv.reader(io.StringIO(path.read_text())))
-    return rows[0], rows[1:]
-
-
 class Links(HTMLParser):
     """Collects href/src attributes and element ids of one HTML page."""
 
@@ -87,51 +78,6 @@ def parse(path: Path) -> Links:
     parser = Links()
     parser.feed(path.read_text())
     return parser
-
-
-def text_of(path: Path) -> str:
-    """Visible text of a page, tags stripped, entities decoded, whitespace collapsed."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(), flags=re.S)
-    html = re.sub(r"<(code|span|strong|em|a)\b[^>]*>|</(code|span|strong|em|a)>", "", html)
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
-
-
-def percent(text: str) -> float:
-    return float(text.strip().rstrip("%")) / 100
-
-
-def seed_values(metrics: dict, *path) -> list | None:
-    """The per-seed values metrics.json holds for the number at ``path`` (None where it
-    is the same in every seed, or the run has one seed)."""
-    values = metrics.get("seeds", {}).get("values")
-    for key in path:
-        if not isinstance(values, dict):
-            return None
-        values = values.get(key)
-    return values
-
-
-def assert_shown(text: str, mean: float, values: list | None) -> None:
-    """A number on a page is ``mean`` (to the digits shown) and, where the seeds differ,
-    ``± sd`` of their own ``values``, the sample standard deviation (to its digits)."""
-    found = re.fullmatch(r"\s*([\d.,]+)(%?)(?:\s*±\s*([\d.,]+)%?)?\s*", text)
-    assert found, text
-    scale = 100 if found.group(2) else 1
-
-    def close(shown: str, expected: float) -> bool:
-        digits = len(shown.split(".")[1]) if "." in shown else 0
-        return abs(float(shown.replace(",", "")) / scale - expected) <= 0.5 * 10 ** -digits / scale + 1e-9
-
-    assert close(found.group(1), mean), (text, mean)
-    if values is None or len(set(values)) == 1:
-        assert found.group(3) is None, text
-    else:
-        assert found.group(3) is not None and close(found.group(3), statistics.stdev(values)), (text, values)
-
-
-def first_seed(metrics: dict) -> dict:
-    """The first seed's own numbers, which its figures and their CSVs show."""
-    return per_seed(metrics, metrics["seeds"]["values"], 0) if "seeds" in metrics else metrics
 
 
 # ----------------------------------------------------------------------------- pages
@@ -271,56 +217,6 @@ def test_metrics_json_agrees_with_the_csvs(site, metrics):
 # ----------------------------------------------------------------------------- numbers on pages
 
 
-def _table_rows(path: Path) -> list[list[str]]:
-    """Cells of every table row of a page (text only)."""
-    html = path.read_text()
-    rows = []
-    for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
-        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)
-        rows.append([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
-    return rows
-
-
-def test_home_summary_table_matches_metrics(site, metrics):
-    rows = _table_rows(site / "index.html")
-    titles = {"Initialization": "init", "Before pruning (trained)": "trained",
-              "Threshold inside the training loop": "in_loop", "Post-training pruning": "post",
-              "Percentile pruning": "percentile"}
-    seen = set()
-    for row in rows:
-        if row and row[0] in titles:
-            stage = titles[row[0]]
-            data = metrics["stages"][stage]
-            assert_shown(row[1], data["accuracy"], seed_values(metrics, "stages", stage, "accuracy"))
-            for cell, layer in zip(row[3:6], ("ffnn1", "cls_head", "global")):
-                assert_shown(cell, data["layers"][layer]["sparsity"],
-                             seed_values(metrics, "stages", stage, "layers", layer, "sparsity"))
-            seen.add(stage)
-    assert seen == set(titles.values())
-
-
-@pytest.mark.parametrize("page, stage", [
-    ("visualizations/initialization", "init"),
-    ("visualizations/before-pruning", "trained"),
-    ("visualizations/threshold-inside-the-training-loop", "in_loop"),
-    ("visualizations/post-training-pruning", "post"),
-])
-def test_stage_statistics_tables_match_metrics(site, metrics, page, stage):
-    rows = {row[0]: row[1:] for row in _table_rows(site / page / "index.html") if row}
-    layers = metrics["stages"][stage]["layers"]
-    for label, key in (("weights", "count"), ("exact zeros", "zeros"), ("sparsity", "sparsity")):
-        for cell, layer in zip(rows[label], ("ffnn1", "cls_head", "global")):
-            assert_shown(cell, layers[layer][key], seed_values(metrics, "stages", stage, "layers", layer, key))
-
-
-def test_post_training_page_shows_the_measured_accuracy(site, metrics):
-    html = (site / "visualizations" / "post-training-pruning" / "index.html").read_text()
-    shown = re.search(r'<span id="post-accuracy">([^<]+)</span>', html).group(1)
-    assert_shown(unescape(shown), metrics["stages"]["post"]["accuracy"], seed_values(metrics, "stages", "post", "accuracy"))
-    tau = f"{metrics['config']['tau_post']:g}"
-    assert f"τ = {tau}" in text_of(site / "visualizations" / "post-training-pruning" / "index.html")
-
-
 def test_claims_on_pages_match_metrics(site, metrics, nav_pages):
     """Every claim is shown somewhere with the finding and verdict of metrics.json."""
     claims = metrics["claims"]
@@ -386,38 +282,10 @@ def test_pages_link_nothing_on_another_host(site):
 def test_reproduce_page_shows_the_build_phases(site, metrics):
     phases = metrics["manifest"]["build"]
     assert phases[-1]["phase"] == "figures" and sum(p["seconds"] for p in phases) > 0
-    rows = [row for row in _table_rows(site / "reproduce" / "index.html") if row and row[0] != "phase"]
+    rows = [row for row in table_rows(site / "reproduce" / "index.html") if row and row[0] != "phase"]
     listed = [row for row in rows if row[0] in {p["phase"].replace("_", " ") for p in phases} | {"total"}]
     assert [row[0] for row in listed] == [p["phase"].replace("_", " ") for p in phases] + ["total"]  # in order
     for row, p in zip(listed, phases):
         assert row[1:] == [f"{p['seconds']:.2f} s", "cache" if p["cached"] else "computed"]
 
 
-def test_methods_page_shows_every_method_at_every_target(site, metrics):
-    from pruning_pipeline.names import METHOD_LABEL
-
-    page = site / "methods-at-the-same-sparsity" / "index.html"
-    html = unescape(page.read_text())
-    assert "methods-at-matched-sparsity.png" in html
-    methods = metrics["methods"]
-    rows = [row for row in _table_rows(page) if row and row[0] in METHOD_LABEL.values()]
-    assert [row[0] for row in rows] == list(METHOD_LABEL.values())
-    for name, row in zip(METHOD_LABEL, rows):
-        for i, (cell, value) in enumerate(zip(row[1:], methods["accuracy"][name], strict=True)):
-            if value is None:
-                assert cell == "—", name
-            else:
-                values = seed_values(metrics, "methods", "accuracy", name)
-                assert_shown(cell, value, values[i] if values else None)
-    assert metrics["claims"]["matched_sparsity"]["verdict"] in html
-    _, csv_rows = read_csv(site / "static" / "methods-at-matched-sparsity.csv")  # one row per seed
-    seeds = len(metrics.get("seeds", {}).get("seeds", [0]))
-    assert len(csv_rows) == seeds * sum(v is not None for series in methods["accuracy"].values() for v in series)
-    accuracy: dict = {}
-    for name, target, _, value, _ in csv_rows:
-        accuracy.setdefault((name, float(target)), []).append(float(value))
-    for name, series in methods["accuracy"].items():
-        for target, value in zip(methods["targets"], series):
-            assert value is None or statistics.fmean(accuracy[(name, target)]) == pytest.approx(value), (name, target)
-    loop_page = (site / "visualizations" / "threshold-inside-the-training-loop" / "index.html").read_text()
-    assert "methods-at-the-same-sparsity/" in loop_page
