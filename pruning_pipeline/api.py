@@ -131,9 +131,9 @@ def _seeds_into(seeds: list[Results], key: str, directory: Path) -> None:
                   for name, counts in first.histograms.items()}
     edges = {name: first.edges(name) for name in first.layer_keys}
     for stage in COMPARED_STAGES:
-        found = counts_on([stage_weights(r, stage) for r in seeds], first.layers, edges)
-        histograms.update({f"seed_{what}/{stage}/{name}": rows
-                           for (what, name), rows in ((k.split("/", 1), v) for k, v in found.items())})
+        for found, rows in counts_on([stage_weights(r, stage) for r in seeds], first.layers, edges).items():
+            what, name = found.split("/", 1)  # counts/{layer}, outside/{layer}
+            histograms[f"seed_{what}/{stage}/{name}"] = rows
     metrics = {**first.metrics, "manifest": {**first.metrics["manifest"], "config_hash": key},
                "sweep": sweep_grid.on_grid(own, taus),
                "seeds": {"seeds": [r.metrics["config"]["seed"] for r in seeds], "run_ids": [r.run_id for r in seeds],

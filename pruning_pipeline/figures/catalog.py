@@ -164,7 +164,7 @@ def _distribution_layers(r: Results) -> str:
     return f"{named} weights" + ("" if len(keys) == len(r.layers) else
                                  f" (of {len(r.layers)} layers, those where the two rules differ most)")
 
-def _seed_band(r: Results) -> str:
+def _sweep_band_caption(r: Results) -> str:
     """What a figure drawn from the first seed with the others' band says of the seeds."""
     seeds = r.per_seed
     return (f"; seed {seeds[0]['config']['seed']}'s numbers, the band the lowest to highest accuracy of "
@@ -183,7 +183,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"{fmt_pct(sweep['accuracy'][ci])} accuracy at "
                   f"{fmt_pct(sweep['sparsity']['global'][ci], '2')} sparsity; the knee is at "
                   f"τ = {sweep['taus'][ki]:.3g} ({fmt_pct(sweep['accuracy'][ki])} at "
-                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')})" + _seed_band(r) + ".",
+                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')})" + _sweep_band_caption(r) + ".",
                   "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "threshold_sweep", r, dark=dark),
                   lambda: tables.sweep_table(r)),
         _analysis("accuracy-vs-sparsity", "Accuracy against sparsity",
@@ -256,7 +256,7 @@ def _dynamics_spec(r: Results, layer: str) -> Spec:
         lambda: tables.dynamics_table(r, layer))
 
 
-def _seed_bands(r: Results, layer: str) -> str:
+def _stage_bands_caption(r: Results, layer: str) -> str:
     """What the stage comparison's bands say of the seeds (nothing with one seed)."""
     if r.seed_counts(COMPARED_STAGES[0], layer) is None:
         return ""
@@ -275,7 +275,7 @@ def _stage_comparison_spec(r: Results, layer: str) -> Spec:
         f"stage-comparison-{named.slug}", f"{named.title} by stage",
         f"The {_weights_noun(r, layer)} at initialization, after training, pruned in the loop "
         f"and pruned after training, on the same bins, linear and log counts; "
-        f"sparsity {path}" + _seed_bands(r, layer) + ".",
+        f"sparsity {path}" + _stage_bands_caption(r, layer) + ".",
         "what-the-visuals-reveal", lambda dark: _draw("plots", "stage_comparison", r, layer, dark=dark),
         lambda: tables.stage_comparison_table(r, layer))
 
