@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from ..formatting import fmt_pct
+from ..formatting import fmt_pct, fmt_ratio, fmt_sig
 from ..names import STAGE, layers_of
 from ..results import GLOBAL, Results
+from ..spread import combine, with_spread
 from . import tables
 from .binning import COMPARED_STAGES, distribution_layers, stage_threshold, stage_view
 from .tables import Table
@@ -129,7 +130,9 @@ def _histogram_spec(results: Results, stage: str, layer: str) -> Spec:
     caption = (f"Histogram of the {stats['count']:,} {weights} {_stage_phrase(results, stage)}: "
                f"{stats['zeros']:,} ({fmt_pct(stats['sparsity'], '2')}) are zero, "
                f"mean {stats['mean']:.3g}, "
-               f"std {stats['std']:.3g}; test accuracy {fmt_pct(results.stage(stage)['accuracy'])}.")
+               f"std {stats['std']:.3g}; test accuracy {fmt_pct(results.stage(stage)['accuracy'])}."
+               + _over_seeds(results, [("sparsity", lambda m: m["stages"][stage]["layers"][layer]["sparsity"], _pct2),
+                                       ("test accuracy", lambda m: m["stages"][stage]["accuracy"], fmt_pct)]))
     return Spec(
         FigureInfo(histogram_stem(results, stage, layer), title, caption,
                    STAGE[stage].page, "histogram", group=stage, layer=layer),
@@ -158,6 +161,24 @@ def _per_layer(values: dict[str, float], fmt) -> str:
     return f"from {fmt(values[low])} ({low}) to {fmt(values[high])} ({high}) over {len(values)} layers"
 
 
+def _pct2(value: float) -> str:
+    return fmt_pct(value, "2")
+
+
+def _over_seeds(r: Results, numbers: list[tuple[str, Callable[[dict], float], Callable[[float], str]]],
+                drawn: bool = True) -> str:
+    """With several seeds, what a caption of a figure drawn from the first seed adds: that
+    its own numbers are that seed's (``drawn``), and ``numbers`` (a label, the number in
+    one seed's metrics, its format) as the seeds' mean ± sd, as the pages quote them.
+    Nothing with one seed."""
+    seeds = r.per_seed
+    if len(seeds) < 2:
+        return ""
+    said = ", ".join(f"{label} {fmt(with_spread(*combine([get(m) for m in seeds])))}" for label, get, fmt in numbers)
+    lead = f"Drawn from seed {seeds[0]['config']['seed']}; over" if drawn else "Over"
+    return f" {lead} the {len(seeds)} seeds: {said}."
+
+
 def _distribution_layers(r: Results) -> str:
     keys = distribution_layers(r)
     named = ", ".join(keys[:-1]) + " and " + keys[-1] if len(keys) > 1 else keys[0]
@@ -183,12 +204,19 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"{fmt_pct(sweep['accuracy'][ci])} accuracy at "
                   f"{fmt_pct(sweep['sparsity']['global'][ci], '2')} sparsity; the knee is at "
                   f"τ = {sweep['taus'][ki]:.3g} ({fmt_pct(sweep['accuracy'][ki])} at "
-                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')})" + _sweep_band_caption(r) + ".",
+                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')})" + _sweep_band_caption(r) + "."
+                  + _over_seeds(r, [(f"at τ = {sweep['taus'][ci]:.3g}, accuracy",
+                                     lambda m: m["sweep"]["accuracy"][m["sweep"]["configured_index"]], fmt_pct),
+                                    ("sparsity",
+                                     lambda m: m["sweep"]["sparsity"]["global"][m["sweep"]["configured_index"]], _pct2),
+                                    ("the knee's τ", lambda m: m["sweep"]["taus"][m["sweep"]["knee_index"]], fmt_sig)],
+                                drawn=False),
                   "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "threshold_sweep", r, dark=dark),
                   lambda: tables.sweep_table(r)),
         _analysis("accuracy-vs-sparsity", "Accuracy against sparsity",
                   f"Test accuracy against global sparsity along the τ sweep; unpruned "
-                  f"accuracy {fmt_pct(sweep['baseline_accuracy'])}, configured τ and knee marked.",
+                  f"accuracy {fmt_pct(sweep['baseline_accuracy'])}, configured τ and knee marked."
+                  + _over_seeds(r, [("unpruned accuracy", lambda m: m["sweep"]["baseline_accuracy"], fmt_pct)]),
                   "what-the-visuals-reveal",
                   lambda dark: _draw("analysis_plots", "accuracy_vs_sparsity", r, dark=dark),
                   lambda: tables.sweep_table(r)),
@@ -196,7 +224,11 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"Test accuracy when one layer alone is pruned; at "
                   f"{fmt_pct(sens['sparsities'][-1], '0')} sparsity: "
                   + _per_layer({layer: acc[-1] for layer, acc in sens["accuracy"].items()}, fmt_pct)
-                  + f" (unpruned {fmt_pct(sens['baseline_accuracy'])}).",
+                  + f" (unpruned {fmt_pct(sens['baseline_accuracy'])})."
+                  + _over_seeds(r, [(f"{layer} at {fmt_pct(sens['sparsities'][-1], '0')} sparsity",
+                                     lambda m, layer=layer: m["sensitivity"]["accuracy"][layer][-1], fmt_pct)
+                                    for layer in list(sens["accuracy"])[:CAPTION_LAYERS]]
+                                + [("unpruned", lambda m: m["sensitivity"]["baseline_accuracy"], fmt_pct)]),
                   "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "layer_sensitivity", r, dark=dark),
                   lambda: tables.sensitivity_table(r)),
         _analysis("threshold-vs-percentile", "Global threshold vs per-layer percentile",
@@ -204,7 +236,11 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"(τ = {tvp['global_threshold']['threshold']:.3g}) reaches "
                   f"{fmt_pct(tvp['global_threshold']['accuracy'])} test accuracy and per-layer "
                   f"percentiles {fmt_pct(tvp['layerwise_percentile']['accuracy'])}; bars show "
-                  f"how each spreads sparsity over the layers.",
+                  f"how each spreads sparsity over the layers."
+                  + _over_seeds(r, [(f"test accuracy {rule}" if key == "global_threshold" else rule,
+                                     lambda m, key=key: m["threshold_vs_percentile"][key]["accuracy"], fmt_pct)
+                                    for rule, key in (("with one global threshold", "global_threshold"),
+                                                      ("with per-layer percentiles", "layerwise_percentile"))]),
                   "percentile-pruning", lambda dark: _draw("analysis_plots", "threshold_vs_percentile", r, dark=dark),
                   lambda: tables.threshold_vs_percentile_table(r)),
         _analysis("threshold-vs-percentile-distributions",
@@ -213,7 +249,10 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"pruned by one global τ ("
                   + _per_layer({k: tvp['global_threshold']['sparsity'][k] for k in r.layers},
                                lambda v: fmt_pct(v, '2')) +
-                  " zero) and by the same percentile in every layer, on shared bins, log counts.",
+                  " zero) and by the same percentile in every layer, on shared bins, log counts."
+                  + _over_seeds(r, [("global τ",
+                                     lambda m: m["threshold_vs_percentile"]["global_threshold"]["threshold"],
+                                     fmt_sig)]),
                   "percentile-pruning",
                   lambda dark: _draw("plots", "threshold_vs_percentile_distributions", r, dark=dark),
                   lambda: tables.threshold_vs_percentile_distribution_table(r)),
@@ -226,14 +265,23 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   "Loss and test accuracy against step for plain training and with pruning "
                   "in the loop; final test accuracy "
                   f"{fmt_pct(m['curves']['trained']['test_accuracy'][-1])} (plain) and "
-                  f"{fmt_pct(m['curves']['in_loop']['test_accuracy'][-1])} (in-loop).",
+                  f"{fmt_pct(m['curves']['in_loop']['test_accuracy'][-1])} (in-loop)."
+                  + _over_seeds(r, [(f"final test accuracy {name}" if run == "trained" else name,
+                                     lambda m, run=run: m["curves"][run]["test_accuracy"][-1], fmt_pct)
+                                    for name, run in (("of the plain run", "trained"), ("of the in-loop run", "in_loop"))]),
                   "training-dynamics", lambda dark: _draw("analysis_plots", "training_curves", r, dark=dark),
                   lambda: tables.curves_table(r)),
         _analysis("compression-payoff", "Compression payoff",
                   f"Bytes of the pruned weights stored dense, as CSR and as a bitmask, and "
                   f"the sparse/dense latency ratio, per stage; after pruning, CSR takes "
                   f"{fmt_pct(comp['post']['csr_bytes'] / comp['post']['dense_bytes'])} of the dense "
-                  f"bytes at {comp['post']['sparse_vs_dense_latency']:.2f}× dense latency.",
+                  f"bytes at {comp['post']['sparse_vs_dense_latency']:.2f}× dense latency."
+                  + _over_seeds(r, [("CSR share after pruning",
+                                     lambda m: m["compression"]["stages"]["post"]["csr_bytes"]
+                                     / m["compression"]["stages"]["post"]["dense_bytes"], fmt_pct),
+                                    ("latency ratio",
+                                     lambda m: m["compression"]["stages"]["post"]["sparse_vs_dense_latency"],
+                                     fmt_ratio)]),
                   "compression-payoff", lambda dark: _draw("analysis_plots", "compression_payoff", r, dark=dark),
                   lambda: tables.compression_table(r)),
     ]
@@ -251,7 +299,8 @@ def _dynamics_spec(r: Results, layer: str) -> Spec:
         f"sparsity (final {fmt_pct(series['sparsity'][-1], '2')}) and the share of the "
         f"weights zeroed by the previous step's prune that the next optimizer step moved "
         f"off zero again (final "
-        f"{series['regrowth'][-1]:,} of {series['pruned_prev'][-1]:,}).",
+        f"{series['regrowth'][-1]:,} of {series['pruned_prev'][-1]:,})."
+        + _over_seeds(r, [("final sparsity", lambda m: m["dynamics"]["layers"][layer]["sparsity"][-1], _pct2)]),
         "training-dynamics", lambda dark: _draw("plots", "in_loop_dynamics", r, layer, dark=dark),
         lambda: tables.dynamics_table(r, layer))
 
@@ -275,7 +324,10 @@ def _stage_comparison_spec(r: Results, layer: str) -> Spec:
         f"stage-comparison-{named.slug}", f"{named.title} by stage",
         f"The {_weights_noun(r, layer)} at initialization, after training, pruned in the loop "
         f"and pruned after training, on the same bins, linear and log counts; "
-        f"sparsity {path}" + _stage_bands_caption(r, layer) + ".",
+        f"sparsity {path}" + _stage_bands_caption(r, layer) + "."
+        + _over_seeds(r, [(("sparsity " if stage == COMPARED_STAGES[2] else "") + STAGE[stage].phrase,
+                           lambda m, stage=stage: m["stages"][stage]["layers"][layer]["sparsity"], _pct2)
+                          for stage in COMPARED_STAGES[2:]], drawn=False),
         "what-the-visuals-reveal", lambda dark: _draw("plots", "stage_comparison", r, layer, dark=dark),
         lambda: tables.stage_comparison_table(r, layer))
 
@@ -291,7 +343,7 @@ def _methods_spec(r: Results) -> Spec:
         f"and after {methods['finetune_steps']:,} steps of fine-tuning with the mask fixed (solid); gradual "
         f"pruning inside the loop over the plain run's {methods['gradual']['steps']:,} steps at "
         + ", ".join(fmt_pct(t, "0") for t in methods["gradual"]["targets"])
-        + f" (diamonds){over}. Unpruned: {fmt_pct(sum(dense) / len(dense))}.",
+        + f" (diamonds){over}. Unpruned: {fmt_pct(with_spread(*combine(dense)))}.",
         "methods-at-the-same-sparsity",
         lambda dark: _draw("analysis_plots", "methods_at_matched_sparsity", r, dark=dark),
         lambda: tables.methods_table(r))

@@ -21,7 +21,8 @@ EXPLORER_FILE = "explorer.json"
 def explorer_data(results: Results) -> dict:
     """The explorer's JSON tree: the sweep's ``taus``, ``accuracy`` and ``sparsity`` (per
     layer key) with its indexes, per layer key the ``zeros``, display ``edges`` and
-    ``counts`` at each τ, and ``spread`` (every seed's accuracy and sparsity, or None)."""
+    ``counts`` at each τ, and ``spread`` (every seed's unpruned accuracy and its accuracy and
+    sparsity at each τ, or None)."""
     seeds = aligned([metrics["sweep"] for metrics in results.per_seed])
     sweep = combine(seeds)[0]  # the means, as metrics.json publishes them
     layers, edges, counts, zeros = [], {}, {}, {}
@@ -46,8 +47,9 @@ def explorer_data(results: Results) -> dict:
         "zeros": zeros,
         "edges": edges,
         "counts": counts,
-        # every seed's own accuracy and sparsity at each τ (none with one seed)
+        # every seed's own unpruned accuracy, and accuracy and sparsity at each τ (none with one seed)
         "spread": {"seeds": [m["config"]["seed"] for m in results.per_seed],
+                   "baseline_accuracy": [own["baseline_accuracy"] for own in seeds],
                    "accuracy": [own["accuracy"] for own in seeds],
                    "sparsity": {key: [own["sparsity"][key] for own in seeds] for key in results.layer_keys}}
         if len(seeds) > 1 else None,

@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 from urllib.parse import urlsplit
 
 import pytest
+
+from page_reading import assert_shown
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
@@ -31,8 +34,9 @@ COMPACT = ".tau-explorer[data-mode='compact']"
 STATE_JS = """(sel) => {
   const root = document.querySelector(sel);
   const num = (el) => el ? Number(el.getAttribute('data-value')) : null;
-  const readouts = {};
-  root.querySelectorAll('[data-readout]').forEach(el => { readouts[el.dataset.readout] = num(el); });
+  const readouts = {}, texts = {};
+  root.querySelectorAll('[data-readout]').forEach(el => {
+    readouts[el.dataset.readout] = num(el); texts[el.dataset.readout] = el.textContent; });
   const bars = Array.from(root.querySelectorAll('svg.tau-explorer__histogram rect.bar')).map(r => ({
     count: Number(r.dataset.count), bin: Number(r.dataset.bin),
     left: Number(r.dataset.left), right: Number(r.dataset.right)}));
@@ -42,7 +46,7 @@ STATE_JS = """(sel) => {
   return {
     index: Number(slider.value), valuetext: slider.getAttribute('aria-valuetext'),
     label: slider.getAttribute('aria-label'), layer: layer ? layer.value : null,
-    readouts, bars, zeros: zero ? Number(zero.dataset.count) : null,
+    readouts, texts, bars, zeros: zero ? Number(zero.dataset.count) : null,
     cuts: Array.from(root.querySelectorAll('svg.tau-explorer__histogram line.cut')).map(l => Number(l.dataset.value)),
     curve: !!root.querySelector('svg.tau-explorer__curve'),
     current: root.querySelector('svg.tau-explorer__curve circle.current') !== null,
@@ -79,6 +83,7 @@ def _check_state(state: dict, i: int, sweep: dict, explorer: dict, layers) -> No
     assert r["drop"] == approx(base - acc)
     for layer in layers:
         assert r[f"sparsity-{layer}"] == approx(sweep["sparsity"][layer][i]), layer
+    _check_spread(state["texts"], i, explorer, layers)
     assert state["valuetext"].startswith("τ = ") and state["label"]
     layer = state["layer"] or "global"
     zeros = explorer["zeros"][layer][i]
@@ -96,6 +101,26 @@ def _check_state(state: dict, i: int, sweep: dict, explorer: dict, layers) -> No
     assert not inside, f"bars inside (−τ, τ) at τ = {tau}: {inside[:5]}"
     if tau > 0:
         assert sorted(state["cuts"]) == [approx(-tau), approx(tau)]
+
+
+def _check_spread(texts: dict, i: int, explorer: dict, layers) -> None:
+    """With several seeds, accuracy, sparsity and drop read mean ± the sample sd of the
+    seeds' own values at index ``i`` (no ± where they agree), as the pages quote them."""
+    spread = explorer["spread"]
+    if spread is None:
+        return
+    accuracy = [row[i] for row in spread["accuracy"]]
+    assert_shown(texts["accuracy"], statistics.fmean(accuracy), accuracy)
+    for layer in layers:
+        own = [row[i] for row in spread["sparsity"][layer]]
+        assert_shown(texts[f"sparsity-{layer}"], statistics.fmean(own), own)
+    drops = [(base - own) * 100 for base, own in zip(spread["baseline_accuracy"], accuracy)]
+    found = re.fullmatch(r"(−?)([\d.]+) points(?: ± ([\d.]+) points)?( \(gain\))?", texts["drop"])
+    assert found and bool(found.group(1)) == bool(found.group(4)) == (statistics.fmean(drops) < 0), texts["drop"]
+    assert_shown(found.group(2), abs(statistics.fmean(drops)), None)
+    assert (found.group(3) is not None) == (len(set(drops)) > 1), texts["drop"]
+    if found.group(3) is not None:
+        assert_shown(found.group(3), statistics.stdev(drops), None)
 
 
 def _signature(state: dict):

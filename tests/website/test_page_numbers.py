@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 
-from page_reading import assert_shown, read_csv, seed_values, table_rows, text_of
+from page_reading import assert_shown, first_seed, read_csv, seed_values, table_rows, text_of
 
 pytestmark = pytest.mark.site
 
@@ -83,3 +83,26 @@ def test_methods_page_shows_every_method_at_every_target(site, metrics):
             assert value is None or statistics.fmean(accuracy[(name, target)]) == pytest.approx(value), (name, target)
     loop_page = (site / "visualizations" / "threshold-inside-the-training-loop" / "index.html").read_text()
     assert "methods-at-the-same-sparsity/" in loop_page
+
+
+def test_captions_quote_the_first_seed_then_the_seeds_spread(site, metrics, catalog):
+    """A figure drawn from the first seed says so, quotes that seed's own numbers, and
+    then the same numbers as the seeds' mean ± sd; the methods figure, drawn from every
+    seed, quotes the mean ± sd of the unpruned accuracy."""
+    seeds = len(metrics["seeds"]["seeds"])
+    first = first_seed(metrics)
+    assert all(f"{seeds} seeds" in entry["caption"] for entry in catalog), "every caption counts the seeds"
+    histograms = [entry for entry in catalog if entry["kind"] == "histogram"]
+    assert len(histograms) == 12
+    for entry in histograms:
+        stage, layer = entry["group"], entry["layer"] or "global"
+        own, rest = entry["caption"].split(f" Drawn from seed {metrics['seeds']['seeds'][0]}; over the {seeds} seeds: ")
+        accuracy = re.search(r"test accuracy ([\d.]+%)\.$", own).group(1)
+        assert_shown(accuracy, first["stages"][stage]["accuracy"], None)
+        sparsity, accuracy = re.fullmatch(r"sparsity (.+), test accuracy (.+)\.", rest).groups()
+        assert_shown(sparsity, metrics["stages"][stage]["layers"][layer]["sparsity"],
+                     seed_values(metrics, "stages", stage, "layers", layer, "sparsity"))
+        assert_shown(accuracy, metrics["stages"][stage]["accuracy"], seed_values(metrics, "stages", stage, "accuracy"))
+    methods = next(entry for entry in catalog if entry["stem"] == "methods-at-matched-sparsity")
+    dense = re.search(r"Unpruned: (.+)\.$", methods["caption"]).group(1)
+    assert_shown(dense, metrics["methods"]["dense_accuracy"], seed_values(metrics, "methods", "dense_accuracy"))

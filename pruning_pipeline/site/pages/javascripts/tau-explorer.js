@@ -27,17 +27,18 @@
   function pct(v) {
     return v === 0 || v === 1 ? v * 100 + "%" : fixed(v * 100, 1, [0, 100]) + "%";
   }
-  function points(v) { // accuracy drop in percentage points; negative = better than unpruned
-    if (v === 0) return "0 points";
-    var s = fixed(Math.abs(v) * 100, 1, [0]);
-    return (v < 0 ? "−" + s + " points (gain)" : s + " points");
+  function points(v, spread) { // accuracy drop in percentage points; negative = better than unpruned
+    if (v === 0) return "0 points" + (spread || "");
+    var s = fixed(Math.abs(v) * 100, 1, [0]) + " points" + (spread || "");
+    return v < 0 ? "−" + s + " (gain)" : s;
   }
-  // Over several seeds: " ± sd" of the seeds' own values (sample sd, as the pages print it).
-  function pm(values) {
-    if (!values || values.length < 2) return "";
+  // Over several seeds: " ± sd" of the seeds' own values (sample sd, as the pages print
+  // it), in percent or in points; nothing where every seed has the same value, as on the pages.
+  function pm(values, unit) {
+    if (!values || values.length < 2 || values.every(function (v) { return v === values[0]; })) return "";
     var mean = values.reduce(function (a, b) { return a + b; }, 0) / values.length;
     var sd = Math.sqrt(values.reduce(function (a, v) { return a + (v - mean) * (v - mean); }, 0) / (values.length - 1));
-    return " ± " + fixed(sd * 100, 1, [0]) + "%";
+    return " ± " + fixed(sd * 100, 1, [0]) + (unit || "%");
   }
   function column(rows, i) { return rows ? rows.map(function (row) { return row[i]; }) : null; }
   function fmtTau(t) { return t === 0 ? "0" : String(Number(t.toPrecision(3))); }
@@ -279,7 +280,8 @@
     set("tau", tau, fmtTau(tau));
     var spread = d.spread || null;
     set("accuracy", d.accuracy[i], pct(d.accuracy[i]) + pm(spread && column(spread.accuracy, i)));
-    set("drop", drop, points(drop));
+    var drops = spread && spread.baseline_accuracy.map(function (b, k) { return b - spread.accuracy[k][i]; });
+    set("drop", drop, points(drop, pm(drops, " points")));
     var z = d.zeros[st.layer][i];
     set("zeros", z, int(z));
     var zname = st.root.querySelector('[data-name="zeros"]');
