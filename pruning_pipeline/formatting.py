@@ -20,17 +20,28 @@ def _number(value: Any, name: str) -> float:
     return float(value)
 
 
-def over_seeds(whole: bool = False):
+def _shows_nothing(text: str) -> bool:
+    return not any(digit in text for digit in "123456789")
+
+
+def over_seeds(whole: bool = False, sd_arg: str | None = None):
     """A format that writes a `Spread` (a number over seeds) as its mean ± its standard
     deviation, each in the format itself: '24.9% ± 13.8%'; ``whole`` rounds both first
-    (a count). The one place a spread is written, so every page writes it the same way."""
+    (a count); ``sd_arg`` is the format's argument for the deviation where it differs
+    (fewer significant digits). A deviation that would print as zero ('2.303 ± 0.000')
+    gets the decimals that show it ('2.303 ± 0.0004'). The one place a spread is
+    written, so every page writes it the same way."""
     def decorate(fmt: Callable[[Any, str | None], str]) -> Callable[[Any, str | None], str]:
         @wraps(fmt)
         def formatted(value: Any, arg: str | None = None) -> str:
             if not isinstance(value, Spread):
                 return fmt(value, arg)
             mean, sd = (round(value), round(value.sd)) if whole else (float(value), value.sd)
-            return f"{fmt(mean, arg)} ± {fmt(sd, arg)}"
+            shown = fmt(sd, sd_arg or arg)
+            if sd and not whole and _shows_nothing(shown):
+                shown = next((text for digits in range(1, 9)
+                              if not _shows_nothing(text := fmt(sd, str(digits)))), shown)
+            return f"{fmt(mean, arg)} ± {shown}"
         return formatted
     return decorate
 
@@ -78,7 +89,7 @@ def fmt_fixed(value: Any, arg: str | None = None) -> str:
     return f"{_number(value, 'f'):.{_digits(arg, 3)}f}"
 
 
-@over_seeds()
+@over_seeds(sd_arg="2")
 def fmt_sig(value: Any, arg: str | None = None) -> str:
     """Significant digits (default 3): 0.0360844 -> '0.0361'."""
     number = _number(value, "g")

@@ -13,6 +13,22 @@ from __future__ import annotations
 import bisect
 from typing import Iterable, Sequence
 
+from .results import drop_within
+
+
+def knee_index(accuracy: Sequence[float], global_sparsity: Sequence[float], baseline: float, drop: float) -> int:
+    """The knee of a sweep: the sparsest τ whose accuracy is at most ``drop`` below
+    ``baseline`` (the first such τ on a tie)."""
+    within = [i for i, a in enumerate(accuracy) if drop_within(baseline - a, drop)]
+    return max(within, key=lambda i: (global_sparsity[i], -i))
+
+
+def mean_knee(sweep: dict) -> dict:
+    """The knee of a sweep of means (the seeds' common grid), as ``knee_index`` and
+    ``knee_tau``: the mean curve's own knee, which need not be any one seed's."""
+    knee = knee_index(sweep["accuracy"], sweep["sparsity"]["global"], sweep["baseline_accuracy"], sweep["knee_drop"])
+    return {"knee_index": knee, "knee_tau": sweep["taus"][knee]}
+
 
 def common_taus(grids: Sequence[Sequence[float]]) -> list[float]:
     """The grid every one of these sweeps (each starting at 0) can be read on."""

@@ -129,8 +129,8 @@ def _histogram_spec(results: Results, stage: str, layer: str) -> Spec:
     weights = _weights_noun(results, layer)
     caption = (f"Histogram of the {stats['count']:,} {weights} {_stage_phrase(results, stage)}: "
                f"{stats['zeros']:,} ({fmt_pct(stats['sparsity'], '2')}) are zero, "
-               f"mean {stats['mean']:.3g}, "
-               f"std {stats['std']:.3g}; test accuracy {fmt_pct(results.stage(stage)['accuracy'])}."
+               f"mean {fmt_sig(stats['mean'])}, "  # a mean of zeros that is -0.0 reads 0
+               f"std {fmt_sig(stats['std'])}; test accuracy {fmt_pct(results.stage(stage)['accuracy'])}."
                + _over_seeds(results, [("sparsity", lambda m: m["stages"][stage]["layers"][layer]["sparsity"], _pct2),
                                        ("test accuracy", lambda m: m["stages"][stage]["accuracy"], fmt_pct)]))
     return Spec(

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
-from ..formatting import fmt_pct
+from ..formatting import fmt_pct, fmt_sig
 from ..names import STAGE, layers_of
 from ..results import Results
 from .binning import (COMPARED_STAGES, display_histograms, distribution_layers, seed_display, stage_threshold,
@@ -80,7 +80,7 @@ def _mark_exact_zeros(ax, zeros: int, colour: str) -> None:
 
 def _annotate_stats(ax, stats: dict) -> None:
     text = (f"n = {stats['count']:,}\nzeros {stats['zeros']:,} ({share(stats['sparsity'])})\n"
-            f"mean {stats['mean']:.3g}\nstd {stats['std']:.3g}")
+            f"mean {fmt_sig(stats['mean'])}\nstd {fmt_sig(stats['std'])}")
     ax.text(0.02, 0.97, text, transform=ax.transAxes, ha="left", va="top", fontsize=6.5,
             linespacing=1.3, bbox={"boxstyle": "round,pad=0.3", "linewidth": 0, "alpha": 0.8,
                                    "facecolor": matplotlib.rcParams["axes.facecolor"]})

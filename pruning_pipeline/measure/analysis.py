@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from ..config import Config
-from ..formatting import fmt_pct
-from ..results import GLOBAL, ONE_POINT, STAGES, drop_within
+from ..results import GLOBAL, ONE_POINT, STAGES
+from ..sweep_grid import knee_index
 from ..train.feed import Feed, Loaded
 from ..train.model import Subject, prunable_weights, split_forward, weight_key
 from ..train.runs import model_from
@@ -99,8 +99,7 @@ def threshold_sweep(evaluate: HeadEvaluator, config: Config,
     accuracy = [r[0] for r in rows]
     sparsity = {name: [r[2][name] for r in rows] for name in keys}
     baseline = accuracy[0]
-    within = [i for i, a in enumerate(accuracy) if drop_within(baseline - a, KNEE_DROP)]
-    knee = max(within, key=lambda i: (sparsity["global"][i], -i))
+    knee = knee_index(accuracy, sparsity["global"], baseline, KNEE_DROP)
     return {
         "taus": taus,
         "accuracy": accuracy,
@@ -227,18 +226,3 @@ def analyse(config: Config, subject: Subject, device: torch.device, data: Feed, 
         "compression": compression_payoff(states, subject.layers, config.eval_batch_size),
     }
     return metrics, histograms
-
-
-def warnings(metrics: dict) -> list[str]:
-    """Findings a reader must not miss: a stage that wipes out a layer or the accuracy."""
-    found = []
-    trained = metrics["stages"]["trained"]["accuracy"]
-    tau = metrics["config"]["tau_post"]
-    post = metrics["stages"]["post"]
-    for name in metrics["prunable_layers"]:
-        sparsity = post["layers"][name]["sparsity"]
-        if sparsity > 0.99:
-            found.append(f"tau_post={tau:g} zeroes {fmt_pct(sparsity, '2')} of {name}")
-    if trained - post["accuracy"] > 0.05:
-        found.append(f"tau_post={tau:g} drops test accuracy from {fmt_pct(trained)} to {fmt_pct(post['accuracy'])}")
-    return found

@@ -29,6 +29,7 @@ from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
 from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
+from .. import flags
 from . import analysis, methods
 from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
 from .stats import widen_counts
@@ -258,7 +259,7 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
         "reused_training": life.reused,
         "world_size": life.world.size,
     }
-    metrics["warnings"] = analysis.warnings(metrics)
+    metrics["warnings"] = flags.warnings(metrics)
     return Results(metrics=metrics, histograms=histograms), states
 
 

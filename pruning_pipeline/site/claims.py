@@ -19,10 +19,11 @@ import math
 from collections import Counter
 from typing import Any, Callable, Mapping
 
+from ..flags import warnings_over_seeds
 from ..formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
 from ..spread import combine, with_spread
-from ..sweep_grid import aligned
+from ..sweep_grid import aligned, mean_knee
 from . import diagnosis
 from .facts import MissingInput, below_tau, derive_facts, strict
 from .verdicts import CONFIRMED, PARTLY, REFUTED, SPLIT, TONES, each, judged, verdict_of
@@ -359,7 +360,7 @@ def publish(metrics: Mapping[str, Any]) -> dict:
     A run of several seeds (``metrics["seeds"]``) publishes the mean of every number
     over its seeds, with the per-seed values of each that differs in ``seeds.values``
     (`pruning_pipeline.spread`); each claim is judged in every seed and its verdict
-    says in how many it holds (`over_seeds`), its finding quotes the spreads.
+    says in how many it holds (`over_seeds`), as does each warning (`flags`).
     """
     if "seeds" not in metrics:
         return _publish_seed(metrics)
@@ -368,11 +369,13 @@ def publish(metrics: Mapping[str, Any]) -> dict:
     sweeps = aligned([tree["sweep"] for tree in trees])  # one τ grid, so the sweeps combine τ by τ
     means, values = combine([{**{k: v for k, v in tree.items() if k != "claims"}, "sweep": sweep}
                              for tree, sweep in zip(trees, sweeps)])
+    means["sweep"] = {**means["sweep"], **mean_knee(means["sweep"])}  # each seed's own knee: facts.knee
+    (values or {}).get("sweep", {}).pop("knee_tau", None)
     spread = strict(with_spread(means, values))
-    judged_on_spread = evaluate(spread, strict(spread["facts"], "facts"))
     claims = {name: over_seeds(claim, [tree["claims"][name] for tree in trees])
-              for name, claim in judged_on_spread.items()}
+              for name, claim in evaluate(spread, strict(spread["facts"], "facts")).items()}
     return {**means, "manifest": metrics["manifest"], "claims": claims,
+            "warnings": warnings_over_seeds(spread, trees),
             "seeds": {"seeds": seeds["seeds"], "run_ids": seeds["run_ids"], "values": values or {}}}
 
 

@@ -112,7 +112,7 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4,
         "sweep": {"taus": taus, "accuracy": [0.9, 0.9, 0.9, 0.85, 0.3, 0.1],
                   "loss": [0.3] * 6,
                   "sparsity": {layer: [1 - k / counts[layer] for k in survivors[layer]] for layer in tuple(counts)},
-                  "configured_tau": tau_post, "configured_index": 4, "knee_index": 2,
+                  "configured_tau": tau_post, "configured_index": 4, "knee_index": 2, "knee_tau": taus[2], "knee_drop": 0.01,
                   "baseline_accuracy": 0.9},
         "sensitivity": {"sparsities": [0, 0.5, 0.9], "baseline_accuracy": 0.9,
                         "accuracy": {layer: [0.9, 0.9 - 0.2 * (i % 2), 0.8 - 0.6 * (i % 2)]

@@ -62,7 +62,8 @@ def test_a_knee_below_the_common_grid_falls_to_the_threshold_beneath():
 def test_published_sweep_is_the_seeds_mean_at_each_threshold():
     base = fake_results().metrics
     taus = base["sweep"]["taus"]  # 0, 0.001, 0.01, 0.1, 0.4, 1.0
-    shifted = {**base["sweep"], "taus": [0.0, *taus[2:], 2.0], "accuracy": [0.8, 0.8, 0.7, 0.6, 0.2, 0.1]}
+    shifted = {**base["sweep"], "taus": [0.0, *taus[2:], 2.0], "accuracy": [0.8, 0.8, 0.7, 0.6, 0.2, 0.1],
+               "baseline_accuracy": 0.8}
     seeds = [base, {**base, "config": {**base["config"], "seed": 1}, "sweep": shifted}]
     published = publish({**base, "seeds": {"seeds": [0, 1], "run_ids": ["a", "b"], "per_seed": seeds}})
     sweep = published["sweep"]
@@ -73,3 +74,23 @@ def test_published_sweep_is_the_seeds_mean_at_each_threshold():
     values = published["seeds"]["values"]["sweep"]["accuracy"]  # per seed where they differ
     assert values[1] == [first[1], shifted["accuracy"][1]] and values[-1] is None  # both 0.1 at the top
     assert sweep["configured_index"] == 3 and sweep["taus"][sweep["configured_index"]] == base["config"]["tau_post"]
+
+
+def test_the_published_knee_is_the_mean_curves_own():
+    """Seed 0's knee is a sparse τ that the other seed cannot afford: on the mean curve
+    it costs more than a point, so the published knee is an earlier τ, within a point."""
+    base = fake_results().metrics
+    taus = base["sweep"]["taus"]  # 0, 0.001, 0.01, 0.1, 0.4, 1.0
+    sparsity = {"global": [0.0, 0.1, 0.3, 0.6, 0.9, 1.0]}
+    first = {**base["sweep"], "sparsity": sparsity, "accuracy": [0.95, 0.95, 0.95, 0.945, 0.5, 0.1],
+             "baseline_accuracy": 0.95, "knee_index": 3, "knee_tau": taus[3], "knee_drop": 0.01}
+    second = {**first, "accuracy": [0.96, 0.96, 0.955, 0.9, 0.4, 0.1], "baseline_accuracy": 0.96,
+              "knee_index": 2, "knee_tau": taus[2]}
+    seeds = [{**base, "sweep": first}, {**base, "config": {**base["config"], "seed": 1}, "sweep": second}]
+    published = publish({**base, "seeds": {"seeds": [0, 1], "run_ids": ["a", "b"], "per_seed": seeds}})
+    sweep = published["sweep"]
+    mean_base = (0.95 + 0.96) / 2
+    within = [i for i, a in enumerate(sweep["accuracy"]) if mean_base - a <= 0.01 + 1e-9]
+    assert sweep["knee_index"] == max(within) == 2 != first["knee_index"]
+    assert sweep["knee_tau"] == taus[2] and "knee_tau" not in published["seeds"]["values"]["sweep"]
+    assert published["facts"]["knee"]["tau"] == pytest.approx((taus[3] + taus[2]) / 2)  # each seed's own knee

@@ -140,7 +140,7 @@
         " (click a point)</div>" +
         '<svg class="tau-explorer__curve" role="img" xmlns="http://www.w3.org/2000/svg"></svg>' +
         '<div class="tau-explorer__legend">' + swatch("current", "current τ") +
-        swatch("knee", "knee: sparsest within 1 point" + (d.spread ? ", seed " + d.spread.seeds[0] : "")) +
+        swatch("knee", "knee: sparsest within 1 point") +
         swatch("configured", "τ_post: configured") +
         swatch("baseline", "unpruned " + pct(d.baseline_accuracy) + pm(d.spread && d.spread.baseline_accuracy)) +
         (d.spread ? swatch("band", "lowest to highest of " + d.spread.seeds.length + " seeds") : "") +
