@@ -34,8 +34,8 @@ def over_seeds(whole: bool = False, sd_arg: str | None = None):
     def decorate(fmt: Callable[[Any, str | None], str]) -> Callable[[Any, str | None], str]:
         @wraps(fmt)
         def formatted(value: Any, arg: str | None = None) -> str:
-            if not isinstance(value, Spread):
-                return fmt(value, arg)
+            if not isinstance(value, Spread) or value.sd == 0:  # the same in every seed: no ±
+                return fmt(float(value) if isinstance(value, Spread) else value, arg)
             mean, sd = (round(value), round(value.sd)) if whole else (float(value), value.sd)
             shown = fmt(sd, sd_arg or arg)
             if sd and not whole and _shows_nothing(shown):

@@ -3,13 +3,14 @@ every number that differs, and the `Spread` that carries both into formatting.
 
 Pure: plain JSON-like trees in, plain trees out (no torch, no I/O). A page prints a
 `Spread` as its mean with its spread (`pruning_pipeline.formatting`); a `Spread` is a
-float (its mean), so every comparison and sum written for one run works on it unchanged
-and a number computed from it is a plain float again.
+float (its mean), so every comparison written for one run works on it unchanged, and
+arithmetic on it runs seed by seed: a number computed from spreads has its own spread.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 import statistics
 from typing import Any, Sequence
 
@@ -46,15 +47,30 @@ class Spread(float):
     def __reduce__(self):  # copies and pickles keep the values
         return (Spread, (self.values,))
 
+    # Arithmetic runs seed by seed, so a number derived from spreads (a drop, a ratio, a
+    # share kept) has its own spread, not the operands': 1 - sparsity, base - accuracy.
+    def _seedwise(self, other, fn):
+        if not isinstance(other, (int, float)) or isinstance(other, bool):
+            return NotImplemented
+        if isinstance(other, Spread) and len(other.values) != len(self.values):
+            raise ValueError(f"spreads over {len(self.values)} and {len(other.values)} seeds do not combine")
+        theirs = other.values if isinstance(other, Spread) else (other,) * len(self.values)
+        return Spread([fn(mine, their) for mine, their in zip(self.values, theirs)])
 
-def pointwise(fn, *numbers: float) -> float:
-    """``fn`` seed by seed: a `Spread` of its per-seed values where an argument is one (a
-    difference of two spreads has its own spread, not theirs), else ``fn(*numbers)``."""
-    counts = {len(n.values) for n in numbers if isinstance(n, Spread)}
-    if not counts:
-        return fn(*numbers)
-    (count,) = counts
-    return Spread([fn(*(n.values[i] if isinstance(n, Spread) else n for n in numbers)) for i in range(count)])
+    def __neg__(self) -> "Spread":
+        return Spread([-v for v in self.values])
+
+    def __abs__(self) -> "Spread":
+        return Spread([abs(v) for v in self.values])
+
+
+def _divide(a: float, b: float) -> float:
+    return a / b if b else math.nan  # undefined in that seed, as a ratio of one run with b = 0 is
+
+
+for _name, _op in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul), ("truediv", _divide)):
+    setattr(Spread, f"__{_name}__", lambda self, other, op=_op: self._seedwise(other, op))
+    setattr(Spread, f"__r{_name}__", lambda self, other, op=_op: self._seedwise(other, lambda a, b: op(b, a)))
 
 
 def _number(value: Any) -> bool:

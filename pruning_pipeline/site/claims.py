@@ -16,17 +16,16 @@ drop a claim from the site.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import Any, Callable, Mapping
 
 from ..flags import warnings_over_seeds
 from ..formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
-from ..spread import combine, with_spread
+from ..spread import Spread, combine, with_spread
 from ..sweep_grid import aligned, mean_knee
 from . import diagnosis
 from .facts import MissingInput, below_tau, derive_facts, strict
-from .verdicts import CONFIRMED, PARTLY, REFUTED, SPLIT, TONES, each, judged, verdict_of
+from .verdicts import CONFIRMED, PARTLY, REFUTED, each, judged, over_seeds, verdict_of
 
 # A uniform distribution on ±a has standard deviation a/√3; the share of a Gaussian with
 # that standard deviation lying beyond ±a is P(|z| > √3).
@@ -232,9 +231,12 @@ def _post_bimodal(m, f):
     def lobes(l: str) -> str:
         if not alive[l]:
             return f"nothing survives in `{l}`"
-        lo, hi = layers[l]["min"], layers[l]["max"]  # over all weights, zeros included
+        lo, hi = layers[l]["min"], layers[l]["max"]  # over all weights, zeros included; over seeds, the extremes
+        seeds = isinstance(lo, Spread) or isinstance(hi, Spread)
+        lo, hi = getattr(lo, "low", lo), getattr(hi, "high", hi)
         where = (f"from {fmt_sig(lo, '3')} to {fmt_sig(hi, '3')}" if lo < 0 < hi else
-                 f"all positive, up to {fmt_sig(hi, '3')}" if hi > 0 else f"all negative, down to {fmt_sig(lo, '3')}")
+                 f"all positive, up to {fmt_sig(hi, '3')}" if hi > 0 else
+                 f"all negative, down to {fmt_sig(lo, '3')}") + (" over the seeds" if seeds else "")
         noun = "weight survives" if alive[l] == 1 else "weights survive"
         return f"{fmt_int(alive[l])} {noun} ({fmt_pct(kept[l], '2')}) in `{l}`, {where}"
 
@@ -383,18 +385,3 @@ def _publish_seed(metrics: Mapping[str, Any]) -> dict:
     metrics = strict(metrics)  # once, for the facts and every claim
     facts = derive_facts(metrics)
     return {**metrics, "facts": facts, "claims": evaluate(metrics, facts)}
-
-
-def over_seeds(claim: dict, per_seed: list[dict]) -> dict:
-    """A claim judged in every seed: its verdict counts the seeds ("confirmed in 5 of 5
-    seeds"); seeds that disagree make it "split" and list each verdict with its count,
-    never one seed's word. The finding and evidence are those judged on the spreads."""
-    verdicts = [judgement["verdict"] for judgement in per_seed]
-    counts = Counter(verdicts).most_common()
-    total = len(verdicts)
-    if len(counts) == 1:
-        verdict, tone = f"{verdicts[0]} in {total} of {total} seeds", per_seed[0]["tone"]
-    else:
-        verdict = f"{SPLIT}: " + ", ".join(f"{word} in {count} of {total} seeds" for word, count in counts)
-        tone = TONES[SPLIT]
-    return {**claim, "verdict": verdict, "tone": tone, "per_seed": verdicts, "unanimous": len(counts) == 1}

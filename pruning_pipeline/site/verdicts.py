@@ -1,13 +1,16 @@
 """How a claim is written down: its verdict word from per-layer checks, the colour of its
-box, and one dict per judged claim. Shared by the reference's claims and the diagnoses."""
+box, one dict per judged claim, and a claim's verdict over seeds. Shared by the
+reference's claims and the diagnoses."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Callable, Mapping
 
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
 SPLIT = "split across seeds"  # a claim whose verdict differs from seed to seed
+SPLIT_READING = "On the seeds' means:"  # how the finding of a split claim begins
 
 
 def verdict_of(flags: list[bool]) -> str:
@@ -61,3 +64,21 @@ def each(values: Mapping[str, Any], fmt: Callable[[Any], str]) -> str:
                 + (f" ({missing} undefined)" if missing else ""))
     named = [f"{shown(value)} (`{layer}`)" for layer, value in items]
     return " and ".join(named) if len(named) <= 2 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def over_seeds(claim: dict, per_seed: list[dict]) -> dict:
+    """A claim judged in every seed: its verdict counts the seeds ("confirmed in 5 of 5
+    seeds"); seeds that disagree make it "split" and list each verdict with its count,
+    never one seed's word. The finding and evidence are those judged on the spreads; a
+    split claim's finding says that it reads the means."""
+    verdicts = [judgement["verdict"] for judgement in per_seed]
+    counts = Counter(verdicts).most_common()
+    total = len(verdicts)
+    if len(counts) == 1:
+        verdict, tone = f"{verdicts[0]} in {total} of {total} seeds", per_seed[0]["tone"]
+    else:
+        verdict = f"{SPLIT}: " + ", ".join(f"{word} in {count} of {total} seeds" for word, count in counts)
+        tone = TONES[SPLIT]
+        # its words (e.g. which layer is the most sensitive) describe the means, not every seed
+        claim = {**claim, "finding": f"{SPLIT_READING} {claim['finding']}"}
+    return {**claim, "verdict": verdict, "tone": tone, "per_seed": verdicts, "unanimous": len(counts) == 1}

@@ -4,6 +4,8 @@ and a claim whose seeds disagree (`claims.over_seeds`)."""
 import math
 import statistics
 
+import pytest
+
 from pruning_pipeline.formatting import fmt_int, fmt_pct, format_value
 from pruning_pipeline.site.claims import over_seeds
 from pruning_pipeline.spread import Spread, combine, per_seed, with_spread
@@ -44,7 +46,14 @@ def test_spread_is_its_mean_and_knows_its_seeds():
     assert isinstance(accuracy, Spread) and accuracy.values == (0.434, 0.140, 0.100)
     assert math.isclose(accuracy.sd, statistics.stdev([0.434, 0.140, 0.100]))
     assert (accuracy.low, accuracy.high) == (0.100, 0.434)
-    assert accuracy > 0.2 and not isinstance(accuracy * 2, Spread)  # arithmetic gives plain floats
+    assert accuracy > 0.2
+    # arithmetic runs seed by seed: a derived number has its own spread
+    drop = Spread([0.95, 0.96, 0.97]) - accuracy
+    assert drop.values == pytest.approx((0.516, 0.82, 0.87)) and fmt_pct(drop) == f"{drop * 100:.1f}% ± {drop.sd * 100:.1f}%"
+    assert (1 - accuracy).values == pytest.approx((0.566, 0.860, 0.900)) and (accuracy * 2).values == (0.868, 0.28, 0.2)
+    assert abs(-accuracy).values == accuracy.values and (accuracy / accuracy).sd == 0
+    with pytest.raises(ValueError, match="do not combine"):
+        accuracy + Spread([1.0, 2.0])
     assert tree["curve"][0] == 1.0 and not isinstance(tree["curve"][0], Spread)
 
 
@@ -67,8 +76,10 @@ def test_a_claim_the_seeds_disagree_on_is_split():
     assert judged["verdict"] == "split across seeds: confirmed in 2 of 3 seeds, refuted in 1 of 3 seeds"
     assert judged["tone"] == "question" and judged["unanimous"] is False
     assert judged["per_seed"] == ["confirmed", "refuted", "confirmed"]
+    assert judged["finding"] == "On the seeds' means: f"  # its words describe the means, not every seed
 
 
 def test_a_claim_every_seed_agrees_on_counts_them():
     judged = over_seeds(_claim("refuted"), [{**_claim("refuted"), "tone": "failure"}] * 5)
     assert judged["verdict"] == "refuted in 5 of 5 seeds" and judged["tone"] == "failure" and judged["unanimous"]
+    assert judged["finding"] == "f"
