@@ -20,6 +20,11 @@ def _number(value: Any, name: str) -> float:
     return float(value)
 
 
+# between a mean and its deviation: a line may break before the ± but not after it, so a
+# narrow table cell reads "96.1%" over "± 1.1%", never "96.1% ±" over "1.1%"
+PLUS_MINUS = " ±\u00a0"
+
+
 def _shows_nothing(text: str) -> bool:
     return not any(digit in text for digit in "123456789")
 
@@ -41,7 +46,7 @@ def over_seeds(whole: bool = False, sd_arg: str | None = None):
             if sd and not whole and _shows_nothing(shown):
                 shown = next((text for digits in range(1, 9)
                               if not _shows_nothing(text := fmt(sd, str(digits)))), shown)
-            return f"{fmt(mean, arg)} ± {shown}"
+            return f"{fmt(mean, arg)}{PLUS_MINUS}{shown}"
         return formatted
     return decorate
 

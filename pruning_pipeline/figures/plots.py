@@ -81,8 +81,8 @@ def _mark_exact_zeros(ax, zeros: int, colour: str) -> None:
 def _annotate_stats(ax, stats: dict) -> None:
     text = (f"n = {stats['count']:,}\nzeros {stats['zeros']:,} ({share(stats['sparsity'])})\n"
             f"mean {fmt_sig(stats['mean'])}\nstd {fmt_sig(stats['std'])}")
-    ax.text(0.02, 0.97, text, transform=ax.transAxes, ha="left", va="top", fontsize=6.5,
-            linespacing=1.3, bbox={"boxstyle": "round,pad=0.3", "linewidth": 0, "alpha": 0.8,
+    ax.text(0.02, 0.97, text, transform=ax.transAxes, ha="left", va="top", fontsize=6.5, zorder=10,
+            linespacing=1.3, bbox={"boxstyle": "round,pad=0.3", "linewidth": 0, "alpha": 0.9,
                                    "facecolor": matplotlib.rcParams["axes.facecolor"]})
 
 
@@ -143,7 +143,8 @@ def histogram(results: Results, stage: str, layer: str, *, colour: dict) -> Figu
     if stats["zeros"]:
         _mark_exact_zeros(ax, stats["zeros"], colour["ink"])
     if tau is not None or stats["zeros"]:
-        ax.legend(loc="upper right")
+        ax.legend(loc="upper right", frameon=True, framealpha=0.9, edgecolor="none",  # over the ±τ lines
+                  facecolor=matplotlib.rcParams["axes.facecolor"])
     ax.set_xlim(occupied_limits(edges, counts))
     ax.set_xlabel("weight value")
     _count_axis(ax, log)
@@ -184,14 +185,16 @@ def stage_comparison(results: Results, layer: str, *, colour: dict) -> Figure:
     handles = linear.get_legend_handles_labels()[0]
     if band:
         handles.append(Patch(color=colour["muted"], alpha=0.3, linewidth=0, label=f"{band} seeds: lowest to highest"))
-    linear.legend(handles=handles, loc="upper right")
+    # below both panels: inside, the off-scale spike at zero would run through it
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     linear.set_title(f"{layers_of(results.metrics)[layer].title}: weight histogram by stage", wrap=True)
     return fig
 
 
 def _clip_spikes(ax, counts: dict[str, np.ndarray], colour: dict) -> None:
     """Cap a linear count axis at the spike-free stages and name the peaks left off it."""
-    smooth = [c.max() for c in counts.values() if not spike_dominates(c)]
+    # a stage in one bin (every weight zeroed) is a spike too, however alone it is
+    smooth = [c.max() for c in counts.values() if not spike_dominates(c) and np.count_nonzero(c) > 1]
     top = 1.1 * max(smooth or [c.max() for c in counts.values()])
     ax.set_ylim(0, top)
     clipped = [(s, c.max()) for s, c in counts.items() if c.max() > top]

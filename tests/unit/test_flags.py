@@ -25,6 +25,6 @@ def test_over_seeds_a_flag_counts_its_seeds_and_quotes_the_spread():
     wiped, broken = warnings_over_seeds(spread, seeds)
     sd = statistics.stdev([0.9999, 0.98]) * 100
     mean = (0.9999 + 0.98) / 2 * 100
-    assert wiped == f"tau_post=0.4 zeroes {mean:.2f}% ± {sd:.2f}% of ffnn1 (in 1 of 2 seeds)"
-    assert broken == "tau_post=0.4 drops test accuracy from 96.0% ± 1.4% to 11.0% ± 1.4% (in 2 of 2 seeds)"
+    assert wiped == f"tau_post=0.4 zeroes {mean:.2f}% ±\u00a0{sd:.2f}% of ffnn1 (in 1 of 2 seeds)"
+    assert broken == "tau_post=0.4 drops test accuracy from 96.0% ±\u00a01.4% to 11.0% ±\u00a01.4% (in 2 of 2 seeds)"
     assert warnings_over_seeds(with_spread(*combine([_run(0.5, 0.95, 0.94)] * 2)), [_run(0.5, 0.95, 0.94)] * 2) == []

@@ -49,7 +49,7 @@ def test_spread_is_its_mean_and_knows_its_seeds():
     assert accuracy > 0.2
     # arithmetic runs seed by seed: a derived number has its own spread
     drop = Spread([0.95, 0.96, 0.97]) - accuracy
-    assert drop.values == pytest.approx((0.516, 0.82, 0.87)) and fmt_pct(drop) == f"{drop * 100:.1f}% ± {drop.sd * 100:.1f}%"
+    assert drop.values == pytest.approx((0.516, 0.82, 0.87)) and fmt_pct(drop) == f"{drop * 100:.1f}% ±\u00a0{drop.sd * 100:.1f}%"
     assert (1 - accuracy).values == pytest.approx((0.566, 0.860, 0.900)) and (accuracy * 2).values == (0.868, 0.28, 0.2)
     assert abs(-accuracy).values == accuracy.values and (accuracy / accuracy).sd == 0
     with pytest.raises(ValueError, match="do not combine"):
@@ -60,9 +60,9 @@ def test_spread_is_its_mean_and_knows_its_seeds():
 def test_one_formatter_writes_mean_and_spread():
     spread = Spread([0.434, 0.140, 0.100])
     sd = statistics.stdev([43.4, 14.0, 10.0])
-    assert fmt_pct(spread) == f"{(43.4 + 14.0 + 10.0) / 3:.1f}% ± {sd:.1f}%"
-    assert format_value(spread, "pct:2") == f"{(43.4 + 14.0 + 10.0) / 3:.2f}% ± {sd:.2f}%"
-    assert fmt_int(Spread([10, 10, 13])) == "11 ± 2"  # a count: both rounded
+    assert fmt_pct(spread) == f"{(43.4 + 14.0 + 10.0) / 3:.1f}% ±\u00a0{sd:.1f}%"
+    assert format_value(spread, "pct:2") == f"{(43.4 + 14.0 + 10.0) / 3:.2f}% ±\u00a0{sd:.2f}%"
+    assert fmt_int(Spread([10, 10, 13])) == "11 ±\u00a02"  # a count: both rounded
     assert fmt_pct(0.5) == "50.0%"  # one seed: as before
 
 

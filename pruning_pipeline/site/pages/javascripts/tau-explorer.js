@@ -38,7 +38,7 @@
     if (!values || values.length < 2 || values.every(function (v) { return v === values[0]; })) return "";
     var mean = values.reduce(function (a, b) { return a + b; }, 0) / values.length;
     var sd = Math.sqrt(values.reduce(function (a, v) { return a + (v - mean) * (v - mean); }, 0) / (values.length - 1));
-    return " ± " + fixed(sd * 100, 1, [0]) + (unit || "%");
+    return " ±\u00a0" + fixed(sd * 100, 1, [0]) + (unit || "%"); // no break after the ±, as on the pages
   }
   function column(rows, i) { return rows ? rows.map(function (row) { return row[i]; }) : null; }
   function fmtTau(t) { return t === 0 ? "0" : String(Number(t.toPrecision(3))); }
