@@ -99,6 +99,9 @@ def table_manifest(metrics: Mapping[str, Any]) -> str:
     """The run's manifest flattened into key/value rows."""
     rows = []
     for key, value in _flatten(metrics["manifest"]):
+        if key == "build":  # the phases of this build, which `table_build` shows
+            rows.append([f"`{key}`", f"{len(value):,} phases (the build's table of seconds per phase)"])
+            continue
         shown = fmt_seconds(value, "2") if "timings" in key and isinstance(value, (int, float)) else fmt_code(_json(value))
         rows.append([f"`{key}`", shown])
     return md_table(["manifest key", "value"], rows, "ll")
