@@ -138,12 +138,11 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
 def _finetuning(metrics: Mapping[str, Any]) -> dict:
     """What fine-tuning did at the lightest target: per one-shot method, its accuracy
     after fine-tuning minus as pruned (negative: the first steps undid more than they
-    recovered), and how many of the methods it lowered."""
+    recovered)."""
     methods = metrics["methods"]
     change = {name: methods["accuracy"][f"{name}_finetuned"][0] - methods["accuracy"][name][0]
               for name in ("global", "layer", "random")}
-    return {"lightest_target": methods["targets"][0], "finetune_change": change,
-            "finetune_lowered": sum(1 for value in change.values() if value < 0)}
+    return {"lightest_target": methods["targets"][0], "finetune_change": change}
 
 
 def _names(layers: list[str], limit: int = 6) -> str:
