@@ -1,6 +1,6 @@
-"""Findings a reader must not miss, flagged above the pages: a post-training cut that
-wipes out a layer or the accuracy. Over several seeds a flag says in how many it holds,
-with the numbers as the seeds' mean ± sd. Pure."""
+"""Findings a reader must not miss, in a warning box on the home and post-training
+pages: a post-training cut that wipes out a layer or the accuracy. Over several seeds a
+flag says in how many it holds, with the numbers as the seeds' mean ± sd. Pure."""
 
 from __future__ import annotations
 

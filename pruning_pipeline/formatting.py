@@ -8,6 +8,7 @@ name (``{{ stages.post.accuracy | pct:2 }}``).
 from __future__ import annotations
 
 import json
+import math
 from functools import wraps
 from typing import Any, Callable
 
@@ -39,7 +40,7 @@ def over_seeds(whole: bool = False, sd_arg: str | None = None):
     def decorate(fmt: Callable[[Any, str | None], str]) -> Callable[[Any, str | None], str]:
         @wraps(fmt)
         def formatted(value: Any, arg: str | None = None) -> str:
-            if not isinstance(value, Spread) or value.sd == 0:  # the same in every seed: no ±
+            if not isinstance(value, Spread) or value.agrees or not math.isfinite(value.sd):  # no ±
                 return fmt(float(value) if isinstance(value, Spread) else value, arg)
             mean, sd = (round(value), round(value.sd)) if whole else (float(value), value.sd)
             shown = fmt(sd, sd_arg or arg)

@@ -3,13 +3,15 @@ every number that differs, and the `Spread` that carries both into formatting.
 
 Pure: plain JSON-like trees in, plain trees out (no torch, no I/O). A page prints a
 `Spread` as its mean with its spread (`pruning_pipeline.formatting`); a `Spread` is a
-float (its mean), so every comparison written for one run works on it unchanged, and
-arithmetic on it runs seed by seed: a number computed from spreads has its own spread.
+float (its mean), so every comparison written for one run works on it unchanged (on the
+mean, as does abs()), and + - * / run seed by seed: a number computed from spreads has
+its own spread.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import statistics
 from typing import Any, Sequence
@@ -33,7 +35,10 @@ class Spread(float):
 
     @property
     def sd(self) -> float:
-        """Sample standard deviation over the seeds (0 for a single seed)."""
+        """Sample standard deviation over the seeds (0 for a single seed; NaN where a
+        seed's value is undefined)."""
+        if not all(math.isfinite(v) for v in self.values):
+            return math.nan
         return statistics.stdev(self.values) if len(self.values) > 1 else 0.0
 
     @property
@@ -47,21 +52,30 @@ class Spread(float):
     def __reduce__(self):  # copies and pickles keep the values
         return (Spread, (self.values,))
 
-    # Arithmetic runs seed by seed, so a number derived from spreads (a drop, a ratio, a
-    # share kept) has its own spread, not the operands': 1 - sparsity, base - accuracy.
+    @property
+    def agrees(self) -> bool:
+        """Whether every seed has the same value, up to the float noise of arithmetic
+        seed by seed (0.3 - 0.1 against 0.6 - 0.4): printed without a ±."""
+        return self.high - self.low <= 1e-9 * max(1.0, abs(float(self)))
+
+    # + - * / and negation run seed by seed, so a number derived from spreads (a drop, a
+    # ratio, a share kept) has its own spread, not the operands': 1 - sparsity, base -
+    # accuracy. Comparisons and abs() read the mean, as a verdict on the means does.
+    __array_ufunc__ = None  # numpy scalars defer to these operators instead of taking the mean
+
     def _seedwise(self, other, fn):
-        if not isinstance(other, (int, float)) or isinstance(other, bool):
+        if not isinstance(other, numbers.Real):
             return NotImplemented
         if isinstance(other, Spread) and len(other.values) != len(self.values):
             raise ValueError(f"spreads over {len(self.values)} and {len(other.values)} seeds do not combine")
-        theirs = other.values if isinstance(other, Spread) else (other,) * len(self.values)
+        theirs = other.values if isinstance(other, Spread) else (float(other),) * len(self.values)
         return Spread([fn(mine, their) for mine, their in zip(self.values, theirs)])
 
     def __neg__(self) -> "Spread":
         return Spread([-v for v in self.values])
 
-    def __abs__(self) -> "Spread":
-        return Spread([abs(v) for v in self.values])
+    def __pos__(self) -> "Spread":
+        return self
 
 
 def _divide(a: float, b: float) -> float:

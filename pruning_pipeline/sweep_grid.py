@@ -5,7 +5,8 @@ Every seed's sweep is a window of one lattice, ``τ_post · 10^(k / d)`` (`measu
 threshold where they overlap. The common grid is 0 and the lattice from the highest of
 the seeds' lowest thresholds up to the highest of their highest. Above a seed's own last
 threshold every weight it has is already pruned, so its numbers there are those of that
-last threshold: exact, nothing is interpolated. Pure.
+last threshold: exact, nothing is interpolated. The knee of a sweep (`knee_index`) is
+found here too, for one seed's sweep and for the seeds' mean curve. Pure.
 """
 
 from __future__ import annotations

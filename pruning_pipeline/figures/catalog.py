@@ -227,7 +227,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   + f" (unpruned {fmt_pct(sens['baseline_accuracy'])})."
                   + _over_seeds(r, [(f"{layer} at {fmt_pct(sens['sparsities'][-1], '0')} sparsity",
                                      lambda m, layer=layer: m["sensitivity"]["accuracy"][layer][-1], fmt_pct)
-                                    for layer in list(sens["accuracy"])[:CAPTION_LAYERS]]
+                                    for layer in (sens["accuracy"] if len(sens["accuracy"]) <= CAPTION_LAYERS else ())]
                                 + [("unpruned", lambda m: m["sensitivity"]["baseline_accuracy"], fmt_pct)]),
                   "what-the-visuals-reveal", lambda dark: _draw("analysis_plots", "layer_sensitivity", r, dark=dark),
                   lambda: tables.sensitivity_table(r)),
@@ -268,7 +268,8 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   f"{fmt_pct(m['curves']['in_loop']['test_accuracy'][-1])} (in-loop)."
                   + _over_seeds(r, [(f"final test accuracy {name}" if run == "trained" else name,
                                      lambda m, run=run: m["curves"][run]["test_accuracy"][-1], fmt_pct)
-                                    for name, run in (("of the plain run", "trained"), ("of the in-loop run", "in_loop"))]),
+                                    for name, run in (("of the plain run", "trained"),
+                                                      ("of the in-loop run", "in_loop"))]),
                   "training-dynamics", lambda dark: _draw("analysis_plots", "training_curves", r, dark=dark),
                   lambda: tables.curves_table(r)),
         _analysis("compression-payoff", "Compression payoff",

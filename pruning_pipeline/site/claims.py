@@ -260,7 +260,7 @@ def _post_final_model(m, f):
     text = (
         f"At τ = {fmt_tau(tau)} the model keeps {each(kept, lambda v: fmt_pct(v, '2'))} of its weights "
         f"and its test accuracy goes from {fmt_pct(base)} to {fmt_pct(acc)}, "
-        f"{'a loss' if drop >= 0 else 'a gain'} of {fmt_pp(abs(drop))} points."
+        f"{'a loss' if drop >= 0 else 'a gain'} of {fmt_pp(drop if drop >= 0 else -drop)} points."
     )
     if verdict == REFUTED and "knee" in f:
         text += (

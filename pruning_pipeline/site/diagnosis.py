@@ -138,7 +138,7 @@ def diag_matched_sparsity(m, f):
                                                   f"one-shot pruning with fine-tuning")
     else:
         verdict, text = "one-shot pruning ahead", (f"one-shot pruning with fine-tuning keeps "
-                                                   f"{fmt_pp(abs(gap))} points more accuracy than gradual pruning")
+                                                   f"{fmt_pp(-gap)} points more accuracy than gradual pruning")
     over_random = acc["layer_finetuned"] - acc["random_finetuned"]
     return judged(
         "Pruning inside the training loop or after it, at the same sparsity",

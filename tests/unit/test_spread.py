@@ -4,6 +4,7 @@ and a claim whose seeds disagree (`claims.over_seeds`)."""
 import math
 import statistics
 
+import numpy as np
 import pytest
 
 from pruning_pipeline.formatting import fmt_int, fmt_pct, format_value
@@ -51,7 +52,10 @@ def test_spread_is_its_mean_and_knows_its_seeds():
     drop = Spread([0.95, 0.96, 0.97]) - accuracy
     assert drop.values == pytest.approx((0.516, 0.82, 0.87)) and fmt_pct(drop) == f"{drop * 100:.1f}% ±\u00a0{drop.sd * 100:.1f}%"
     assert (1 - accuracy).values == pytest.approx((0.566, 0.860, 0.900)) and (accuracy * 2).values == (0.868, 0.28, 0.2)
-    assert abs(-accuracy).values == accuracy.values and (accuracy / accuracy).sd == 0
+    assert (-accuracy).values == (-0.434, -0.140, -0.100) and abs(-accuracy) == float(accuracy)  # abs: the mean's
+    assert (accuracy / accuracy).agrees and (Spread([0.3, 0.6]) - Spread([0.1, 0.4])).agrees  # float noise agrees
+    assert fmt_pct(Spread([0.3, 0.6]) - Spread([0.1, 0.4])) == "20.0%"
+    assert (np.float64(2) * accuracy).values == (0.868, 0.28, 0.2)  # numpy scalars defer to the spread
     with pytest.raises(ValueError, match="do not combine"):
         accuracy + Spread([1.0, 2.0])
     assert tree["curve"][0] == 1.0 and not isinstance(tree["curve"][0], Spread)

@@ -33,10 +33,13 @@
     return v < 0 ? "−" + s + " (gain)" : s;
   }
   // Over several seeds: " ± sd" of the seeds' own values (sample sd, as the pages print
-  // it), in percent or in points; nothing where every seed has the same value, as on the pages.
+  // it), in percent or in points; nothing where every seed has the same value up to float
+  // noise (a drop computed seed by seed), as on the pages.
   function pm(values, unit) {
-    if (!values || values.length < 2 || values.every(function (v) { return v === values[0]; })) return "";
+    if (!values || values.length < 2) return "";
     var mean = values.reduce(function (a, b) { return a + b; }, 0) / values.length;
+    var span = Math.max.apply(null, values) - Math.min.apply(null, values);
+    if (span <= 1e-9 * Math.max(1, Math.abs(mean))) return "";
     var sd = Math.sqrt(values.reduce(function (a, v) { return a + (v - mean) * (v - mean); }, 0) / (values.length - 1));
     return " ±\u00a0" + fixed(sd * 100, 1, [0]) + (unit || "%"); // no break after the ±, as on the pages
   }
