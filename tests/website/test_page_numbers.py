@@ -11,6 +11,7 @@ from html import unescape
 import pytest
 
 from page_reading import assert_shown, first_seed, read_csv, seed_values, table_rows, text_of
+from pruning_pipeline.spread import per_seed
 
 pytestmark = pytest.mark.site
 
@@ -106,3 +107,27 @@ def test_captions_quote_the_first_seed_then_the_seeds_spread(site, metrics, cata
     methods = next(entry for entry in catalog if entry["stem"] == "methods-at-matched-sparsity")
     dense = re.search(r"Unpruned: (.+)\.$", methods["caption"]).group(1)
     assert_shown(dense, metrics["methods"]["dense_accuracy"], seed_values(metrics, "methods", "dense_accuracy"))
+
+
+def test_methods_page_says_what_fine_tuning_did_at_the_lightest_target(site, metrics):
+    """Each one-shot method's change at the lightest target is the mean over the seeds of
+    that seed's own fine-tuned minus as-pruned accuracy, ± their sd."""
+    text = text_of(site / "methods-at-the-same-sparsity" / "index.html")
+    shown = re.search(r"fine-tuning changed the accuracy by (.+?) points \(one global ranking\), (.+?) \(each layer "
+                      r"on its own\) and (.+?) \(random\)", text)
+    assert shown, "the fine-tuning sentence is missing"
+    seeds = len(metrics["seeds"]["seeds"])
+    own = [per_seed(metrics, metrics["seeds"]["values"], i)["methods"]["accuracy"] for i in range(seeds)]
+    for cell, name in zip(shown.groups(), ("global", "layer", "random")):
+        changes = [100 * (accuracy[f"{name}_finetuned"][0] - accuracy[name][0]) for accuracy in own]
+        sign = -1 if cell.startswith("-") else 1
+        assert_shown(cell.lstrip("-"), sign * statistics.fmean(changes), changes)  # in points
+
+
+def test_rebuild_commands_quote_a_threshold_of_the_published_sweep(site, metrics):
+    """The commands that rebuild at the knee name one plain τ: the published sweep's knee."""
+    sweep = metrics["sweep"]
+    for page in ("purpose", "reproduce"):
+        tau = re.search(r"PRUNING_TAU_POST=(\S+) mkdocs build", text_of(site / page / "index.html")).group(1)
+        assert float(tau) == pytest.approx(sweep["taus"][sweep["knee_index"]], rel=1e-2), page
+        assert sweep["taus"][sweep["knee_index"]] == sweep["knee_tau"]
