@@ -24,11 +24,11 @@ def knee_index(accuracy: Sequence[float], global_sparsity: Sequence[float], base
     return max(within, key=lambda i: (global_sparsity[i], -i))
 
 
-def mean_knee(sweep: dict) -> dict:
-    """The knee of a sweep of means (the seeds' common grid), as ``knee_index`` and
-    ``knee_tau``: the mean curve's own knee, which need not be any one seed's."""
+def with_mean_knee(sweep: dict) -> dict:
+    """A sweep of means (the seeds' common grid) with its own ``knee_index`` and
+    ``knee_tau``: the mean curve's knee, which need not be any one seed's."""
     knee = knee_index(sweep["accuracy"], sweep["sparsity"]["global"], sweep["baseline_accuracy"], sweep["knee_drop"])
-    return {"knee_index": knee, "knee_tau": sweep["taus"][knee]}
+    return {**sweep, "knee_index": knee, "knee_tau": sweep["taus"][knee]}
 
 
 def common_taus(grids: Sequence[Sequence[float]]) -> list[float]:

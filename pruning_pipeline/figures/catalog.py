@@ -247,8 +247,7 @@ def _analysisspecs(r: Results) -> list[Spec]:
                   "Weights under a global threshold vs per-layer percentiles",
                   f"The {_distribution_layers(r)} at {fmt_pct(tvp['sparsity'], '0')} global sparsity, "
                   f"pruned by one global τ ("
-                  + _per_layer({k: tvp['global_threshold']['sparsity'][k] for k in r.layers},
-                               lambda v: fmt_pct(v, '2')) +
+                  + _per_layer({k: tvp['global_threshold']['sparsity'][k] for k in r.layers}, _pct2) +
                   " zero) and by the same percentile in every layer, on shared bins, log counts."
                   + _over_seeds(r, [("global τ",
                                      lambda m: m["threshold_vs_percentile"]["global_threshold"]["threshold"],

@@ -22,7 +22,7 @@ from ..flags import warnings_over_seeds
 from ..formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
 from ..spread import Spread, combine, with_spread
-from ..sweep_grid import aligned, mean_knee
+from ..sweep_grid import aligned, with_mean_knee
 from . import diagnosis
 from .facts import MissingInput, below_tau, derive_facts, strict
 from .verdicts import CONFIRMED, PARTLY, REFUTED, each, judged, over_seeds, verdict_of
@@ -371,7 +371,7 @@ def publish(metrics: Mapping[str, Any]) -> dict:
     sweeps = aligned([tree["sweep"] for tree in trees])  # one τ grid, so the sweeps combine τ by τ
     means, values = combine([{**{k: v for k, v in tree.items() if k != "claims"}, "sweep": sweep}
                              for tree, sweep in zip(trees, sweeps)])
-    means["sweep"] = {**means["sweep"], **mean_knee(means["sweep"])}  # each seed's own knee: facts.knee
+    means["sweep"] = with_mean_knee(means["sweep"])  # each seed's own knee: facts.knee
     (values or {}).get("sweep", {}).pop("knee_tau", None)
     spread = strict(with_spread(means, values))
     claims = {name: over_seeds(claim, [tree["claims"][name] for tree in trees])

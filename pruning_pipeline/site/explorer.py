@@ -13,7 +13,7 @@ from ..figures.binning import display_histograms
 from ..names import layers_of
 from ..results import Results
 from ..spread import combine
-from ..sweep_grid import aligned, mean_knee
+from ..sweep_grid import aligned, with_mean_knee
 
 EXPLORER_FILE = "explorer.json"
 
@@ -24,8 +24,7 @@ def explorer_data(results: Results) -> dict:
     ``counts`` at each τ, and ``spread`` (every seed's unpruned accuracy and its accuracy and
     sparsity at each τ, or None)."""
     seeds = aligned([metrics["sweep"] for metrics in results.per_seed])
-    means = combine(seeds)[0]
-    sweep = {**means, **mean_knee(means)}  # the means with their own knee, as metrics.json publishes them
+    sweep = with_mean_knee(combine(seeds)[0])  # the means with their own knee, as metrics.json publishes them
     layers, edges, counts, zeros = [], {}, {}, {}
     names = layers_of(results.metrics)
     for key in results.layer_keys:

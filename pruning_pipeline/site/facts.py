@@ -137,8 +137,7 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
 
 def _finetuning(metrics: Mapping[str, Any]) -> dict:
     """What fine-tuning did at the lightest target: per one-shot method, its accuracy
-    after fine-tuning minus as pruned (negative: the first steps undid more than they
-    recovered)."""
+    after fine-tuning minus as pruned (negative: fine-tuning lowered it)."""
     methods = metrics["methods"]
     change = {name: methods["accuracy"][f"{name}_finetuned"][0] - methods["accuracy"][name][0]
               for name in ("global", "layer", "random")}
