@@ -1,4 +1,4 @@
-"""Command line: ``python -m pruning_pipeline {run,info,figures,clean,init}`` (also
+"""Command line: ``python -m pruning_pipeline {run,info,figures,clean,version,init}`` (also
 ``pruning-pipeline``).
 
 Every failure the user can act on (a bad option, a missing device or dataset, a loss
@@ -134,6 +134,16 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_version(args: argparse.Namespace) -> int:
+    """The version ``mike deploy`` publishes this configuration's run as; trains nothing."""
+    from . import __version__
+    from .api import published_run_id
+    from .site.versions import version_name
+
+    print(version_name(__version__, published_run_id(config_from_args(args))))
+    return 0
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     from .site.starter import init_project
 
@@ -153,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("info", _cmd_info, "show devices, versions and cache entries"),
         ("figures", _cmd_figures, "write every figure (png/svg/pdf/csv) without MkDocs"),
         ("clean", _cmd_clean, "remove cache entries this configuration does not use"),
+        ("version", _cmd_version, "print the version a publish deploys this run as (mike), training nothing"),
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--config", help="JSON or YAML file of options")

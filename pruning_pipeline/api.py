@@ -58,6 +58,12 @@ def seeds_id(config: Config) -> str:
     return stable_hash({"seeds": [run_id(config.for_seed(seed)) for seed in config.seed_values]})
 
 
+def published_run_id(config: Config) -> str:
+    """The run id a site built from ``config`` publishes: its one seed's, or the entry of
+    all its seeds."""
+    return seeds_id(config) if config.seeds > 1 else run_id(config)
+
+
 def run(config: Config, progress: bool = True, report: Report | None = None) -> Results | None:
     """Results of the configured run: from the cache, or computed and then cached.
 
@@ -248,6 +254,5 @@ def used_entries(config: Config) -> set[tuple[str, str]]:
             entries |= set(training_keys(seed_config, device_key(config.device), trainer).items())
             entries |= {(kind, key) for (kind, _), key in method_keys(seed_config, device_key(config.device),
                                                                       trainer).items()}
-    key = seeds_id(config) if config.seeds > 1 else run_id(config)
-    return entries | {(SEEDS_KIND, key), (FIGURES_KIND, render_key(key))}
+    return entries | {(SEEDS_KIND, published_run_id(config)), (FIGURES_KIND, render_key(published_run_id(config)))}
 

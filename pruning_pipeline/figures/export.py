@@ -13,13 +13,26 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
+from .. import __version__
 from ..cache import Cache, source_digest
 from ..config import stable_hash
 from ..results import Results
 from .catalog import DARK_FORMATS, LIGHT_FORMATS, FigureInfo, Spec, specs
 
-# Fixed metadata: no dates, so every file is byte-identical across runs.
-SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+def file_metadata(fmt: str, title: str, run_id: str) -> dict:
+    """What a figure file says of itself: its title, and the release and run that made
+    it (PNG text chunks, the SVG's Dublin Core ``<metadata>``, the PDF's document
+    information). No dates, so every file is byte-identical across runs."""
+    made_by = provenance(run_id)
+    return {"png": {"Software": None, "Title": title, "Source": made_by},
+            "svg": {"Date": None, "Title": title, "Source": made_by, "Identifier": run_id},
+            "pdf": {"CreationDate": None, "Title": title, "Subject": made_by,
+                    "Keywords": f"pruning-pipeline {__version__}, run {run_id}"}}[fmt]
+
+
+def provenance(run_id: str) -> str:
+    """``pruning-pipeline 0.1.0, run 497dd20512bd6359``: what made a published file."""
+    return f"pruning-pipeline {__version__}, run {run_id}"
 
 
 
@@ -55,19 +68,19 @@ def _export_one(index: int) -> None:
     """Every file of the ``index``-th figure of the catalog being exported."""
     results, out_dir = _EXPORTING
     spec = specs(results)[index]
-    _save_variant(spec, out_dir / spec.info.stem, dark=False)
-    _save_variant(spec, out_dir / f"{spec.info.stem}-dark", dark=True)
-    _write_csv(out_dir / f"{spec.info.stem}.csv", *spec.table())
+    _save_variant(spec, out_dir / spec.info.stem, results.run_id, dark=False)
+    _save_variant(spec, out_dir / f"{spec.info.stem}-dark", results.run_id, dark=True)
+    _write_csv(out_dir / f"{spec.info.stem}.csv", f"{spec.info.title}: {provenance(results.run_id)}", *spec.table())
 
 
-def _save_variant(spec: Spec, base: Path, dark: bool) -> None:
+def _save_variant(spec: Spec, base: Path, run_id: str, dark: bool) -> None:
     from .style import style  # matplotlib only when drawing: a cached render needs none
 
     # Saved inside the style: matplotlib styles lazily created ticks at draw time.
     with style(dark), _fonts_subset_without_layout_tables():
         figure = spec.draw(dark=dark)
         for fmt in DARK_FORMATS if dark else LIGHT_FORMATS:
-            figure.savefig(base.with_name(f"{base.name}.{fmt}"), metadata=SAVE_METADATA[fmt])
+            figure.savefig(base.with_name(f"{base.name}.{fmt}"), metadata=file_metadata(fmt, spec.info.title, run_id))
             figure.set_layout_engine("none")  # laid out once: every format gets the same layout
 
 
@@ -98,8 +111,14 @@ def _fonts_subset_without_layout_tables():
         subset.Options._drop_tables_default = default
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+CSV_COMMENT = "# "  # the first line of every CSV: what it is and what made it
+
+
+def _write_csv(path: Path, about: str, header: list[str], rows: list[list]) -> None:
+    """The data behind a figure, under one comment line naming it and its run (read it
+    with ``pandas.read_csv(path, comment="#")``)."""
     with path.open("w", newline="") as handle:
+        handle.write(CSV_COMMENT + about.replace("\n", " ") + "\n")
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
@@ -113,13 +132,15 @@ FIGURES_SOURCE = "pruning_pipeline.figures"  # figures/ and what it imports; nev
 
 def figures_key(results: Results) -> str:
     """Cache key of a render: the run, the source this module imports (figures/ and what
-    it uses, read from the imports) and the matplotlib version."""
+    it uses, read from the imports), the matplotlib version and the release every file
+    names in its metadata."""
     return render_key(results.run_id)
 
 
 def render_key(run_id: str) -> str:
     """`figures_key` of the run named ``run_id``, without loading it."""
-    return stable_hash({"run": run_id, "code": source_digest(FIGURES_SOURCE), "matplotlib": version("matplotlib")})
+    return stable_hash({"run": run_id, "code": source_digest(FIGURES_SOURCE), "matplotlib": version("matplotlib"),
+                        "release": __version__})
 
 
 def render_cached(results: Results) -> bool:

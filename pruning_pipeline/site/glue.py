@@ -11,6 +11,7 @@ from ..figures.catalog import FigureInfo
 from ..report import Report
 from ..spread import with_spread
 from .placeholders import SiteRenderer
+from .versions import Publication
 
 def page_index(sources: Iterable[str]) -> dict[str, str]:
     """Page id -> source path, for every Markdown or notebook page."""
@@ -23,16 +24,16 @@ def page_index(sources: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def site_renderer(metrics: dict, figures: list[dict[str, Any]], sources: Iterable[str], site_url: str | None,
+def site_renderer(metrics: dict, figures: list[dict[str, Any]], sources: Iterable[str], publication: Publication,
                   directory_urls: bool = True) -> SiteRenderer:
     """What fills a build's placeholders: its published ``metrics.json`` (a number that
     differs across seeds as a `Spread`, which prints as mean ± sd) and ``figures.json``,
-    and the page sources (Markdown and notebooks) it links between."""
+    the page sources (Markdown and notebooks) it links between and where it is published."""
     return SiteRenderer(
         metrics=with_spread(metrics, metrics.get("seeds", {}).get("values")),
         catalog=[FigureInfo.from_mapping(entry) for entry in figures],
         pages=page_index(src for src in sources if src.endswith((".md", ".ipynb"))),
-        site_url=site_url,
+        publication=publication,
         directory_urls=directory_urls,
     )
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Iterable, Mapping
 
-from ..figures.catalog import FigureInfo, stable_url
+from ..figures.catalog import FigureInfo
+from .versions import Publication
 
 
 def md_table(headers: list[str], rows: Iterable[list[str]], align: str | None = None) -> str:
@@ -22,9 +23,10 @@ def relative(from_page: str, target: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
 
 
-def figure_block(fig: FigureInfo, page: str, site_url: str | None = None, static: str = "static") -> str:
-    """A Material ``<figure>``: light image, dark image, caption with download links and
-    the figure's stable URL (absolute when the site's URL is known)."""
+def figure_block(fig: FigureInfo, page: str, publication: Publication = Publication(), static: str = "static") -> str:
+    """A Material ``<figure>``: light image, dark image, caption with download links, the
+    figure's permalink (absolute when the site's URL is known) and, on a versioned site,
+    the same figure's URL in the newest version."""
     def url(name: str) -> str:
         return relative(page, f"{static}/{name}")
 
@@ -35,9 +37,8 @@ def figure_block(fig: FigureInfo, page: str, site_url: str | None = None, static
         if "png" in fig.formats else ""
     )
     links = " · ".join(f"[{ext.upper()}]({url(fig.stem + '.' + ext)})" for ext in fig.formats)
-    cite = stable_url(f"{fig.stem}.png", site_url)
     caption = (f"**{fig.title}.** {fig.caption} <span class=\"figure-downloads\">{links} · "
-               f"stable URL <code>{cite}</code></span>")
+               f"{cite_urls(publication, fig.stem + '.png')}</span>")
     return "\n".join([
         f'<figure markdown="span" id="{fig.stem}">',
         f"  {light}",
@@ -50,11 +51,18 @@ def figure_block(fig: FigureInfo, page: str, site_url: str | None = None, static
 GALLERY_PAGE = 4  # figures per page of a gallery; up to this many, no pager at all
 
 
-def gallery_block(figures: list[FigureInfo], page: str, site_url: str | None = None) -> str:
+def cite_urls(publication: Publication, name: str) -> str:
+    """The permalink of a published file and, on a versioned site, its newest version's URL."""
+    latest = publication.latest(name)
+    return f"permalink <code>{publication.permalink(name)}</code>" + (
+        f" · newest version <code>{latest}</code>" if latest else "")
+
+
+def gallery_block(figures: list[FigureInfo], page: str, publication: Publication = Publication()) -> str:
     """Figures of every layer. Up to `GALLERY_PAGE` they simply follow each other; beyond,
     they sit in a gallery that ``figure-gallery.js`` pages through (with a layer menu),
     and a reader without JavaScript sees them all."""
-    blocks = [figure_block(fig, page, site_url) for fig in figures]
+    blocks = [figure_block(fig, page, publication) for fig in figures]
     if len(figures) <= GALLERY_PAGE:
         return "\n\n".join(blocks)
     items = [f'<div class="figure-gallery__item" data-layer="{fig.layer}" markdown="block">\n\n{block}\n\n</div>'

@@ -10,7 +10,7 @@ Syntax (inside a page)::
     {{ facts.post.kept.ffnn1 | pct:2 }}     a format with an argument
     {{ figure: post/ffnn }}                 a figure, by stage/layer alias or by stem
     {{ stem: post/ffnn }}                   just its stem, e.g. ``at-prune-0.4-ffnn``
-    {{ url: post/ffnn }}                    its stable URL (absolute under ``site_url``)
+    {{ url: post/ffnn }}                    its permalink (absolute under ``site_url``)
     {{ gallery: post }}                     a figure per layer (a stage alias, ``dynamics``
                                             or ``comparison``), paged when there are many
     {{ each: facts.post.kept | pct:2 }}     one value per pruned layer in a sentence; a
@@ -32,12 +32,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from ..figures.catalog import FigureInfo, stable_url
+from ..figures.catalog import FigureInfo
 from ..formatting import format_value
 from ..names import layer_by_slug, layers_of, stage_by_alias
 from . import schema, tables
 from .markdown import claim_block, explorer_block, figure_block, gallery_block
 from .verdicts import each
+from .versions import Publication, changes_block, publication_block
 
 PLACEHOLDER = re.compile(r"(\\?)\{\{(.*?)\}\}", re.S)
 
@@ -122,8 +123,8 @@ class SiteRenderer:
         The figure catalog (``static/figures.json`` entries).
     pages
         Page id (``"visualizations/initialization"``) -> source path (``"...md"``).
-    site_url
-        The site's public URL, for stable figure links; None when unknown.
+    publication
+        Where the site is published (its URL and version), for the figures' permalinks.
     directory_urls
         MkDocs' ``use_directory_urls``: where a page's HTML lands, for raw-HTML links.
     """
@@ -131,7 +132,7 @@ class SiteRenderer:
     metrics: Mapping[str, Any]
     catalog: list[FigureInfo]
     pages: Mapping[str, str] = field(default_factory=dict)
-    site_url: str | None = None
+    publication: Publication = Publication()
     directory_urls: bool = True
 
     def render(self, text: str, page: str, on_error: Callable[[str], None] | None = None) -> str:
@@ -172,7 +173,7 @@ class SiteRenderer:
         if colon and kind in ("figure", "stem", "url", "claim", "table", "explorer", "gallery", "each", "layer"):
             arg = rest.strip()
             if kind == "gallery":
-                return gallery_block(self.gallery(arg), page, self.site_url)
+                return gallery_block(self.gallery(arg), page, self.publication)
             if kind == "each":
                 return self.each(arg)
             if kind == "layer":
@@ -183,8 +184,8 @@ class SiteRenderer:
             if kind in ("figure", "stem", "url"):
                 fig = resolve_figure(arg, self.catalog, self.metrics)
                 if kind == "url":
-                    return stable_url(f"{fig.stem}.png", self.site_url)
-                return figure_block(fig, page, self.site_url) if kind == "figure" else fig.stem
+                    return self.publication.permalink(f"{fig.stem}.png")
+                return figure_block(fig, page, self.publication) if kind == "figure" else fig.stem
             if kind == "explorer":
                 return explorer_block(arg, page, self.directory_urls)
             if kind == "claim":
@@ -237,7 +238,10 @@ class SiteRenderer:
             "config": lambda: schema.table_config(self.metrics),
             "manifest": lambda: schema.table_manifest(self.metrics),
             "schema": lambda: schema.table_schema(self.metrics),
-            "figures": lambda: tables.table_figures(self.catalog, page, self.pages, self.site_url),
+            "figures": lambda: tables.table_figures(self.catalog, page, self.pages, self.publication),
+            "changes": lambda: changes_block(self.metrics),
+            "publication": lambda: publication_block(
+                self.metrics, f"{resolve_figure(arg, self.catalog, self.metrics).stem}.png"),
             "compression": lambda: tables.table_compression(self.metrics),
             "sensitivity": lambda: tables.table_sensitivity(self.metrics, facts),
             "methods": lambda: tables.table_methods(self.metrics),

@@ -34,7 +34,9 @@ from ..results import METRICS_FILE
 from ..sources import config_values, run_options
 from . import templates
 from .glue import build_report, notebook_for_run, site_renderer
+from .deployed import previous_deploy
 from .publish import published_files
+from .versions import VERSION_VARIABLE, Publication, unversioned_root
 
 log = logging.getLogger("mkdocs.plugins.pruning")
 
@@ -53,9 +55,13 @@ class PruningPlugin(GenFilesPlugin):
         return super().load_config(options, config_file_path)
 
     # -- configuration ------------------------------------------------------------
+    @event_priority(-50)  # after mike's own plugin, which appends the version to site_url
     def on_config(self, config):
-        if os.environ.get("SITE_URL"):  # the stable figure URLs use it
-            config.site_url = os.environ["SITE_URL"].rstrip("/") + "/"
+        self.publication = _publication(config)  # the figures' permalinks use it
+        if self.publication.root and self.publication.site_url:
+            config.site_url = self.publication.root
+        if self.publication.version and config.theme.name == "material" and "version" not in config.extra:
+            config.extra["version"] = {"provider": "mike", "alias": True}  # Material's version selector
         # a model or dataset named by an import string is found beside mkdocs.yml
         project_on_path(Path(config.config_file_path or ".").resolve().parent)
         try:
@@ -97,7 +103,7 @@ class PruningPlugin(GenFilesPlugin):
         files = super().on_files(files, config)  # the project's own gen-files scripts
         self.pages_started = time.perf_counter()
         sources = [file.src_uri for file in files]
-        self.renderer = site_renderer(metrics, figures, sources, config.site_url, config.use_directory_urls)
+        self.renderer = site_renderer(metrics, figures, sources, self.publication, config.use_directory_urls)
         config.nav, placed = templates.site_nav(
             self.own_nav, [f.src_uri for f in files if f.src_uri.endswith(".md") and f.inclusion.is_in_nav()],
             self.notebook)
@@ -111,7 +117,7 @@ class PruningPlugin(GenFilesPlugin):
         notebook. Returns the published metrics.json and figures.json."""
         report = build_report()
         results = api.run(self.run_config, progress=True, report=report)
-        published = dict(published_files(results, config.site_url, report))
+        published = dict(published_files(results, self.publication, report))
         with report.phase("publish"):
             # The notebook's bytes carry the run, so mkdocs-jupyter never serves stale outputs;
             # metrics.json also carries this build's timings, which must not re-execute it.
@@ -176,3 +182,18 @@ class PruningPlugin(GenFilesPlugin):
                 for path in user_modules(value).values():
                     server.watch(str(path))
         return server
+
+
+def _publication(config) -> Publication:
+    """Where this build is published: ``SITE_URL`` or ``site_url`` (less the version
+    mike's plugin appends), the version ``mike deploy`` builds, and the version it
+    deployed before, read from the pages branch (MkDocs' ``remote_branch``)."""
+    version = os.environ.get(VERSION_VARIABLE) or None
+    root = unversioned_root(os.environ.get("SITE_URL") or config.site_url, version)
+    if not version:
+        return Publication(root)
+    mike = config.plugins.get("mike")
+    prefix = mike.config.get("deploy_prefix", "") if mike is not None else ""
+    previous = previous_deploy(Path(config.config_file_path or ".").resolve().parent, config.remote_branch,
+                               config.remote_name, prefix, version)
+    return Publication(root, version, previous)

@@ -211,6 +211,10 @@ SCHEMA_HELP = {
     "methods.accuracy.{method}": "Test accuracy at each target: `global`, `layer` and `random` one-shot prunes as pruned, the same `_finetuned`, and `gradual` (null where that target has no gradual run).",
     "methods.sparsity.{method}": "Measured sparsity of the selected layers at each target (a fine-tuned prune keeps its one-shot mask).",
     "warnings": "What the pipeline flagged about this run (e.g. a threshold that removes almost everything).",
+    "publication.version": "The version this build is deployed as with mike (`<release>-<run id>`, its folder on the site); null for a site published without versions.",
+    "publication.permalink_root": "Where this version's pages are served: a figure's permalink is this, then `static/<file>` (null without versions or a site URL).",
+    "publication.latest_root": "Where the newest published version is served (the `latest` alias); null without versions.",
+    "publication.previous": "The version deployed before this one (`version`, `url`) and every option that differs from it (`changes`: `option`, `before`, `after`, the release as `package version`); null for the first version and without versions.",
 }
 
 # Sections (as path patterns) whose keys are names (stages, layers, ...), not fixed fields.
@@ -235,7 +239,7 @@ _NAMED_KEYS = {
     "threshold_vs_percentile.layerwise_percentile.thresholds": "{layer}",
 }
 # Sections documented as one object rather than leaf by leaf.
-_OPAQUE = {"config", "manifest", "facts", "claims.{claim}.evidence", "seeds.values"}
+_OPAQUE = {"config", "manifest", "facts", "claims.{claim}.evidence", "seeds.values", "publication.previous"}
 
 
 def schema_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..figures.catalog import DARK_FORMATS, FigureInfo, stable_url
+from ..figures.catalog import DARK_FORMATS, FigureInfo
 from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig
 from ..names import METHOD_LABEL, STAGE
 from ..results import GLOBAL
 from ..results import STAGES as STAGE_ORDER
 from .markdown import md_table, relative
+from .versions import Publication
 
 COLUMN_LAYERS = 4  # pruned layers shown as columns, one each; beyond, one row per layer
 
@@ -101,12 +102,12 @@ def table_stages(metrics: Mapping[str, Any], page: str, pages: Mapping[str, str]
     return md_table(headers, rows)
 
 
-def table_figures(catalog: list[FigureInfo], page: str, pages: Mapping[str, str], site_url: str | None) -> str:
-    """The figure directory: preview, stable URL, downloads and where it is shown."""
+def table_figures(catalog: list[FigureInfo], page: str, pages: Mapping[str, str], publication: Publication) -> str:
+    """The figure directory: preview, permalink (and newest version's URL), downloads and
+    where it is shown."""
     out = []
     for fig in catalog:
         url = lambda name: relative(page, f"static/{name}")  # noqa: E731
-        stable = stable_url(f"{fig.stem}.png", site_url)
         target = pages.get(fig.page)
         shown = "—"
         if target:
@@ -124,7 +125,8 @@ def table_figures(catalog: list[FigureInfo], page: str, pages: Mapping[str, str]
             "",
             fig.caption,
             "",
-            f"- **Stable URL:** `{stable}`",
+            f"- **Permalink:** `{publication.permalink(fig.stem + '.png')}`",
+            *([f"- **Newest version:** `{publication.latest(fig.stem + '.png')}`"] if publication.version else []),
             f"- **Download:** {downloads}" + (f" · {dark}" if dark else ""),
             f"- **Shown on:** {shown}",
             f"- **Kind:** {fig.kind}",

@@ -174,6 +174,8 @@ the model keeps {{{{ stages.post.accuracy | pct }}}} test accuracy with
 
 {{{{ table: stages }}}}
 
+{{{{ table: changes }}}}
+
 Start with [Motivation](motivation.md), or see [every figure](figures.md). This page is
 yours: edit it, and any page of the study you copy into `docs/` (`pruning-pipeline init
 --eject`) replaces the one the plugin provides.

@@ -21,8 +21,11 @@ def exported(tmp_path_factory) -> tuple[Path, list[FigureInfo]]:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a figure's CSV, below its comment line naming the run."""
     with path.open(newline="") as handle:
+        about = handle.readline()
         header, *rows = list(csv.reader(handle))
+    assert about.startswith("# ") and f"run {fake_results().run_id}" in about, about
     return header, rows
 
 
@@ -72,6 +75,26 @@ def test_exported_files_are_valid(exported):
             assert b"<svg" in svg[:500] and svg.rstrip().endswith(b"</svg>")
         pdf = (out / f"{info.stem}.pdf").read_bytes()
         assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf  # TrueType font embedded
+
+
+def test_every_file_names_its_run_and_release_in_its_own_metadata(exported):
+    from PIL import Image
+
+    from pruning_pipeline import __version__
+
+    out, infos = exported
+    run = fake_results().run_id
+    made_by = f"pruning-pipeline {__version__}, run {run}"
+    for info in infos:
+        for name in (f"{info.stem}.png", f"{info.stem}-dark.png"):
+            with Image.open(out / name) as image:
+                assert image.text["Source"] == made_by and image.text["Title"] == info.title, name
+        for name in (f"{info.stem}.svg", f"{info.stem}-dark.svg"):
+            svg = (out / name).read_text()
+            assert f"<dc:identifier>{run}</dc:identifier>" in svg and f"<dc:source>{made_by}</dc:source>" in svg, name
+        pdf = (out / f"{info.stem}.pdf").read_bytes()
+        assert f"/Keywords ({made_by})".encode() in pdf, info.stem
+        assert (out / f"{info.stem}.csv").read_text().splitlines()[0] == f"# {info.title}: {made_by}"
 
 
 def test_dark_variant_differs_from_light(exported):

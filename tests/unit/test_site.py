@@ -20,6 +20,7 @@ from pruning_pipeline.site.facts import derive_facts
 from pruning_pipeline.sources import config_values
 from pruning_pipeline.site.glue import page_index
 from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer, resolve_figure
+from pruning_pipeline.site.versions import Publication
 
 
 @pytest.fixture
@@ -109,13 +110,24 @@ def test_figure_placeholder_gives_a_figure_with_both_palettes_and_downloads(metr
 
 def test_figures_carry_their_absolute_url_when_the_site_url_is_known(metrics):
     figures = catalog(fake_results())
-    with_url = SiteRenderer(metrics=metrics, catalog=figures, site_url="https://example.org/site/")
+    with_url = SiteRenderer(metrics=metrics, catalog=figures, publication=Publication("https://example.org/site/"))
     without = SiteRenderer(metrics=metrics, catalog=figures)
     page = "visualizations/post-training-pruning.md"
     assert with_url.render("{{ url: post/ffnn }}", page) == "https://example.org/site/static/at-prune-0.4-ffnn.png"
     assert without.render("{{ url: post/ffnn }}", page) == "static/at-prune-0.4-ffnn.png"
     block = with_url.render("{{ figure: post/ffnn }}", page)
-    assert "stable URL <code>https://example.org/site/static/at-prune-0.4-ffnn.png</code>" in block
+    assert "permalink <code>https://example.org/site/static/at-prune-0.4-ffnn.png</code></span>" in block
+
+
+def test_a_versioned_site_gives_each_figure_its_versions_permalink_and_the_newest_ones_url(metrics):
+    publication = Publication("https://example.org/site/", "0.1.0-abc")
+    renderer = SiteRenderer(metrics=metrics, catalog=catalog(fake_results()), publication=publication)
+    page = "visualizations/post-training-pruning.md"
+    permalink = "https://example.org/site/0.1.0-abc/static/at-prune-0.4-ffnn.png"
+    assert renderer.render("{{ url: post/ffnn }}", page) == permalink
+    block = renderer.render("{{ figure: post/ffnn }}", page)
+    assert (f"permalink <code>{permalink}</code> · newest version "
+            "<code>https://example.org/site/latest/static/at-prune-0.4-ffnn.png</code>") in block
 
 
 def test_environment_overrides_only_known_options():

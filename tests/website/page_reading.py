@@ -14,7 +14,11 @@ from pruning_pipeline.spread import per_seed
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    rows = list(csv.reader(io.StringIO(path.read_text())))
+    """Header and rows of a published CSV, below its first line: a comment naming the
+    release and the run that made it."""
+    about, _, table = path.read_text().partition("\n")
+    assert re.fullmatch(r"# .+: pruning-pipeline \S+, run [0-9a-f]{16}", about), about
+    rows = list(csv.reader(io.StringIO(table)))
     return rows[0], rows[1:]
 
 

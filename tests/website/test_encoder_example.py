@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from page_reading import read_csv
 
 pytestmark = pytest.mark.site
 
@@ -76,8 +76,8 @@ def test_figures_of_attention_count_every_weight(encoder_site, encoder_metrics):
         slug = re.sub(r"[^a-z0-9]+", "-", layer.lower())
         for stem in (f"before-pruning-distribution-{slug}", f"at-prune-{tau}-{slug}", f"stage-comparison-{slug}"):
             assert (encoder_site / "static" / f"{stem}.png").is_file(), stem
-        with open(encoder_site / "static" / f"before-pruning-distribution-{slug}.csv") as handle:
-            total = sum(int(row["count"]) for row in csv.DictReader(handle))
+        header, rows = read_csv(encoder_site / "static" / f"before-pruning-distribution-{slug}.csv")
+        total = sum(int(row[header.index("count")]) for row in rows)
         assert total == encoder_metrics["model"]["layers"][layer]["weights"]
 
 

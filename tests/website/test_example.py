@@ -4,13 +4,13 @@ pages take the shape a large model gives them (galleries that page, a row per la
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, serving
+from page_reading import read_csv
 
 pytestmark = pytest.mark.site
 
@@ -55,8 +55,8 @@ def test_figures_are_named_from_the_layer_names(example_site, example_metrics):
         assert {f"initialization-{slug}", f"at-prune-{tau}-{slug}", f"in-loop-dynamics-{slug}",
                 f"threshold-inside-the-training-loop-{slug}", f"stage-comparison-{slug}"} <= stems
     for layer, slug in zip(LAYERS, ("front-0", "mlp-1", "mlp-3", "mlp-5", "mlp-7")):
-        with open(example_site / "static" / f"before-pruning-distribution-{slug}.csv") as handle:
-            total = sum(int(row["count"]) for row in csv.DictReader(handle))
+        header, rows = read_csv(example_site / "static" / f"before-pruning-distribution-{slug}.csv")
+        total = sum(int(row[header.index("count")]) for row in rows)
         assert total == example_metrics["model"]["layers"][layer]["weights"]
 
 

@@ -4,6 +4,8 @@ its spread (the per-seed values in metrics.json), every verdict counts its seeds
 import json
 import re
 
+from page_reading import read_csv
+
 from pruning_pipeline.spread import per_seed
 
 
@@ -36,6 +38,5 @@ def test_a_site_of_two_seeds_quotes_spreads_and_counts_seeds(tmp_path, build_sit
         seeds = [row[i] for row in explorer["spread"]["accuracy"]]
         assert sweep["accuracy"][i] == sum(seeds) / 2, tau
         assert len(explorer["counts"]["global"]) == len(sweep["taus"])
-    with open(site / "static" / "threshold-sweep.csv") as table:
-        header = table.readline().strip().split(",")
+    header, _ = read_csv(site / "static" / "threshold-sweep.csv")
     assert header[-2:] == ["test_accuracy_seed_0", "test_accuracy_seed_1"]
