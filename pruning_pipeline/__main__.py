@@ -48,33 +48,44 @@ def config_from_args(args: argparse.Namespace):
     return make_config(values)
 
 
-def summary_table(metrics: dict) -> str:
-    """Stage × (accuracy, sparsity of each pruned layer and overall), as text; with more
-    than four layers only the overall sparsity (metrics.json has every layer's)."""
+def summary_table(published: dict) -> str:
+    """Stage × (accuracy, sparsity of each pruned layer and overall) of the published
+    numbers (``metrics.json``: over several seeds their mean ± sd, as the site writes
+    them), as text; with more than four layers only the overall sparsity."""
+    from .formatting import fmt_pct
+    from .seeds.value import with_seeds
+
+    metrics = with_seeds(published, published.get("seeds", {}).get("values"))
     layers = metrics["prunable_layers"] + [GLOBAL] if len(metrics["prunable_layers"]) <= 4 else [GLOBAL]
-    header = f"{'stage':<11}{'accuracy':>9}" + "".join(f"{name + ' sparsity':>18}" for name in layers)
-    lines = [header, "-" * len(header)]
-    for stage in STAGES:
-        values = metrics["stages"][stage]
-        sparsity = "".join(f"{values['layers'][name]['sparsity']:>18.2%}" for name in layers)
-        lines.append(f"{stage:<11}{values['accuracy']:>9.2%}{sparsity}")
-    return "\n".join(lines)
+    rows = [[stage, fmt_pct(metrics["stages"][stage]["accuracy"], "2")]
+            + [fmt_pct(metrics["stages"][stage]["layers"][name]["sparsity"], "2") for name in layers]
+            for stage in STAGES]
+    header = ["stage", "accuracy"] + [f"{name} sparsity" for name in layers]
+    widths = [max(len(row[i]) for row in rows + [header]) + 2 for i in range(len(header))]
+    line = lambda cells: "".join(cell.ljust(w) if i == 0 else cell.rjust(w)  # noqa: E731
+                                 for i, (cell, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(header), "-" * sum(widths), *map(line, rows)]).replace("\u00a0", " ")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .api import run
     from .report import Report
+    from .site.published import publish
 
     config = config_from_args(args)
     report = Report()
     results = run(config, progress=not args.quiet, report=report)
     if results is None:  # a rank other than 0 of a torchrun job: rank 0 reports
         return 0
-    manifest = results.metrics["manifest"]
+    published = publish(results.metrics)  # the numbers metrics.json and the site give
+    manifest = published["manifest"]
+    seeds = published.get("seeds", {}).get("seeds", [config.seed])
     print(f"run {results.run_id} on {manifest['device']} ({manifest['threads']} threads), "
           f"{manifest['steps']} steps, dataset {manifest['dataset']['name']}; entry {results.entry_dir}")
-    print(summary_table(results.metrics))
-    for warning in results.metrics.get("warnings", []):
+    print(f"over {len(seeds)} seeds ({', '.join(map(str, seeds))}): mean ± sd, as the site gives them"
+          if len(seeds) > 1 else f"seed {seeds[0]}")
+    print(summary_table(published))
+    for warning in published.get("warnings", []):
         print(f"warning: {warning}")
     print(f"\nwhere the time went:\n{report.table()}")
     return 0

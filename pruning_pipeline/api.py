@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import sweep_grid
+from .seeds import grid
 from .cache import Cache, source_digest
 from .config import Config, PipelineError, run_key, stable_hash
 from .imports import user_code_digest
@@ -124,15 +124,15 @@ def _run_seeds(config: Config, progress: bool, report: Report, only: int | None 
 
 def _seeds_into(seeds: list[Results], key: str, directory: Path) -> None:
     """The first seed's results, named ``key``, with every seed's metrics in ``seeds``;
-    its τ sweep (and the histograms at each τ) on the seeds' common grid (`sweep_grid`);
+    its τ sweep (and the histograms at each τ) on the seeds' common grid (`seeds.grid`);
     and every seed's histogram of each compared stage on the first seed's bins."""
     from .figures.binning import COMPARED_STAGES
     from .measure.stages import counts_on
 
     first = seeds[0]
     own = first.metrics["sweep"]
-    taus = sweep_grid.common_taus([r.metrics["sweep"]["taus"] for r in seeds])
-    picked = sweep_grid.rows(own["taus"], taus)
+    taus = grid.common_taus([r.metrics["sweep"]["taus"] for r in seeds])
+    picked = grid.rows(own["taus"], taus)
     histograms = {name: counts[picked] if name.startswith("sweep/") else counts
                   for name, counts in first.histograms.items()}
     edges = {name: first.edges(name) for name in first.layer_keys}
@@ -141,7 +141,7 @@ def _seeds_into(seeds: list[Results], key: str, directory: Path) -> None:
             what, name = found.split("/", 1)  # counts/{layer}, outside/{layer}
             histograms[f"seed_{what}/{stage}/{name}"] = rows
     metrics = {**first.metrics, "manifest": {**first.metrics["manifest"], "config_hash": key},
-               "sweep": sweep_grid.on_grid(own, taus),
+               "sweep": grid.on_grid(own, taus),
                "seeds": {"seeds": [r.metrics["config"]["seed"] for r in seeds], "run_ids": [r.run_id for r in seeds],
                          "per_seed": [r.metrics for r in seeds]}}
     Results(metrics=metrics, histograms=histograms).save(directory)

@@ -12,7 +12,7 @@ import math
 from functools import wraps
 from typing import Any, Callable
 
-from .spread import Spread
+from .seeds.value import Seeds
 
 
 def _number(value: Any, name: str) -> float:
@@ -31,7 +31,7 @@ def _shows_nothing(text: str) -> bool:
 
 
 def over_seeds(whole: bool = False, sd_arg: str | None = None):
-    """A format that writes a `Spread` (a number over seeds) as its mean ± its standard
+    """A format that writes a `Seeds` (a number over seeds) as its mean ± its standard
     deviation, each in the format itself: '24.9% ± 13.8%'; ``whole`` rounds both first
     (a count); ``sd_arg`` is the format's argument for the deviation where it differs
     (fewer significant digits). A deviation that would print as zero ('2.303 ± 0.000')
@@ -40,9 +40,9 @@ def over_seeds(whole: bool = False, sd_arg: str | None = None):
     def decorate(fmt: Callable[[Any, str | None], str]) -> Callable[[Any, str | None], str]:
         @wraps(fmt)
         def formatted(value: Any, arg: str | None = None) -> str:
-            if not isinstance(value, Spread) or value.agrees or not math.isfinite(value.sd):  # no ±
-                return fmt(float(value) if isinstance(value, Spread) else value, arg)
-            mean, sd = (round(value), round(value.sd)) if whole else (float(value), value.sd)
+            if not isinstance(value, Seeds) or value.agrees or not math.isfinite(value.sd):  # no ±
+                return fmt(value.mean if isinstance(value, Seeds) else value, arg)
+            mean, sd = (round(value.mean), round(value.sd)) if whole else (value.mean, value.sd)
             shown = fmt(sd, sd_arg or arg)
             if sd and not whole and _shows_nothing(shown):
                 shown = next((text for digits in range(1, 9)

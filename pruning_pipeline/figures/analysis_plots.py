@@ -10,7 +10,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..names import METHOD_LABEL, STAGE, layers_of
 from ..results import GLOBAL, STAGES, Results
-from ..sweep_grid import aligned
+from ..seeds.grid import aligned
 from .plots import SINGLE_COLUMN, TALL
 from .style import _styled, label_decades, layer_colours
 

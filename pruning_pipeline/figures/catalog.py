@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 from ..formatting import fmt_pct, fmt_ratio, fmt_sig
 from ..names import STAGE, layers_of
 from ..results import GLOBAL, Results
-from ..spread import combine, with_spread
+from ..seeds.value import combine, with_seeds
 from . import tables
 from .binning import COMPARED_STAGES, distribution_layers, stage_threshold, stage_view
 from .tables import Table
@@ -174,7 +174,7 @@ def _over_seeds(r: Results, numbers: list[tuple[str, Callable[[dict], float], Ca
     seeds = r.per_seed
     if len(seeds) < 2:
         return ""
-    said = ", ".join(f"{label} {fmt(with_spread(*combine([get(m) for m in seeds])))}" for label, get, fmt in numbers)
+    said = ", ".join(f"{label} {fmt(with_seeds(*combine([get(m) for m in seeds])))}" for label, get, fmt in numbers)
     lead = f"Drawn from seed {seeds[0]['config']['seed']}; over" if drawn else "Over"
     return f" {lead} the {len(seeds)} seeds: {said}."
 
@@ -343,7 +343,7 @@ def _methods_spec(r: Results) -> Spec:
         f"and after {methods['finetune_steps']:,} steps of fine-tuning with the mask fixed (solid); gradual "
         f"pruning inside the loop over the plain run's {methods['gradual']['steps']:,} steps at "
         + ", ".join(fmt_pct(t, "0") for t in methods["gradual"]["targets"])
-        + f" (diamonds){over}. Unpruned: {fmt_pct(with_spread(*combine(dense)))}.",
+        + f" (diamonds){over}. Unpruned: {fmt_pct(with_seeds(*combine(dense)))}.",
         "methods-at-the-same-sparsity",
         lambda dark: _draw("analysis_plots", "methods_at_matched_sparsity", r, dark=dark),
         lambda: tables.methods_table(r))

@@ -4,7 +4,7 @@ histogram draws, and the numbers an analysis figure plots. Pure."""
 from __future__ import annotations
 
 from ..results import Results
-from ..sweep_grid import aligned
+from ..seeds.grid import aligned
 from .binning import COMPARED_STAGES, display_histograms, distribution_layers, seed_display
 
 HISTOGRAM_HEADER = ["bin_left", "bin_right", "count"]

@@ -18,7 +18,7 @@ import torch
 
 from ..config import Config
 from ..results import GLOBAL, ONE_POINT, STAGES
-from ..sweep_grid import knee_index
+from ..seeds.grid import knee_index
 from ..train.feed import Feed, Loaded
 from ..train.model import Subject, prunable_weights, split_forward, weight_key
 from ..train.runs import model_from
@@ -69,7 +69,7 @@ def sweep_taus(max_abs: float, points: int, configured: float) -> list[float]:
     decade, from ``max_abs / 10^4`` to the first at or past ``max_abs`` (every weight
     pruned), the configured τ (k = 0) always among them (a configured 0 is the first
     point already: the lattice then runs through 1). One lattice for every seed: where
-    two seeds' sweeps overlap they share each τ (`pruning_pipeline.sweep_grid`)."""
+    two seeds' sweeps overlap they share each τ (`pruning_pipeline.seeds.grid`)."""
     per_decade = (points - 1) / SWEEP_DECADES
     anchor = float(configured) or 1.0
 

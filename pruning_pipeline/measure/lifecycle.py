@@ -29,7 +29,7 @@ from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
 from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
-from .. import flags
+from ..seeds import flags
 from . import analysis, methods
 from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
 from .stats import widen_counts

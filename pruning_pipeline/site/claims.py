@@ -18,13 +18,11 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping
 
-from ..flags import warnings_over_seeds
 from ..formatting import fmt_fixed, fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
-from ..spread import Spread, combine, with_spread
-from ..sweep_grid import aligned, with_mean_knee
+from ..seeds.value import Seeds, mean
 from . import diagnosis
-from .facts import MissingInput, below_tau, derive_facts, strict
+from .facts import MissingInput, derive_facts, strict
 from .verdicts import CONFIRMED, PARTLY, REFUTED, each, judged, over_seeds, verdict_of
 
 # A uniform distribution on ±a has standard deviation a/√3; the share of a Gaussian with
@@ -41,26 +39,27 @@ def _layers(m) -> list[str]:
     return m["prunable_layers"]
 
 
-def _value(x: float | None) -> float:
+def _value(x: float | Seeds | None) -> float | Seeds:
     """A shape statistic that may be undefined (None: every weight of the layer equal)
     as NaN, which fails every comparison and prints as undefined."""
     return math.nan if x is None else x
 
 
-def _ratio(a: float, b: float | None) -> float:
-    return a / b if b else math.nan
+def _m(x: float | Seeds | None) -> float:
+    """What a verdict compares: the seeds' mean of a number (NaN where undefined)."""
+    return mean(_value(x))
 
 
 def _init_symmetric(m, f):
     layers = m["stages"]["init"]["layers"]
-    flags = [abs(_value(layers[l]["skew"])) <= 0.1 and abs(layers[l]["mean"]) <= 0.1 * layers[l]["std"]
-             for l in _layers(m)]
+    in_std = {l: _value(f["init"]["mean_in_std"][l]) for l in _layers(m)}
+    flags = [abs(_m(layers[l]["skew"])) <= 0.1 and abs(_m(in_std[l])) <= 0.1 for l in _layers(m)]
     return judged(
         "Symmetric around zero",
         "|skewness| ≤ 0.1 and |mean| ≤ 0.1 standard deviations, in each layer.",
         verdict_of(flags),
         f"Skewness is {each({l: layers[l]['skew'] for l in _layers(m)}, lambda v: fmt_sig(v, '2'))}; "
-        f"the mean is {each({l: _ratio(layers[l]['mean'], layers[l]['std']) for l in _layers(m)}, lambda v: fmt_sig(v, '2'))} "
+        f"the mean is {each({l: in_std[l] for l in _layers(m)}, lambda v: fmt_sig(v, '2'))} "
         "standard deviations from zero.",
         {l: {"skew": layers[l]["skew"], "mean": layers[l]["mean"], "std": layers[l]["std"]} for l in _layers(m)},
     )
@@ -70,9 +69,9 @@ def _init_gaussian(m, f):
     layers = m["stages"]["init"]["layers"]
     kurt = {l: _value(layers[l]["kurtosis"]) for l in _layers(m)}
     bound = f["init"]["bound"]
-    inside = {l: layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in _layers(m)}
-    uniform = all(abs(kurt[l] + 1.2) <= 0.1 and inside[l] for l in _layers(m))
-    flags = [abs(kurt[l]) <= 0.3 for l in _layers(m)]
+    inside = {l: _m(layers[l]["abs_max"]) <= bound[l] * (1 + 1e-6) for l in _layers(m)}
+    uniform = all(abs(_m(kurt[l]) + 1.2) <= 0.1 and inside[l] for l in _layers(m))
+    flags = [abs(_m(kurt[l])) <= 0.3 for l in _layers(m)]
     verdict = verdict_of(flags)
     text = f"Excess kurtosis is {each(kurt, lambda v: fmt_fixed(v, '2'))}, against 0 for a Gaussian and −1.2 for a uniform distribution. "
     if uniform:
@@ -97,7 +96,8 @@ def _init_gaussian(m, f):
 def _init_uniform(m, f):
     layers = m["stages"]["init"]["layers"]
     bound = f["init"]["bound"]
-    flags = [abs(_value(layers[l]["kurtosis"]) + 1.2) <= 0.1 and layers[l]["abs_max"] <= bound[l] * (1 + 1e-6) for l in _layers(m)]
+    flags = [abs(_m(layers[l]["kurtosis"]) + 1.2) <= 0.1 and _m(layers[l]["abs_max"]) <= bound[l] * (1 + 1e-6)
+             for l in _layers(m)]
     return judged(
         "Uniform, symmetric, dense",
         "Uniform on ±1/√fan_in: excess kurtosis within 0.1 of −1.2 and no |w| above the bound, in each layer.",
@@ -111,7 +111,7 @@ def _init_uniform(m, f):
 
 def _init_dense(m, f):
     layers = m["stages"]["init"]["layers"]
-    flags = [layers[l]["zeros"] == 0 for l in _layers(m)]
+    flags = [_m(layers[l]["zeros"]) == 0 for l in _layers(m)]
     return judged(
         "No sparsity present",
         "No weight is exactly zero.",
@@ -124,7 +124,7 @@ def _init_dense(m, f):
 def _trained_near_zero(m, f):
     share = f["trained"]["below_tau_post"]
     tau = m["config"]["tau_post"]
-    flags = [share[l] >= 0.5 for l in _layers(m)]
+    flags = [_m(share[l]) >= 0.5 for l in _layers(m)]
     return judged(
         "Many weights remain near zero — pruning candidates",
         f"At least half of a layer's trained weights lie below the post-training threshold τ = {fmt_tau(tau)}.",
@@ -137,8 +137,8 @@ def _trained_near_zero(m, f):
 def _trained_long_tail(m, f):
     layers = m["stages"]["trained"]["layers"]
     kurt = {l: _value(layers[l]["kurtosis"]) for l in _layers(m)}
-    reach = {l: _ratio(layers[l]["abs_max"], layers[l]["std"]) for l in _layers(m)}
-    flags = [kurt[l] > 1 and reach[l] >= 5 for l in _layers(m)]
+    reach = {l: _value(f["trained"]["abs_max_in_std"][l]) for l in _layers(m)}
+    flags = [_m(kurt[l]) > 1 and _m(reach[l]) >= 5 for l in _layers(m)]
     return judged(
         "A long tail of large-magnitude weights emerges",
         "Excess kurtosis above 1 (tails heavier than a Gaussian's) and a largest |w| at least 5 standard deviations out.",
@@ -151,7 +151,7 @@ def _trained_long_tail(m, f):
 
 def _trained_wider(m, f):
     ratio = {l: _value(f["trained"]["std_ratio"][l]) for l in _layers(m)}
-    flags = [ratio[l] > 1 for l in _layers(m)]
+    flags = [_m(ratio[l]) > 1 for l in _layers(m)]
     return judged(
         "The distribution widens relative to initialization",
         "The standard deviation after training exceeds the one at initialization.",
@@ -164,8 +164,8 @@ def _trained_wider(m, f):
 def _in_loop_spike(m, f):
     layers = m["stages"]["in_loop"]["layers"]
     sp = {l: layers[l]["sparsity"] for l in _layers(m)}
-    strong = [sp[l] >= 0.05 for l in _layers(m)]
-    visible = [sp[l] >= 0.01 for l in _layers(m)]
+    strong = [_m(sp[l]) >= 0.05 for l in _layers(m)]
+    visible = [_m(sp[l]) >= 0.01 for l in _layers(m)]
     verdict = CONFIRMED if all(strong) else (PARTLY if any(visible) else REFUTED)
     tau = m["config"]["tau_loop"]
     return judged(
@@ -180,7 +180,7 @@ def _in_loop_spike(m, f):
 
 def _in_loop_regrowth(m, f):
     reg = f["regrowth"]
-    flags = [reg[l]["records_with_regrowth"] >= 0.5 for l in _layers(m) if l in reg]
+    flags = [_m(reg[l]["records_with_regrowth"]) >= 0.5 for l in _layers(m) if l in reg]
     return judged(
         "Training repeatedly tries to regrow some weights",
         "At half or more of the recorded steps, some weights zeroed by the previous prune are non-zero again before the next.",
@@ -195,7 +195,7 @@ def _in_loop_regrowth(m, f):
 def _in_loop_asymmetric(m, f):
     skew = {l: _value(m["stages"]["in_loop"]["layers"][l]["skew"]) for l in _layers(m)}
     plain = {l: _value(m["stages"]["trained"]["layers"][l]["skew"]) for l in _layers(m)}
-    flags = [abs(skew[l]) >= 0.2 and abs(skew[l]) > abs(plain[l]) for l in _layers(m)]
+    flags = [abs(_m(skew[l])) >= 0.2 and abs(_m(skew[l])) > abs(_m(plain[l])) for l in _layers(m)]
     return judged(
         "The distribution becomes asymmetric",
         "|skewness| ≥ 0.2 after in-loop training and larger than after plain training.",
@@ -210,8 +210,8 @@ def _post_dead_zone(m, f):
     layers = m["stages"]["post"]["layers"]
     tau = m["config"]["tau_post"]
     # Below-τ share equal to the zero share: no survivor sits inside (−τ, τ).
-    clean = {l: abs(below_tau(layers[l], tau) - layers[l]["sparsity"]) * layers[l]["count"] < 0.5 for l in _layers(m)}
-    flags = [clean[l] and layers[l]["sparsity"] >= 0.5 for l in _layers(m)]
+    clean = {l: abs(_m(f["post"]["inside_cut"][l])) < 0.5 for l in _layers(m)}
+    flags = [clean[l] and _m(layers[l]["sparsity"]) >= 0.5 for l in _layers(m)]
     return judged(
         "A large dead zone around zero",
         f"Nothing survives inside (−τ, τ) and at least half of each layer is zero, τ = {fmt_tau(tau)}.",
@@ -225,19 +225,20 @@ def _post_bimodal(m, f):
     layers = m["stages"]["post"]["layers"]
     tau = m["config"]["tau_post"]
     alive = {l: layers[l]["nonzeros"] for l in _layers(m)}
-    kept = {l: alive[l] / layers[l]["count"] for l in _layers(m)}
-    two = {l: layers[l]["min"] <= -tau and layers[l]["max"] >= tau and alive[l] >= MIN_LOBES for l in _layers(m)}
+    kept = f["post"]["kept"]
+    two = {l: _m(layers[l]["min"]) <= -tau and _m(layers[l]["max"]) >= tau and _m(alive[l]) >= MIN_LOBES
+           for l in _layers(m)}
 
     def lobes(l: str) -> str:
-        if not alive[l]:
+        if not _m(alive[l]):
             return f"nothing survives in `{l}`"
         lo, hi = layers[l]["min"], layers[l]["max"]  # over all weights, zeros included; over seeds, the extremes
-        seeds = isinstance(lo, Spread) or isinstance(hi, Spread)
+        seeds = isinstance(lo, Seeds) or isinstance(hi, Seeds)
         lo, hi = getattr(lo, "low", lo), getattr(hi, "high", hi)
         where = (f"from {fmt_sig(lo, '3')} to {fmt_sig(hi, '3')}" if lo < 0 < hi else
                  f"all positive, up to {fmt_sig(hi, '3')}" if hi > 0 else
                  f"all negative, down to {fmt_sig(lo, '3')}") + (" over the seeds" if seeds else "")
-        noun = "weight survives" if alive[l] == 1 else "weights survive"
+        noun = "weight survives" if _m(alive[l]) == 1 else "weights survive"
         return f"{fmt_int(alive[l])} {noun} ({fmt_pct(kept[l], '2')}) in `{l}`, {where}"
 
     return judged(
@@ -253,19 +254,19 @@ def _post_bimodal(m, f):
 def _post_final_model(m, f):
     acc = m["stages"]["post"]["accuracy"]
     base = m["stages"]["trained"]["accuracy"]
-    drop = base - acc
+    drop = f["post"]["accuracy_drop"]
     kept = f["post"]["kept"]
     tau = m["config"]["tau_post"]
-    verdict = CONFIRMED if drop_within(drop) else REFUTED
+    verdict = CONFIRMED if drop_within(_m(drop)) else REFUTED
     text = (
         f"At τ = {fmt_tau(tau)} the model keeps {each(kept, lambda v: fmt_pct(v, '2'))} of its weights "
         f"and its test accuracy goes from {fmt_pct(base)} to {fmt_pct(acc)}, "
-        f"{'a loss' if drop >= 0 else 'a gain'} of {fmt_pp(drop if drop >= 0 else -drop)} points."
+        + (f"a loss of {fmt_pp(drop)} points." if _m(drop) >= 0 else f"a gain of {fmt_pp(f['post']['accuracy_gain'])} points.")
     )
     if verdict == REFUTED and "knee" in f:
         text += (
             f" The threshold sweep's knee, τ = {fmt_sig(f['knee']['tau'], '3')}, keeps "
-            f"{fmt_pct(1 - f['knee']['sparsity']['global'], '2')} of the weights within one point of accuracy."
+            f"{fmt_pct(f['knee']['kept_global'], '2')} of the weights within one point of accuracy."
         )
     return judged(
         "This is the final compressed model",
@@ -282,7 +283,7 @@ def _post_dramatic(m, f):
     return judged(
         "Sparsity increases dramatically",
         "Global sparsity rises by at least 50 points through the cut.",
-        CONFIRMED if after - before >= 0.5 else REFUTED,
+        CONFIRMED if _m(f["post"]["sparsity_rise"]) >= 0.5 else REFUTED,
         f"Global sparsity goes from {fmt_pct(before, '2')} to {fmt_pct(after, '2')}.",
         {"sparsity_before": before, "sparsity_after": after},
     )
@@ -292,11 +293,10 @@ def _percentile_exact(m, f):
     layers = m["stages"]["percentile"]["layers"]
     target = m["config"]["percentile"] / 100
     g = layers["global"]
-    off = abs(g["sparsity"] - target) * g["count"]
     return judged(
         "A global percentile removes exactly p% of the weights",
         "Global sparsity within one weight of p% (ties at the threshold aside).",
-        CONFIRMED if off <= 1.0 + 1e-9 else REFUTED,
+        CONFIRMED if _m(f["percentile_off"]) <= 1.0 + 1e-9 else REFUTED,
         f"The cut at the {fmt_sig(m['config']['percentile'], '3')}th percentile removes "
         f"{fmt_pct(g['sparsity'], '2')} of all prunable weights, unevenly: "
         f"{each({l: layers[l]['sparsity'] for l in _layers(m)}, lambda v: fmt_pct(v, '2'))}.",
@@ -354,34 +354,3 @@ def evaluate(metrics: Mapping[str, Any], facts: Mapping[str, Any] | None = None)
         except MissingInput as missing:
             raise ClaimInputError(f"claim '{name}' needs {missing.path}, which the run's metrics lack") from None
     return out
-
-
-def publish(metrics: Mapping[str, Any]) -> dict:
-    """The tree published as ``static/metrics.json``: metrics plus ``facts`` and ``claims``.
-
-    A run of several seeds (``metrics["seeds"]``) publishes the mean of every number
-    over its seeds, with the per-seed values of each that differs in ``seeds.values``
-    (`pruning_pipeline.spread`); each claim is judged in every seed and its verdict
-    says in how many it holds (`over_seeds`), as does each warning (`flags`).
-    """
-    if "seeds" not in metrics:
-        return _publish_seed(metrics)
-    seeds = metrics["seeds"]
-    trees = [_publish_seed(tree) for tree in seeds["per_seed"]]
-    sweeps = aligned([tree["sweep"] for tree in trees])  # one τ grid, so the sweeps combine τ by τ
-    means, values = combine([{**{k: v for k, v in tree.items() if k != "claims"}, "sweep": sweep}
-                             for tree, sweep in zip(trees, sweeps)])
-    means["sweep"] = with_mean_knee(means["sweep"])  # each seed's own knee: facts.knee
-    (values or {}).get("sweep", {}).pop("knee_tau", None)
-    spread = strict(with_spread(means, values))
-    claims = {name: over_seeds(claim, [tree["claims"][name] for tree in trees])
-              for name, claim in evaluate(spread, strict(spread["facts"], "facts")).items()}
-    return {**means, "manifest": metrics["manifest"], "claims": claims,
-            "warnings": warnings_over_seeds(spread, trees),
-            "seeds": {"seeds": seeds["seeds"], "run_ids": seeds["run_ids"], "values": values or {}}}
-
-
-def _publish_seed(metrics: Mapping[str, Any]) -> dict:
-    metrics = strict(metrics)  # once, for the facts and every claim
-    facts = derive_facts(metrics)
-    return {**metrics, "facts": facts, "claims": evaluate(metrics, facts)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..formatting import fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
+from ..seeds.value import mean
 from .verdicts import each, judged, verdict_of
 
 
@@ -13,7 +14,7 @@ def diag_over_pruning(m, f):
     drop = f["post"]["accuracy_drop"]
     knee = f["knee"]
     tau = m["config"]["tau_post"]
-    over = not drop_within(drop)
+    over = not drop_within(mean(drop))
     return judged(
         "The visuals help diagnose over-pruning (threshold too large)",
         "Over-pruned: the configured τ costs more than one point of accuracy; the knee is the largest "
@@ -21,7 +22,7 @@ def diag_over_pruning(m, f):
         "over-pruned" if over else "not over-pruned",
         (f"τ = {fmt_tau(tau)} is past the knee: it costs {fmt_pp(drop)} points of accuracy, while τ = "
          f"{fmt_sig(knee['tau'], '3')} reaches {fmt_pct(knee['sparsity']['global'], '2')} sparsity for "
-         f"{fmt_pp(max(knee['drop'], 0))} points." if over else
+         f"{fmt_pp(knee['loss'])} points." if over else
          f"τ = {fmt_tau(tau)} costs {fmt_pp(drop)} points of accuracy: not over-pruned. "
          f"The knee is τ = {fmt_sig(knee['tau'], '3')} at {fmt_pct(knee['sparsity']['global'], '2')} sparsity."),
         {"drop": drop, "knee": knee, "tau_post": tau},
@@ -32,7 +33,7 @@ def diag_over_pruning(m, f):
 def diag_under_pruning(m, f):
     knee = f["knee"]
     sp_loop = m["stages"]["in_loop"]["layers"]["global"]["sparsity"]
-    under = sp_loop < knee["sparsity"]["global"] / 2
+    under = mean(sp_loop) < mean(knee["sparsity"]["global"]) / 2
     return judged(
         "The visuals help diagnose under-pruning (threshold too small)",
         "Under-pruned: the in-loop threshold leaves less than half the sparsity the knee reaches at no real cost.",
@@ -47,9 +48,9 @@ def diag_under_pruning(m, f):
 def diag_sensitivity(m, f):
     tol = f["tolerance"]
     names = list(tol)
-    fragile = min(names, key=lambda l: tol[l])
-    robust = max(names, key=lambda l: tol[l])
-    same = tol[fragile] == tol[robust]
+    fragile = min(names, key=lambda l: mean(tol[l]))
+    robust = max(names, key=lambda l: mean(tol[l]))
+    same = mean(tol[fragile]) == mean(tol[robust])
     return judged(
         "The visuals help diagnose layer-specific sensitivity",
         "Per layer, the largest one-layer sparsity whose accuracy drop is at most one point.",
@@ -64,7 +65,7 @@ def diag_sensitivity(m, f):
 
 def diag_stability(m, f):
     drop = f["in_loop"]["accuracy_drop"]
-    stable = drop_within(drop)
+    stable = drop_within(mean(drop))
     return judged(
         "The visuals help diagnose training stability under live pruning",
         "Stable: the run pruned in the loop ends within one point of the plain run's accuracy.",
@@ -79,10 +80,10 @@ def diag_stability(m, f):
 def compression_payoff(m, f):
     stages = m["compression"]["stages"]
     names = [st for st in ("init", "trained", "in_loop", "post", "percentile") if st in stages]
-    smaller = [st for st in names if stages[st]["csr_bytes"] < stages[st]["dense_bytes"]]
-    faster = [st for st in names if stages[st]["sparse_vs_dense_latency"] < 1]
+    smaller = [st for st in names if mean(stages[st]["csr_bytes"]) < mean(stages[st]["dense_bytes"])]
+    faster = [st for st in names if mean(stages[st]["sparse_vs_dense_latency"]) < 1]
     post = stages["post"]
-    flags = [post["csr_bytes"] < post["dense_bytes"], post["sparse_vs_dense_latency"] < 1]
+    flags = ["post" in smaller, "post" in faster]
     listed = lambda items: ", ".join(f"`{st}`" for st in items) or "no stage"  # noqa: E731
     return judged(
         "The pruned model is the compressed model",
@@ -101,13 +102,14 @@ def compression_payoff(m, f):
 def diag_threshold_vs_percentile(m, f):
     tvp = m["threshold_vs_percentile"]
     g, lw = tvp["global_threshold"], tvp["layerwise_percentile"]
-    gap = g["accuracy"] - lw["accuracy"]
-    if drop_within(abs(gap)):
+    gap = f["threshold_vs_percentile"]["accuracy_gap"]
+    if drop_within(abs(mean(gap))):
         verdict, text = "no real difference", "within one point of each other"
-    elif gap > 0:
+    elif mean(gap) > 0:
         verdict, text = "global threshold better", f"{fmt_pp(gap)} points apart, the global threshold ahead"
     else:
-        verdict, text = "per-layer percentile better", f"{fmt_pp(-gap)} points apart, the per-layer percentile ahead"
+        verdict, text = ("per-layer percentile better", f"{fmt_pp(f['threshold_vs_percentile']['layerwise_lead'])} "
+                         "points apart, the per-layer percentile ahead")
     return judged(
         "Layer-specific sensitivity matters when choosing how to prune",
         "At equal global sparsity, compare one global magnitude threshold with the same percentile "
@@ -121,25 +123,22 @@ def diag_threshold_vs_percentile(m, f):
     )
 
 
-COMPARED_SPARSITY = 0.95  # the matched-sparsity verdict is read at the gradual target nearest this
-
-
 def diag_matched_sparsity(m, f):
     meth = m["methods"]
-    target = min(meth["gradual"]["targets"], key=lambda t: abs(t - COMPARED_SPARSITY))
-    i = meth["targets"].index(target)
-    acc = {name: series[i] for name, series in meth["accuracy"].items()}
-    gap = acc["gradual"] - acc["layer_finetuned"]  # seed by seed where they are spreads
-    if drop_within(abs(gap)):
+    target = f["methods"]["compared_target"]
+    acc = {name: series[meth["targets"].index(target)] for name, series in meth["accuracy"].items()}
+    gap = f["methods"]["gradual_lead"]
+    if drop_within(abs(mean(gap))):
         verdict, text = "no real difference", (f"gradual pruning and one-shot pruning with fine-tuning end within "
                                                f"one point of each other, {fmt_pp(gap)} points apart")
-    elif gap > 0:
+    elif mean(gap) > 0:
         verdict, text = "gradual pruning ahead", (f"gradual pruning keeps {fmt_pp(gap)} points more accuracy than "
                                                   f"one-shot pruning with fine-tuning")
     else:
         verdict, text = "one-shot pruning ahead", (f"one-shot pruning with fine-tuning keeps "
-                                                   f"{fmt_pp(-gap)} points more accuracy than gradual pruning")
-    over_random = acc["layer_finetuned"] - acc["random_finetuned"]
+                                                   f"{fmt_pp(f['methods']['one_shot_lead'])} points more accuracy "
+                                                   "than gradual pruning")
+    over_random = f["methods"]["magnitude_over_random"]
     return judged(
         "Pruning inside the training loop or after it, at the same sparsity",
         f"At {fmt_pct(target, '0')} sparsity of the selected layers, gradual magnitude pruning inside the loop "

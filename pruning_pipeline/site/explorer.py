@@ -12,8 +12,8 @@ from __future__ import annotations
 from ..figures.binning import display_histograms
 from ..names import layers_of
 from ..results import Results
-from ..spread import combine
-from ..sweep_grid import aligned, with_mean_knee
+from ..seeds.value import combine
+from ..seeds.grid import aligned, with_mean_knee
 
 EXPLORER_FILE = "explorer.json"
 

@@ -61,16 +61,19 @@ def below_tau(layer: Mapping[str, Any], tau: float) -> float:
 
 
 
-def _knee(metrics: Mapping[str, Any]) -> dict:
-    sweep = metrics["sweep"]
+def knee_facts(sweep: Mapping[str, Any]) -> dict:
+    """The sweep's knee (at its ``knee_index``): τ, accuracy, its drop (and the loss, a
+    gain counting as none), sparsity per layer key and the share of all weights kept."""
     i = sweep["knee_index"]
-    base = sweep["baseline_accuracy"]
+    drop = sweep["baseline_accuracy"] - sweep["accuracy"][i]
     return {
         "index": i,
         "tau": sweep["taus"][i],
         "accuracy": sweep["accuracy"][i],
-        "drop": base - sweep["accuracy"][i],
+        "drop": drop,
+        "loss": max(drop, 0.0),
         "sparsity": {layer: values[i] for layer, values in sweep["sparsity"].items()},
+        "kept_global": 1 - sweep["sparsity"][GLOBAL][i],
     }
 
 
@@ -112,6 +115,18 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
     facts["init"]["fan_in"] = {layer: metrics["model"]["layers"][layer]["fan_in"] for layer in layers}
     # PyTorch's default for Linear and ConvNd: kaiming_uniform(a=√5), uniform on ±1/√fan_in
     facts["init"]["bound"] = {layer: 1 / math.sqrt(fan_in) for layer, fan_in in facts["init"]["fan_in"].items()}
+    facts["init"]["mean_in_std"] = {layer: _ratio(stages["init"]["layers"][layer]["mean"],
+                                                  stages["init"]["layers"][layer]["std"]) for layer in layers}
+    facts["trained"]["abs_max_in_std"] = {layer: _ratio(stages["trained"]["layers"][layer]["abs_max"],
+                                                        stages["trained"]["layers"][layer]["std"]) for layer in layers}
+    post = stages["post"]["layers"]
+    # survivors inside (−τ, τ): the share below τ counts them beside the zeros
+    facts["post"]["inside_cut"] = {layer: (below_tau(post[layer], cfg["tau_post"]) - post[layer]["sparsity"])
+                                   * post[layer]["count"] for layer in layers}
+    facts["post"]["accuracy_gain"] = -facts["post"]["accuracy_drop"]
+    facts["post"]["sparsity_rise"] = post[GLOBAL]["sparsity"] - stages["trained"]["layers"][GLOBAL]["sparsity"]
+    percentile = stages["percentile"]["layers"][GLOBAL]
+    facts["percentile_off"] = abs(percentile["sparsity"] - cfg["percentile"] / 100) * percentile["count"]
     facts["trained"]["std_ratio"] = {
         layer: (stages["trained"]["layers"][layer]["std"] / stages["init"]["layers"][layer]["std"]
                 if stages["init"]["layers"][layer]["std"] else None)  # a constant initialisation has no ratio
@@ -125,7 +140,7 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
         layer: below_tau(stages["trained"]["layers"][layer], cfg["tau_loop"])
         for layer in (*layers, GLOBAL)
     }
-    facts["knee"] = _knee(metrics)
+    facts["knee"] = knee_facts(metrics["sweep"])
     facts["tolerance"] = _tolerance(metrics)
     facts["regrowth"] = _regrowth(metrics)
     facts["compression"] = _compression(metrics)
@@ -135,13 +150,27 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
     return facts
 
 
+COMPARED_SPARSITY = 0.95  # the matched-sparsity verdict is read at the gradual target nearest this
+
+
 def _finetuning(metrics: Mapping[str, Any]) -> dict:
-    """What fine-tuning did at the lightest target: per one-shot method, its accuracy
-    after fine-tuning minus as pruned (negative: fine-tuning lowered it)."""
+    """What fine-tuning did at the lightest target (per one-shot method, its accuracy
+    after fine-tuning minus as pruned; negative: fine-tuning lowered it), and at the
+    compared target the leads of gradual and one-shot pruning over each other and of
+    magnitude over random ranking, in accuracy."""
     methods = metrics["methods"]
     change = {name: methods["accuracy"][f"{name}_finetuned"][0] - methods["accuracy"][name][0]
               for name in ("global", "layer", "random")}
-    return {"lightest_target": methods["targets"][0], "finetune_change": change}
+    target = min(methods["gradual"]["targets"], key=lambda t: abs(t - COMPARED_SPARSITY))
+    at = {name: series[methods["targets"].index(target)] for name, series in methods["accuracy"].items()}
+    return {"lightest_target": methods["targets"][0], "finetune_change": change, "compared_target": target,
+            "gradual_lead": at["gradual"] - at["layer_finetuned"], "one_shot_lead": at["layer_finetuned"] - at["gradual"],
+            "magnitude_over_random": at["layer_finetuned"] - at["random_finetuned"]}
+
+
+def _ratio(a: float, b: float | None) -> float | None:
+    """a / b; None (undefined, as JSON can write it) where b is 0 or undefined."""
+    return a / b if b else None
 
 
 def _names(layers: list[str], limit: int = 6) -> str:
@@ -180,7 +209,8 @@ def _compression(metrics: Mapping[str, Any]) -> dict:
 
 def _tvp(metrics: Mapping[str, Any]) -> dict:
     tvp = metrics["threshold_vs_percentile"]
-    return {"accuracy_gap": tvp["global_threshold"]["accuracy"] - tvp["layerwise_percentile"]["accuracy"]}
+    gap = tvp["global_threshold"]["accuracy"] - tvp["layerwise_percentile"]["accuracy"]
+    return {"accuracy_gap": gap, "layerwise_lead": -gap}
 
 
 def _curves(metrics: Mapping[str, Any]) -> dict:

@@ -15,7 +15,7 @@ from ..figures.catalog import catalog
 from ..figures.export import cached_figures, render_cached
 from ..report import Report
 from ..results import METRICS_FILE, Results
-from . import claims
+from .published import publish
 from .explorer import EXPLORER_FILE, explorer_data
 from .versions import Publication
 
@@ -36,7 +36,7 @@ def published_files(results: Results, publication: Publication = Publication(),
     for info in figures:
         for name in info.files():
             yield name, (source / name).read_bytes()
-    metrics = claims.publish(results.metrics)
+    metrics = publish(results.metrics)
     metrics["manifest"] = {**metrics["manifest"], "build": report.to_list()}
     metrics["publication"] = publication.summary(metrics["config"], metrics["manifest"]["package_version"])
     yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()

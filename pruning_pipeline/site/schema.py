@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from ..config import PROFILE_DEFAULTS, Config, ConfigError, make_config
 from ..formatting import fmt_code, fmt_seconds
+from ..seeds.value import Seeds
 from .markdown import md_table
 
 OPTION_HELP = {
@@ -102,7 +103,10 @@ def table_manifest(metrics: Mapping[str, Any]) -> str:
         if key == "build":  # the phases of this build, which `table_build` shows
             rows.append([f"`{key}`", f"{len(value):,} phases (the build's table of seconds per phase)"])
             continue
-        shown = fmt_seconds(value, "2") if "timings" in key and isinstance(value, (int, float)) else fmt_code(_json(value))
+        if "timings" in key and isinstance(value, (int, float, Seeds)):
+            shown = fmt_seconds(value, "2")
+        else:  # a number that differs across seeds as its mean ± sd
+            shown = fmt_code(value if isinstance(value, Seeds) else _json(value))
         rows.append([f"`{key}`", shown])
     return md_table(["manifest key", "value"], rows, "ll")
 
@@ -151,7 +155,7 @@ SCHEMA_HELP = {
     "sweep.sparsity.{layer}": "Sparsity at each τ.",
     "sweep.configured_tau": "The configured post-training τ.",
     "sweep.configured_index": "Index of the configured τ in `sweep.taus`.",
-    "sweep.knee_index": "Index of the knee: the largest sparsity whose accuracy drop is ≤ 1 point (over several seeds, the knee of the mean curve; each seed's own knee is in facts.knee).",
+    "sweep.knee_index": "Index of the knee: the largest sparsity whose accuracy drop is ≤ 1 point (over several seeds, the knee of the mean curve: facts.knee reads every seed there, so the pages, the figures and the explorer quote one knee).",
     "sweep.baseline_accuracy": "Accuracy of the unpruned trained model.",
     "sensitivity.sparsities": "Sparsities imposed on one layer at a time.",
     "sensitivity.accuracy.{layer}": "Test accuracy with only that layer pruned to each sparsity.",
@@ -267,7 +271,7 @@ def _kind(value: Any) -> str:
         return "boolean"
     if isinstance(value, int):
         return "integer"
-    if isinstance(value, float):
+    if isinstance(value, (float, Seeds)):  # over seeds: its mean, with the values in seeds.values
         return "number"
     if isinstance(value, str):
         return "string"

@@ -8,6 +8,8 @@ import math
 from collections import Counter
 from typing import Any, Callable, Mapping
 
+from ..seeds.value import mean
+
 CONFIRMED, REFUTED, PARTLY = "confirmed", "refuted", "partly confirmed"
 SPLIT = "split across seeds"  # a claim whose verdict differs from seed to seed
 SPLIT_READING = "On the seeds' means:"  # how the finding of a split claim begins
@@ -23,16 +25,19 @@ TONES = {CONFIRMED: "success", REFUTED: "failure", PARTLY: "warning", SPLIT: "qu
 
 
 def defined(value: Any) -> bool:
-    """A number that exists: not None (an undefined statistic) and not NaN."""
+    """A number that exists: not None (an undefined statistic) and not NaN (over seeds:
+    a mean that is not NaN)."""
+    value = mean(value)
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def _json_safe(tree: Any) -> Any:
-    """NaN (an undefined ratio) as null: metrics.json stays valid JSON."""
+    """Plain JSON: a number over seeds as its mean, NaN (an undefined ratio) as null."""
     if isinstance(tree, dict):
         return {k: _json_safe(v) for k, v in tree.items()}
     if isinstance(tree, list):
         return [_json_safe(v) for v in tree]
+    tree = mean(tree)
     return tree if not isinstance(tree, float) or defined(tree) else None
 
 
@@ -58,7 +63,7 @@ def each(values: Mapping[str, Any], fmt: Callable[[Any], str]) -> str:
     shown = lambda value: fmt(value) if defined(value) else "undefined"  # noqa: E731
     numbers = [item for item in items if defined(item[1])]
     if len(items) > EACH_NAMED and numbers:
-        low, high = min(numbers, key=lambda item: item[1]), max(numbers, key=lambda item: item[1])
+        low, high = min(numbers, key=lambda item: mean(item[1])), max(numbers, key=lambda item: mean(item[1]))
         missing = len(items) - len(numbers)
         return (f"{fmt(low[1])} (`{low[0]}`) to {fmt(high[1])} (`{high[0]}`) across {len(items)} layers"
                 + (f" ({missing} undefined)" if missing else ""))
@@ -69,8 +74,8 @@ def each(values: Mapping[str, Any], fmt: Callable[[Any], str]) -> str:
 def over_seeds(claim: dict, per_seed: list[dict]) -> dict:
     """A claim judged in every seed: its verdict counts the seeds ("confirmed in 5 of 5
     seeds"); seeds that disagree make it "split" and list each verdict with its count,
-    never one seed's word. The finding and evidence are those judged on the spreads; a
-    split claim's finding says that it reads the means."""
+    never one seed's word. The finding is the one judged on the seeds' values, the
+    evidence their means (`judged`); a split claim's finding says that it reads the means."""
     verdicts = [judgement["verdict"] for judgement in per_seed]
     counts = Counter(verdicts).most_common()
     total = len(verdicts)
@@ -81,4 +86,5 @@ def over_seeds(claim: dict, per_seed: list[dict]) -> dict:
         tone = TONES[SPLIT]
         # its words (e.g. which layer is the most sensitive) describe the means, not every seed
         claim = {**claim, "finding": f"{SPLIT_READING} {claim['finding']}"}
-    return {**claim, "verdict": verdict, "tone": tone, "per_seed": verdicts, "unanimous": len(counts) == 1}
+    return {**claim, "verdict": verdict, "tone": tone, "per_seed": verdicts,
+            "unanimous": len(counts) == 1}

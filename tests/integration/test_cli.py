@@ -56,3 +56,21 @@ def test_bad_config_files_are_one_line_errors(tmp_path):
         assert out.returncode == 2, name
         assert len(out.stderr.strip().splitlines()) == 1 and "invalid config" in out.stderr, out.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_run_over_seeds_prints_the_means_and_spreads_the_site_gives(tmp_path):
+    import statistics
+
+    from pruning_pipeline.api import run
+
+    options = ["profile=quick", "seeds=2", "steps=40", "record_every=20", "tau_post=0.1", f"cache_dir={tmp_path}"]
+    out = _cli("run", "--quiet", *[arg for option in options for arg in ("--set", option)])
+    assert out.returncode == 0, out.stderr
+    assert "over 2 seeds (0, 1): mean ± sd" in out.stdout
+    per_seed = run(make_config(dict(option.split("=", 1) for option in options)), progress=False).per_seed
+    (post,) = [line for line in out.stdout.splitlines() if line.startswith("post ")]
+    for values, cell in ((([m["stages"]["post"]["accuracy"] for m in per_seed]), 1),
+                         ([m["stages"]["post"]["layers"]["global"]["sparsity"] for m in per_seed], -1)):
+        mean, sd = statistics.fmean(values) * 100, statistics.stdev(values) * 100
+        expected = f"{mean:.2f}% ± {sd:.2f}%" if round(sd, 2) else f"{mean:.2f}%"
+        assert expected in post, (expected, post)

@@ -14,6 +14,7 @@ from pruning_pipeline.formatting import fmt_pct, format_value
 from pruning_pipeline.names import STAGE, STAGE_TABLE, layers_of
 from pruning_pipeline.results import GLOBAL, STAGES
 from pruning_pipeline.site import claims, tables
+from pruning_pipeline.site.published import publish
 from pruning_pipeline.site.explorer import explorer_data
 from pruning_pipeline.site.markdown import explorer_block
 from pruning_pipeline.site.facts import derive_facts
@@ -71,7 +72,7 @@ def test_unknown_placeholder_names_page_and_path(metrics):
                                    "threshold-vs-percentile", "build"])
 def test_every_table_renders_through_its_placeholder(table):
     results = fake_results()
-    metrics = claims.publish(results.metrics)
+    metrics = publish(results.metrics)
     renderer = SiteRenderer(metrics=metrics, catalog=catalog(results))
     text = renderer.render(f"{{{{ table: {table} }}}}", "reproduce/index.md")
     lines = text.splitlines()
@@ -218,7 +219,7 @@ def test_a_missing_input_fails_naming_the_claim_and_the_key(metrics, path, claim
     del node[path[-1]]
     error = claims.ClaimInputError if claim else KeyError
     with pytest.raises(error, match=re.escape(".".join(path))) as caught:
-        claims.publish(metrics)
+        publish(metrics)
     if claim:
         assert f"claim '{claim}'" in str(caught.value)
 
@@ -353,7 +354,7 @@ def test_a_constant_layer_is_judged_without_failing_and_stays_valid_json():
     metrics = copy.deepcopy(fake_results().metrics)
     for stage in ("init", "trained"):
         metrics["stages"][stage]["layers"]["cls_head"].update(std=0.0, skew=None, kurtosis=None, min=0.0, max=0.0)
-    published = claims.publish(metrics)
+    published = publish(metrics)
     assert published["facts"]["trained"]["std_ratio"]["cls_head"] is None
     json.dumps(published, allow_nan=False)  # no NaN leaks into metrics.json
     finding = published["claims"]["init_gaussian"]["finding"]

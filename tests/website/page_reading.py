@@ -10,7 +10,7 @@ import statistics
 from html import unescape
 from pathlib import Path
 
-from pruning_pipeline.spread import per_seed
+from pruning_pipeline.seeds.value import per_seed
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 
 from page_reading import assert_shown, first_seed, read_csv, seed_values, table_rows, text_of
-from pruning_pipeline.spread import per_seed
+from pruning_pipeline.seeds.value import per_seed
 
 pytestmark = pytest.mark.site
 

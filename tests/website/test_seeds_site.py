@@ -6,7 +6,7 @@ import re
 
 from page_reading import read_csv
 
-from pruning_pipeline.spread import per_seed
+from pruning_pipeline.seeds.value import per_seed
 
 
 def test_a_site_of_two_seeds_quotes_spreads_and_counts_seeds(tmp_path, build_site):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator, Mapping, Sequence
 
-from .formatting import fmt_pct
+from ..formatting import fmt_pct
+from .value import mean
 
 WIPED_OUT = 0.99  # a layer's sparsity above which the cut has removed it
 ACCURACY_LOSS = 0.05  # an accuracy drop above which the cut has broken the model
@@ -20,8 +21,8 @@ def _checks(metrics: Mapping[str, Any]) -> Iterator[tuple[str, bool, str]]:
     post = metrics["stages"]["post"]
     for name in metrics["prunable_layers"]:
         sparsity = post["layers"][name]["sparsity"]
-        yield f"wiped_out/{name}", sparsity > WIPED_OUT, f"tau_post={tau:g} zeroes {fmt_pct(sparsity, '2')} of {name}"
-    yield ("accuracy", trained - post["accuracy"] > ACCURACY_LOSS,
+        yield f"wiped_out/{name}", mean(sparsity) > WIPED_OUT, f"tau_post={tau:g} zeroes {fmt_pct(sparsity, '2')} of {name}"
+    yield ("accuracy", mean(trained) - mean(post["accuracy"]) > ACCURACY_LOSS,
            f"tau_post={tau:g} drops test accuracy from {fmt_pct(trained)} to {fmt_pct(post['accuracy'])}")
 
 

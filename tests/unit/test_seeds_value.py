@@ -1,15 +1,14 @@
-"""Numbers over seeds: the means and per-seed values (`spread`), how a page writes them,
+"""Numbers over seeds: the means and per-seed values (`seeds.value`), how a page writes them,
 and a claim whose seeds disagree (`claims.over_seeds`)."""
 
 import math
 import statistics
 
-import numpy as np
 import pytest
 
 from pruning_pipeline.formatting import fmt_int, fmt_pct, format_value
 from pruning_pipeline.site.claims import over_seeds
-from pruning_pipeline.spread import Spread, combine, per_seed, with_spread
+from pruning_pipeline.seeds.value import Seeds, combine, mean, per_seed, with_seeds
 
 SEED_TREES = [
     {"config": {"seed": 0}, "stages": {"post": {"accuracy": 0.434, "zeros": 10}}, "name": "a",
@@ -40,33 +39,29 @@ def test_each_seed_comes_back_from_means_and_values():
         assert back["stages"] == tree["stages"] and back["curve"] == tree["curve"]
 
 
-def test_spread_is_its_mean_and_knows_its_seeds():
+def test_a_number_over_seeds_is_a_value_with_its_mean_and_spread_and_no_arithmetic():
     means, values = combine(SEED_TREES)
-    tree = with_spread(means, values)
+    tree = with_seeds(means, values)
     accuracy = tree["stages"]["post"]["accuracy"]
-    assert isinstance(accuracy, Spread) and accuracy.values == (0.434, 0.140, 0.100)
+    assert isinstance(accuracy, Seeds) and accuracy.values == (0.434, 0.140, 0.100)
+    assert math.isclose(accuracy.mean, (0.434 + 0.140 + 0.100) / 3) and mean(accuracy) == accuracy.mean
     assert math.isclose(accuracy.sd, statistics.stdev([0.434, 0.140, 0.100]))
     assert (accuracy.low, accuracy.high) == (0.100, 0.434)
-    assert accuracy > 0.2
-    # arithmetic runs seed by seed: a derived number has its own spread
-    drop = Spread([0.95, 0.96, 0.97]) - accuracy
-    assert drop.values == pytest.approx((0.516, 0.82, 0.87)) and fmt_pct(drop) == f"{drop * 100:.1f}% ±\u00a0{drop.sd * 100:.1f}%"
-    assert (1 - accuracy).values == pytest.approx((0.566, 0.860, 0.900)) and (accuracy * 2).values == (0.868, 0.28, 0.2)
-    assert (-accuracy).values == (-0.434, -0.140, -0.100) and abs(-accuracy) == float(accuracy)  # abs: the mean's
-    assert (accuracy / accuracy).agrees and (Spread([0.3, 0.6]) - Spread([0.1, 0.4])).agrees  # float noise agrees
-    assert fmt_pct(Spread([0.3, 0.6]) - Spread([0.1, 0.4])) == "20.0%"
-    assert (np.float64(2) * accuracy).values == (0.868, 0.28, 0.2)  # numpy scalars defer to the spread
-    with pytest.raises(ValueError, match="do not combine"):
-        accuracy + Spread([1.0, 2.0])
-    assert tree["curve"][0] == 1.0 and not isinstance(tree["curve"][0], Spread)
+    assert not isinstance(accuracy, float) and mean(0.5) == 0.5
+    for arithmetic in (lambda: accuracy + 1, lambda: 1 - accuracy, lambda: accuracy * 2, lambda: accuracy > 0.2,
+                       lambda: abs(accuracy), lambda: -accuracy, lambda: float(accuracy)):
+        with pytest.raises(TypeError):  # derive per seed, combine once: a value never computes
+            arithmetic()
+    assert Seeds([0.3 - 0.1, 0.6 - 0.4]).agrees and fmt_pct(Seeds([0.3 - 0.1, 0.6 - 0.4])) == "20.0%"
+    assert tree["curve"][0] == 1.0 and not isinstance(tree["curve"][0], Seeds)
 
 
 def test_one_formatter_writes_mean_and_spread():
-    spread = Spread([0.434, 0.140, 0.100])
+    spread = Seeds([0.434, 0.140, 0.100])
     sd = statistics.stdev([43.4, 14.0, 10.0])
     assert fmt_pct(spread) == f"{(43.4 + 14.0 + 10.0) / 3:.1f}% ±\u00a0{sd:.1f}%"
     assert format_value(spread, "pct:2") == f"{(43.4 + 14.0 + 10.0) / 3:.2f}% ±\u00a0{sd:.2f}%"
-    assert fmt_int(Spread([10, 10, 13])) == "11 ±\u00a02"  # a count: both rounded
+    assert fmt_int(Seeds([10, 10, 13])) == "11 ±\u00a02"  # a count: both rounded
     assert fmt_pct(0.5) == "50.0%"  # one seed: as before
 
 

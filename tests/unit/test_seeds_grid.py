@@ -7,8 +7,8 @@ import math
 import pytest
 
 from pruning_pipeline.measure.analysis import sweep_taus
-from pruning_pipeline.site.claims import publish
-from pruning_pipeline.sweep_grid import aligned, common_taus, on_grid, rows
+from pruning_pipeline.site.published import publish
+from pruning_pipeline.seeds.grid import aligned, common_taus, on_grid, rows
 
 from handmade import fake_results
 
@@ -76,7 +76,7 @@ def test_published_sweep_is_the_seeds_mean_at_each_threshold():
     assert sweep["configured_index"] == 3 and sweep["taus"][sweep["configured_index"]] == base["config"]["tau_post"]
 
 
-def test_the_published_knee_is_the_mean_curves_own():
+def test_the_published_knee_is_the_mean_curves_own_and_the_facts_read_it():
     """Seed 0's knee is a sparse τ that the other seed cannot afford: on the mean curve
     it costs more than a point, so the published knee is an earlier τ, within a point."""
     base = fake_results().metrics
@@ -93,4 +93,8 @@ def test_the_published_knee_is_the_mean_curves_own():
     within = [i for i, a in enumerate(sweep["accuracy"]) if mean_base - a <= 0.01 + 1e-9]
     assert sweep["knee_index"] == max(within) == 2 != first["knee_index"]
     assert sweep["knee_tau"] == taus[2] and "knee_tau" not in published["seeds"]["values"]["sweep"]
-    assert published["facts"]["knee"]["tau"] == pytest.approx((taus[3] + taus[2]) / 2)  # each seed's own knee
+    # one knee: the facts the pages quote are read at the mean curve's knee, in every seed
+    knee, values = published["facts"]["knee"], published["seeds"]["values"]["facts"]["knee"]
+    assert knee["index"] == 2 and knee["tau"] == taus[2]
+    assert values["accuracy"] == [0.95, 0.955] and values["drop"] == pytest.approx([0.0, 0.005])
+    assert knee["sparsity"]["global"] == 0.3 and "sparsity" not in values  # the same in both seeds

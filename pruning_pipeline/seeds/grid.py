@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from typing import Iterable, Sequence
 
-from .results import drop_within
+from ..results import drop_within
 
 
 def knee_index(accuracy: Sequence[float], global_sparsity: Sequence[float], baseline: float, drop: float) -> int:

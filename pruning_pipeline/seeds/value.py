@@ -1,37 +1,38 @@
 """Numbers over several seeds: one tree of means with, beside it, the per-seed values of
-every number that differs, and the `Spread` that carries both into formatting.
+every number that differs, and `Seeds`, the value that carries both into formatting.
 
-Pure: plain JSON-like trees in, plain trees out (no torch, no I/O). A page prints a
-`Spread` as its mean with its spread (`pruning_pipeline.formatting`); a `Spread` is a
-float (its mean), so every comparison written for one run works on it unchanged (on the
-mean, as does abs()), and + - * / run seed by seed: a number computed from spreads has
-its own spread.
+Pure: plain JSON-like trees in, plain trees out (no torch, no I/O). A number derived
+from others (a drop, a ratio, a share kept) is computed in each seed's own tree first
+(`pruning_pipeline.site.facts`) and combined after, so it has its own spread; a
+`Seeds` has no arithmetic, and a verdict on the means reads `mean` explicitly.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-import operator
 import statistics
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 # Sections that describe the run as configured, not what a seed measured: the first
 # seed's copy stands for all of them and nothing there is summarised. (The τ sweeps,
-# each on its seed's own window of thresholds, are put on one grid first: `sweep_grid`.)
+# each on its seed's own window of thresholds, are put on one grid first: `grid`.)
 FIRST_SEED = ("config",)
 
 
-class Spread(float):
-    """The mean of a number over seeds, holding the per-seed ``values`` (in seed order)."""
+@dataclass(frozen=True)
+class Seeds:
+    """A number over seeds: its per-seed ``values`` (in seed order), their ``mean`` and
+    sample standard deviation ``sd``. A page prints it as mean ± sd."""
 
     values: tuple[float, ...]
 
-    def __new__(cls, values: Sequence[float]) -> "Spread":
-        values = tuple(float(v) for v in values)
-        spread = super().__new__(cls, math.fsum(values) / len(values))
-        spread.values = values
-        return spread
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(float(v) for v in self.values))
+
+    @property
+    def mean(self) -> float:
+        return math.fsum(self.values) / len(self.values)
 
     @property
     def sd(self) -> float:
@@ -49,42 +50,17 @@ class Spread(float):
     def high(self) -> float:
         return max(self.values)
 
-    def __reduce__(self):  # copies and pickles keep the values
-        return (Spread, (self.values,))
-
     @property
     def agrees(self) -> bool:
-        """Whether every seed has the same value, up to the float noise of arithmetic
-        seed by seed (0.3 - 0.1 against 0.6 - 0.4): printed without a ±."""
-        return self.high - self.low <= 1e-9 * max(1.0, abs(float(self)))
-
-    # + - * / and negation run seed by seed, so a number derived from spreads (a drop, a
-    # ratio, a share kept) has its own spread, not the operands': 1 - sparsity, base -
-    # accuracy. Comparisons and abs() read the mean, as a verdict on the means does.
-    __array_ufunc__ = None  # numpy scalars defer to these operators instead of taking the mean
-
-    def _seedwise(self, other, fn):
-        if not isinstance(other, numbers.Real):
-            return NotImplemented
-        if isinstance(other, Spread) and len(other.values) != len(self.values):
-            raise ValueError(f"spreads over {len(self.values)} and {len(other.values)} seeds do not combine")
-        theirs = other.values if isinstance(other, Spread) else (float(other),) * len(self.values)
-        return Spread([fn(mine, their) for mine, their in zip(self.values, theirs)])
-
-    def __neg__(self) -> "Spread":
-        return Spread([-v for v in self.values])
-
-    def __pos__(self) -> "Spread":
-        return self
+        """Whether every seed has the same value, up to float noise (0.3 - 0.1 against
+        0.6 - 0.4): printed without a ±."""
+        return self.high - self.low <= 1e-9 * max(1.0, abs(self.mean))
 
 
-def _divide(a: float, b: float) -> float:
-    return a / b if b else math.nan  # undefined in that seed, as a ratio of one run with b = 0 is
-
-
-for _name, _op in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul), ("truediv", _divide)):
-    setattr(Spread, f"__{_name}__", lambda self, other, op=_op: self._seedwise(other, op))
-    setattr(Spread, f"__r{_name}__", lambda self, other, op=_op: self._seedwise(other, lambda a, b: op(b, a)))
+def mean(value: Any) -> Any:
+    """The mean of a `Seeds`; any other value as it is. What a verdict on the seeds'
+    means compares."""
+    return value.mean if isinstance(value, Seeds) else value
 
 
 def _number(value: Any) -> bool:
@@ -123,16 +99,16 @@ def combine(trees: Sequence[Any]) -> tuple[Any, Any]:
     return first, list(trees)
 
 
-def with_spread(means: Any, values: Any) -> Any:
-    """The means with every number that differs across seeds as a `Spread`."""
+def with_seeds(means: Any, values: Any) -> Any:
+    """The means with every number that differs across seeds as a `Seeds`."""
     if values is None:
         return means
     if isinstance(means, dict):
-        return {k: with_spread(v, values.get(k)) for k, v in means.items()}
+        return {k: with_seeds(v, values.get(k)) for k, v in means.items()}
     if isinstance(means, list):
-        return [with_spread(m, v) for m, v in zip(means, values)]
+        return [with_seeds(m, v) for m, v in zip(means, values)]
     if isinstance(values, list) and all(_number(v) for v in values):
-        return Spread(values)
+        return Seeds(values)
     return means
 
 
