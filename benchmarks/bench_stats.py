@@ -22,7 +22,8 @@ import time
 import numpy as np
 import torch
 
-from pruning_pipeline.measure.stats import float32_above, histogram, layer_stats, symmetric_edges
+from pruning_pipeline.measure.stats import float32_above, layer_stats, symmetric_edges
+from pruning_pipeline.train.counting import histogram
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

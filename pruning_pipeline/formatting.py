@@ -15,9 +15,14 @@ from typing import Any, Callable
 from .seeds.value import Seeds
 
 
+class FormatError(TypeError):
+    """A value that a format cannot write (a text where a number is needed, a section
+    where a value is): a mistake in a page's placeholder, not in the pipeline."""
+
+
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"format '{name}' needs a number, got {value!r}")
+        raise FormatError(f"format '{name}' needs a number, got {value!r}")
     return float(value)
 
 
@@ -85,7 +90,7 @@ def fmt_int(value: Any, arg: str | None = None) -> str:
     """Whole number with thousands separators: 215418 -> '215,418'."""
     number = _number(value, "int")
     if not number.is_integer():
-        raise TypeError(f"format 'int' needs a whole number, got {value!r}")
+        raise FormatError(f"format 'int' needs a whole number, got {value!r}")
     return f"{int(number):,}"
 
 
@@ -156,13 +161,13 @@ def fmt_plain(value: Any, arg: str | None = None) -> str:
         return ", ".join(fmt_plain(item) for item in value)
     if isinstance(value, str):
         return value
-    raise TypeError(f"a {type(value).__name__} cannot be shown inline; name one of its keys")
+    raise FormatError(f"a {type(value).__name__} cannot be shown inline; name one of its keys")
 
 
 def fmt_len(value: Any, arg: str | None = None) -> str:
     """Number of items of a list: [0.1, 0.2] -> '2'."""
     if not isinstance(value, (list, tuple, dict)):
-        raise TypeError(f"format 'len' needs a list, got {value!r}")
+        raise FormatError(f"format 'len' needs a list, got {value!r}")
     return f"{len(value):,}"
 
 

@@ -23,7 +23,7 @@ from ..train.feed import Feed, Loaded
 from ..train.model import Subject, prunable_weights, split_forward, weight_key
 from ..train.runs import model_from
 from ..train.training import evaluate
-from .stats import histogram, with_global
+from ..train.counting import histogram, with_global
 
 SENSITIVITY_SPARSITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
 KNEE_DROP = ONE_POINT

@@ -14,7 +14,8 @@ from ..train.model import Subject, prunable_weights, weight_key, weight_slot
 from ..train.pruning import prune_global_percentile_, prune_threshold_
 from ..train.runs import cpu_state, model_from
 from ..train.training import evaluate
-from .stats import chunks, count, histogram, layer_stats, symmetric_edges, widen_edges, widening, with_global
+from ..train.counting import chunks, histogram, widen_edges, widening, with_global
+from .stats import count, layer_stats, symmetric_edges
 
 EDGE_HEADROOM = 1.25  # the in-loop run, binned on edges made before it ends, mostly stays inside
 

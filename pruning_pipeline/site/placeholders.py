@@ -23,7 +23,7 @@ Syntax (inside a page)::
 
 An unknown name, format, figure, claim or table raises `PlaceholderError`
 naming the page and the placeholder, so a typo fails the build instead of printing
-nothing.
+nothing. Any other exception is a bug of the pipeline and propagates as it is.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ..figures.catalog import FigureInfo
-from ..formatting import format_value
+from ..formatting import FormatError, format_value
 from ..names import layer_by_slug, layers_of, stage_by_alias
 from . import schema, tables
 from .markdown import claim_block, explorer_block, figure_block, gallery_block
@@ -138,9 +138,10 @@ class SiteRenderer:
     def render(self, text: str, page: str, on_error: Callable[[str], None] | None = None) -> str:
         """Replace every placeholder of ``text``; ``page`` is the source path for errors/links.
 
-        A placeholder that cannot be rendered raises `PlaceholderError`; with ``on_error``,
-        its message goes there instead and the placeholder stays as written (the plugin
-        logs it as a warning, which fails a ``--strict`` build).
+        A placeholder that cannot be rendered (an unknown name, a value its format
+        cannot write) raises `PlaceholderError`; with ``on_error``, its message goes
+        there instead and the placeholder stays as written (the plugin logs it as a
+        warning, which fails a ``--strict`` build). A bug behind a placeholder raises.
         """
         out: list[str] = []
         last = 0
@@ -155,7 +156,7 @@ class SiteRenderer:
             indent = re.match(r"[ \t]*", text[line_start:match.start()]).group(0)
             try:
                 value = self.expand(body.strip(), page)
-            except (KeyError, TypeError, ValueError) as err:
+            except (KeyError, FormatError) as err:  # a page's mistake; anything else is a bug and raises
                 message = err.args[0] if err.args else repr(err)
                 problem = f"{page}: cannot render {{{{ {body.strip()} }}}}: {message}"
                 if on_error is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from ..config import Config, PipelineError
-from ..measure.stats import count_zeros
+from .counting import count_zeros
 from .feed import Feed
 from .model import Subject, prunable_weights
 from .pruning import random_masks, smallest_masks

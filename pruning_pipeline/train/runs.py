@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..config import Config
-from ..measure.stats import chunks, count_zeros, histogram, widen_edges, widening, with_global
+from .counting import chunks, count_zeros, histogram, widen_edges, widening, with_global
 from .distributed import SOLO, World
 from .feed import Feed
 from .model import Subject, prunable_weights
@@ -112,7 +112,7 @@ class DynamicsRecorder:
 
     def _bin_waiting(self) -> None:
         """Bin the waiting records, each on the trained run's edges widened until it fits
-        (`stats.widening`; the factor is kept per record): no record clips, and the
+        (`counting.widening`; the factor is kept per record): no record clips, and the
         lifecycle re-counts each exactly on the final, common edges."""
         edges = self.edges.result()  # raises if the trained run failed
         for layers in self.waiting:

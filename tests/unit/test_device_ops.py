@@ -12,7 +12,8 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
-from pruning_pipeline.measure.stats import float32_above, histogram, layer_stats, symmetric_edges
+from pruning_pipeline.measure.stats import float32_above, layer_stats, symmetric_edges
+from pruning_pipeline.train.counting import histogram
 from pruning_pipeline.train import pruning
 from pruning_pipeline.train.pruning import (
     InLoopPruner,

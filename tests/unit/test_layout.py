@@ -62,6 +62,13 @@ def test_editing_the_analysis_keeps_the_training_key(package_copy):
     assert after["training"] == before["training"] and after["results"] != before["results"]
 
 
+def test_editing_a_statistics_formula_keeps_the_training_key(package_copy):
+    before = _keys()
+    _edit(package_copy / "measure" / "stats.py")
+    after = _keys()
+    assert after["training"] == before["training"] and after["results"] != before["results"]
+
+
 def test_editing_a_plot_changes_only_the_figures_key(package_copy):
     before = _keys()
     _edit(package_copy / "figures" / "plots.py")
@@ -88,6 +95,7 @@ def test_closures_follow_the_data_flow():
     assert not any(m.startswith(("pruning_pipeline.site", "pruning_pipeline.figures")) for m in closure["training"])
     assert not any(m.startswith("pruning_pipeline.site") for m in closure["results"] | closure["figures"])
     assert not any(m.startswith(("pruning_pipeline.train", "pruning_pipeline.measure")) for m in closure["figures"])
+    assert not any(m.startswith("pruning_pipeline.measure") for m in closure["training"])  # no import runs back up
     assert "pruning_pipeline.train.device" in closure["training"]  # a folder counts as a whole
     assert closure["training"] < closure["results"]
 

@@ -67,6 +67,18 @@ def test_unknown_placeholder_names_page_and_path(metrics):
     assert renderer.render("\\{{ literal }}", "d.md") == "{{ literal }}"
 
 
+def test_a_pages_mistake_is_a_placeholder_error_and_a_bug_raises_as_it_is(metrics, monkeypatch):
+    renderer = SiteRenderer(metrics=metrics, catalog=[])
+    warned = []
+    assert renderer.render("{{ config.model | pct }}", "a.md", on_error=warned.append) == "{{ config.model | pct }}"
+    assert warned and "format 'pct' needs a number" in warned[0]  # a text where a number belongs: the page's
+    def broken(*args):
+        raise ValueError("a bug in a table builder")
+    monkeypatch.setattr(tables, "table_stages", broken)
+    with pytest.raises(ValueError, match="a bug in a table builder"):  # not turned into a warning
+        renderer.render("{{ table: stages }}", "a.md", on_error=warned.append)
+
+
 @pytest.mark.parametrize("table", ["stages", "stats post", "config", "manifest", "schema", "figures",
                                    "compression", "sensitivity", "sweep", "dynamics",
                                    "threshold-vs-percentile", "build"])

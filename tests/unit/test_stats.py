@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from pruning_pipeline.measure.stages import counts_on
-from pruning_pipeline.measure.stats import histogram, layer_stats, symmetric_edges, widen_counts, widen_edges, widening
+from pruning_pipeline.measure.stats import layer_stats, symmetric_edges, widen_counts
+from pruning_pipeline.train.counting import histogram, widen_edges, widening
 
 
 def test_histogram_counts_every_weight_and_agrees_with_numpy():
