@@ -18,7 +18,7 @@ from pathlib import Path
 from pruning_pipeline import api
 from pruning_pipeline.figures import export as figures
 from pruning_pipeline.config import make_config
-from pruning_pipeline.sources import parse_assignments
+from pruning_pipeline.config.sources import parse_assignments
 
 
 def render_seconds(results, kind: str) -> float:

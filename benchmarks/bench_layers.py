@@ -21,7 +21,7 @@ import numpy as np
 
 from pruning_pipeline import api
 from pruning_pipeline.config import make_config
-from pruning_pipeline.sources import parse_assignments
+from pruning_pipeline.config.sources import parse_assignments
 from pruning_pipeline.figures.export import export_figures
 from pruning_pipeline.site.explorer import explorer_data
 

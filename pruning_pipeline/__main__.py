@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .api import debugging
 from .config import ConfigError, PipelineError, make_config
-from .sources import config_values, mkdocs_options, parse_assignments
+from .config.sources import config_values, mkdocs_options, parse_assignments
 from .results import GLOBAL, STAGES
 
 

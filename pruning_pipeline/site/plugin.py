@@ -31,7 +31,7 @@ from ..cache import source_digest
 from ..config import PipelineError, make_config
 from ..imports import project_on_path, user_modules
 from ..results import METRICS_FILE
-from ..sources import config_values, run_options
+from ..config.sources import config_values, run_options
 from . import templates
 from .glue import build_report, notebook_for_run, site_renderer
 from .deployed import previous_deploy

@@ -6,59 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from ..config import PROFILE_DEFAULTS, Config, ConfigError, make_config
+from ..config import OPTIONS, PROFILE_DEFAULTS, Config
 from ..formatting import fmt_code, fmt_seconds
 from ..seeds.value import Seeds
 from .markdown import md_table
-
-OPTION_HELP = {
-    "profile": "Named set of defaults applied before your keys (`quick` is for previews and tests).",
-    "model": "`reference` is the study's CNN; an import string `package.module:callable` names your own model (a callable returning a `torch.nn.Module`), imported from the project folder.",
-    "model_args": "Keyword arguments of your model's callable (JSON values).",
-    "dataset": "`mnist-5k` is the 5,000-image MNIST subset embedded in the package; `mnist` is the full set; an import string names a callable returning `(train, test)` datasets or a mapping of tensors `{train_x, train_y, test_x, test_y}`.",
-    "dataset_args": "Keyword arguments of your dataset's callable (JSON values).",
-    "layers": "Which modules' weights are pruned: `types` (class names), `names` (qualified names or `re:<regex>`; empty means all of those types) and `exclude`. The default selects every Linear layer: `ffnn1` and `cls_head` of the reference model.",
-    "data_dir": "Directory holding the four MNIST IDX files (only for `dataset: mnist`).",
-    "download": "Whether full MNIST may be downloaded into the cache when `data_dir` lacks it.",
-    "seed": "Seed of the split, the initial weights and the batch order; the first of the run's seeds, whose figures are the published ones.",
-    "seeds": "Seeds the run trains (`seed` to `seed + seeds - 1`), each a cache entry of its own: adding one trains only that one. Every number a page quotes is then the mean ± the standard deviation over them, every verdict counts them.",
-    "batch_seeds": "Train the seeds as one batched ensemble (`torch.func.vmap`), each seed's plain, in-loop and gradual runs as its members, then every one-shot prune's fine-tuning in a second ensemble: `auto` does on an accelerator; on a CPU the seeds train one after another, which measured faster here (benchmarks/README.md). A model vmap cannot take trains alone, with the reason logged.",
-    "steps": "Optimizer steps of each training run (the plain one and the one pruned in the loop).",
-    "epochs": "When set, replaces `steps` by whole passes over the training split.",
-    "lr": "AdamW learning rate.",
-    "batch_size": "Training batch size.",
-    "tau_loop": "Threshold applied after every optimizer step of the in-loop run (|w| ≤ τ becomes 0).",
-    "tau_post": "Threshold of the one-off cut after training (|w| < τ becomes 0).",
-    "percentile": "Percentile p of |w| over all prunable layers for the global percentile cut.",
-    "in_loop_rule": "Pruning rule inside the loop: a fixed threshold or a global percentile.",
-    "report_taus": "Extra thresholds whose below-τ share is reported for every stage.",
-    "hist_bins": "Number of histogram bins (edges shared by all stages of a layer).",
-    "record_every": "Optimizer steps between two records of curves and in-loop dynamics.",
-    "eval_batch_size": "Batch size for evaluation (250 keeps a batch in cache on a CPU; it can move the last digits of a loss, so it is part of the cache key).",
-    "sweep_points": "Thresholds in the post-training sweep, about: it spans four decades below the largest weight at (`sweep_points` − 1) / 4 thresholds a decade, plus 0.",
-    "device": "Where to train: `auto` takes CUDA, then MPS, then the CPU.",
-    "threads": "CPU threads of each training run; pinned because the thread count changes results bit for bit. With cores for both, the two runs train side by side (two one-thread runs: 0.62× the time of one two-thread run after the other, and no spin-waiting on a busy machine).",
-    "nproc_per_node": "Training processes on this machine. Above one, the build runs the training under `torchrun` (DDP: Gloo on CPUs, NCCL on GPUs); each process takes an equal share of every global batch of `batch_size`, which must divide evenly.",
-    "nnodes": "Machines of a `torchrun` job. Above one, run the job on the cluster with a shared `cache_dir` first; the build then reads its cached run.",
-    "dist_timeout": "Seconds a training process waits for the others in a collective (a gradient average, a cache decision) before the job fails instead of hanging. After training no process waits for another.",
-    "cache_dir": "Where finished runs are cached (relative to the working directory).",
-    "target_sparsities": "Sparsities of the selected layers at which the pruning methods are compared (Methods at the same sparsity): one-shot global, per layer and random, each as pruned and fine-tuned.",
-    "finetune_steps": "Optimizer steps of training after a one-shot prune, its mask held fixed (a pruned weight stays exactly zero).",
-    "finetune_lr": "Learning rate of that fine-tuning (a fresh AdamW); none: `lr`. At the full rate its first steps cost a light prune accuracy but recover a heavy one further; a tenth of it does the opposite (see the methods page).",
-    "gmp_sparsities": "The targets that also get a run pruned gradually inside the loop (one full training run each, so the default has one).",
-    "gmp_start": "Step of the first gradual prune; none: a tenth of the run's steps.",
-    "gmp_end": "Step at which the gradual run reaches its target (cubic schedule of Zhu & Gupta); none: three quarters of the run's steps. The mask is held from there to the end.",
-    "gmp_every": "Steps between two gradual prunes.",
-}
-
-
-def allowed_values(key: str) -> str:
-    """What a config key accepts, in the validator's own words."""
-    try:
-        make_config({key: object()})
-    except ConfigError as err:
-        return str(err).split("; allowed: ", 1)[-1]
-    return "any"
 
 
 def table_config(metrics: Mapping[str, Any]) -> str:
@@ -73,8 +24,8 @@ def table_config(metrics: Mapping[str, Any]) -> str:
             fmt_code(_json(default)),
             fmt_code(_json(quick[key])) if key in quick else "",
             fmt_code(_json(used.get(key))),
-            allowed_values(key),
-            OPTION_HELP.get(key, "(undocumented)"),
+            OPTIONS[key].allowed,
+            OPTIONS[key].help,
         ])
     return md_table(["option", "default", "`quick`", "this build", "allowed", "meaning"], rows, "llllll")
 
@@ -246,6 +197,9 @@ _NAMED_KEYS = {
 _OPAQUE = {"config", "manifest", "facts", "claims.{claim}.evidence", "seeds.values", "publication.previous"}
 
 
+UNDESCRIBED = "(not yet described)"  # a path SCHEMA_HELP lacks: the site tests fail on it
+
+
 def schema_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(path pattern, JSON type, description) for every leaf of the metrics tree."""
     seen: dict[str, tuple[str, str]] = {}
@@ -256,7 +210,7 @@ def schema_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                 kind = f"list of {_kind(data[0])}" if data else "list"
             else:
                 kind = _kind(data)
-            seen.setdefault(path, (kind, SCHEMA_HELP.get(path, "(not yet described)")))
+            seen.setdefault(path, (kind, SCHEMA_HELP.get(path, UNDESCRIBED)))
             return
         for key, value in data.items():
             part = _NAMED_KEYS.get(path, str(key))

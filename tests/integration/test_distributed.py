@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -89,7 +90,7 @@ def test_the_cli_trains_on_two_processes_and_writes_one_entry(tmp_path):
     args += [f"--set={k}={v}" for k, v in SHORT.items()]
     first = subprocess.run(args, env=torchrun_env(), capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert first.stdout.count("stage       accuracy") == 1 and "torchrun, 2 processes" in first.stdout
+    assert len(re.findall(r"^stage +accuracy", first.stdout, flags=re.M)) == 1 and "torchrun, 2 processes" in first.stdout
     entries = list((tmp_path / "results").iterdir())
     assert len(entries) == 1
     results = Results.load(entries[0])

@@ -3,7 +3,7 @@
 import pytest
 
 from pruning_pipeline.config import ConfigError, key_fields, make_config, run_key
-from pruning_pipeline.sources import parse_assignments
+from pruning_pipeline.config.sources import parse_assignments
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_bad_assignment_syntax():
 
 
 def test_mappings_come_as_json_from_the_environment_or_the_command_line():
-    from pruning_pipeline.sources import config_values
+    from pruning_pipeline.config.sources import config_values
 
     values = config_values({"model": "pkg.mod:build"},
                            {"PRUNING_MODEL_ARGS": '{"width": 64, "depth": 3}', "PRUNING_LAYERS": '{"types": ["Conv2d"]}'})
@@ -104,3 +104,30 @@ def test_several_processes_need_an_even_batch_split_and_no_fixed_gpu():
         make_config({"nproc_per_node": 2, "device": "cuda:1"})
     assert "world_size" not in key_fields(make_config({}))  # one process keeps its old keys
     assert key_fields(make_config({"nproc_per_node": 2}))["world_size"] == 2
+
+
+def test_every_option_says_what_it_allows_in_the_words_of_its_error():
+    """The Configuration page prints OPTIONS[key].allowed: it must be what a bad value is told."""
+    from dataclasses import fields
+
+    from pruning_pipeline.config import OPTIONS, Config, ConfigError, make_config
+
+    assert list(OPTIONS) == [f.name for f in fields(Config)]
+    for key, option in OPTIONS.items():
+        assert option.help.strip() and option.allowed.strip(), key
+        with pytest.raises(ConfigError) as error:
+            make_config({key: object()})
+        message = str(error.value)
+        assert message.startswith(f"invalid config: {key}=") and message.endswith(f"; allowed: {option.allowed}"), key
+
+
+def test_every_published_metrics_path_is_documented():
+    from handmade import fake_results
+
+    from pruning_pipeline.site.published import publish
+    from pruning_pipeline.site.schema import UNDESCRIBED, schema_rows
+
+    metrics = fake_results().metrics
+    two = {**metrics, "seeds": {"seeds": [0, 1], "run_ids": ["a", "b"], "per_seed": [metrics, metrics]}}
+    for published in (publish(metrics), publish(two)):
+        assert [path for path, _, text in schema_rows(published) if text == UNDESCRIBED] == []

@@ -18,7 +18,7 @@ from pruning_pipeline.site.published import publish
 from pruning_pipeline.site.explorer import explorer_data
 from pruning_pipeline.site.markdown import explorer_block
 from pruning_pipeline.site.facts import derive_facts
-from pruning_pipeline.sources import config_values
+from pruning_pipeline.config.sources import config_values
 from pruning_pipeline.site.glue import page_index
 from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer, resolve_figure
 from pruning_pipeline.site.versions import Publication

@@ -6,7 +6,7 @@ import pytest
 
 from pruning_pipeline.site import templates
 from pruning_pipeline.site.starter import InitError, init_project, starter_files
-from pruning_pipeline.sources import mkdocs_options
+from pruning_pipeline.config.sources import mkdocs_options
 
 
 def test_every_page_of_the_nav_is_a_template():

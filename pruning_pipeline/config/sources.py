@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, Mapping
 
-from .config import Config, ConfigError
+from .run import Config
+from .values import ConfigError
 
 ENV_PREFIX = "PRUNING_"
 
