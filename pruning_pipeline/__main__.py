@@ -92,7 +92,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .cache import Cache
+    from .keys.store import Cache
     from .train.device import available_devices, environment, resolve_device
 
     config = config_from_args(args)
@@ -111,7 +111,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_clean(args: argparse.Namespace) -> int:
     from .api import used_entries
-    from .cache import Cache
+    from .keys.store import Cache
 
     config = config_from_args(args)
     cache = Cache(config.cache_dir)

@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 from .seeds import grid
-from .cache import Cache, source_digest
+from .keys.code import source_digest
+from .keys.store import Cache
 from .config import Config, PipelineError, run_key, stable_hash
-from .imports import user_code_digest
+from .keys.code import user_code_digest
 from .report import Report
 from .results import Results
 

@@ -14,7 +14,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
-from ..cache import Cache, source_digest
+from ..keys.code import source_digest
+from ..keys.store import Cache
 from ..config import stable_hash
 from ..results import Results
 from .catalog import DARK_FORMATS, LIGHT_FORMATS, FigureInfo, Spec, specs

@@ -27,9 +27,10 @@ from mkdocs_gen_files.editor import FilesEditor
 from mkdocs_gen_files.plugin import GenFilesPlugin
 
 from .. import __version__, api
-from ..cache import source_digest
+from ..keys.code import source_digest
 from ..config import PipelineError, make_config
-from ..imports import project_on_path, user_modules
+from ..imports import project_on_path
+from ..keys.code import user_modules
 from ..results import METRICS_FILE
 from ..config.sources import config_values, run_options
 from . import templates

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pruning_pipeline import api
-from pruning_pipeline.cache import STAGING_MARK, Cache
+from pruning_pipeline.keys.store import STAGING_MARK, Cache
 from pruning_pipeline.config import make_config
 
 QUICK = ["--set", "profile=quick", "--set", "seeds=1", "--set", "steps=40", "--set", "record_every=20", "--quiet"]

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from pruning_pipeline import api
-from pruning_pipeline.cache import Cache
+from pruning_pipeline.keys.store import Cache
 from pruning_pipeline.results import STAGES
 
 WEIGHT_COUNTS = {"ffnn1": 196_608, "cls_head": 2_560, "global": 199_168}

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from pruning_pipeline import api
-from pruning_pipeline.cache import Cache
+from pruning_pipeline.keys.store import Cache
 from pruning_pipeline.config import make_config
 from pruning_pipeline.measure.lifecycle import BATCHED, method_keys, training_keys
 from pruning_pipeline.measure.methods import GRADUAL_KIND, ONE_SHOT_FILE, ONE_SHOT_KIND

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from pruning_pipeline import api
-from pruning_pipeline.cache import Cache
+from pruning_pipeline.keys.store import Cache
 from pruning_pipeline.config import PipelineError, make_config
 from pruning_pipeline.figures.catalog import catalog
 from pruning_pipeline.measure.lifecycle import training_keys
@@ -211,7 +211,8 @@ def test_tensors_given_from_python_are_keyed_by_their_content(project):
 
 
 def test_an_edited_module_is_imported_again_and_keys_never_run_user_code(project):
-    from pruning_pipeline.imports import resolve, user_code_digest
+    from pruning_pipeline.imports import resolve
+    from pruning_pipeline.keys.code import user_code_digest
 
     (project / "pkg").mkdir()
     (project / "pkg" / "__init__.py").write_text("open('imported.flag', 'w').close()\n")

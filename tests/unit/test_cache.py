@@ -3,7 +3,7 @@
 import json
 import threading
 
-from pruning_pipeline.cache import ENTRY_FILE, Cache
+from pruning_pipeline.keys.store import ENTRY_FILE, Cache
 
 
 def _fill(text):

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from pruning_pipeline import cache
+from pruning_pipeline.keys import code
 from pruning_pipeline.api import RESULTS_SOURCE
 from pruning_pipeline.figures.export import FIGURES_SOURCE
 from pruning_pipeline.measure.lifecycle import TRAINING_SOURCE
 
-PACKAGE = Path(cache.__file__).resolve().parent
-SUBPACKAGES = ("train", "measure", "figures", "site")
+PACKAGE = code.PACKAGE_ROOT
+SUBPACKAGES = ("config", "keys", "seeds", "train", "measure", "figures", "site")
 
 
 @pytest.fixture
@@ -26,12 +26,12 @@ def package_copy(tmp_path, monkeypatch) -> Path:
     """A copy of the package that the key functions read instead of the real one."""
     copy = tmp_path / "pruning_pipeline"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache, "PACKAGE_ROOT", copy)
+    monkeypatch.setattr(code, "PACKAGE_ROOT", copy)
     return copy
 
 
 def _keys() -> dict[str, str]:
-    return {name: cache.source_digest(source) for name, source in
+    return {name: code.source_digest(source) for name, source in
             (("training", TRAINING_SOURCE), ("results", RESULTS_SOURCE), ("figures", FIGURES_SOURCE))}
 
 
@@ -83,14 +83,14 @@ def test_a_new_import_is_followed_without_any_list_to_update(package_copy):
     runs = package_copy / "train" / "runs.py"
     runs.write_text(runs.read_text().replace("from ..config import Config",
                                              "from ..config import Config\nfrom ..names import STAGE  # noqa"))
-    assert "pruning_pipeline.names" in cache.source_closure(TRAINING_SOURCE)
+    assert "pruning_pipeline.names" in code.source_closure(TRAINING_SOURCE)
     before_names = _keys()["training"]
     _edit(package_copy / "names.py")
     assert _keys()["training"] != before_names != before["training"]
 
 
 def test_closures_follow_the_data_flow():
-    closure = {name: set(cache.source_closure(source)) for name, source in
+    closure = {name: set(code.source_closure(source)) for name, source in
                (("training", TRAINING_SOURCE), ("results", RESULTS_SOURCE), ("figures", FIGURES_SOURCE))}
     assert not any(m.startswith(("pruning_pipeline.site", "pruning_pipeline.figures")) for m in closure["training"])
     assert not any(m.startswith("pruning_pipeline.site") for m in closure["results"] | closure["figures"])
@@ -100,8 +100,25 @@ def test_closures_follow_the_data_flow():
     assert closure["training"] < closure["results"]
 
 
+# What each folder may import of the package: the stages downstream of it never.
+UPSTREAM_ONLY = {
+    "config": (),
+    "keys": ("config", "imports"),
+    "seeds": ("formatting", "results"),
+    "train": ("config", "imports", "keys"),
+}
+
+
+@pytest.mark.parametrize("folder", UPSTREAM_ONLY)
+def test_no_import_runs_back_up(folder):
+    allowed = {f"pruning_pipeline.{name}" for name in (folder, *UPSTREAM_ONLY[folder])} | {"pruning_pipeline"}
+    reached = {name for name in code.source_closure(f"pruning_pipeline.{folder}")
+               if not any(name == a or name.startswith(a + ".") for a in allowed)}
+    assert reached == set(), f"{folder} imports {sorted(reached)}"
+
+
 def test_lazy_imports_inside_functions_count():
-    assert "pruning_pipeline.measure.lifecycle" in cache.source_closure("pruning_pipeline.api")
+    assert "pruning_pipeline.measure.lifecycle" in code.source_closure("pruning_pipeline.api")
 
 
 @pytest.mark.parametrize("subpackage", SUBPACKAGES)

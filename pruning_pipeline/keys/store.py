@@ -19,8 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
-from .imports import imported_names
+from .. import __version__
 
 log = logging.getLogger(__name__)
 ENTRY_FILE = "entry.json"
@@ -50,57 +49,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-PACKAGE_ROOT = Path(__file__).resolve().parent
-PACKAGE = PACKAGE_ROOT.name
-
-
-def _module_file(module: str) -> Path:
-    """Source file of a module of this package, given as a dotted name."""
-    parts = module.split(".")[1:]
-    base = PACKAGE_ROOT.joinpath(*parts)
-    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
-
-
-def _imported_modules(module: str) -> set[str]:
-    """Modules of this package that ``module`` imports anywhere in its source (also inside
-    functions: a lazy import is still a dependency), read with ``ast``, never executed."""
-    return {name for name in imported_names(_module_file(module), module)
-            if name.split(".")[0] == PACKAGE and _module_file(name).is_file()}
-
-
-def source_closure(module: str) -> list[str]:
-    """``module`` and every module of this package it imports, transitively, sorted.
-
-    A subpackage (a folder) stands for every module in it. Parent packages'
-    ``__init__`` modules count too (importing ``a.b`` runs ``a``).
-    """
-    seen: set[str] = set()
-    todo = [module]
-    file = _module_file(module)
-    if file.name == "__init__.py":
-        todo += [f"{module}.{sub.stem}" for sub in sorted(file.parent.glob("*.py")) if sub.stem != "__init__"]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        parts = name.split(".")
-        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
-        todo += sorted(_imported_modules(name))
-    return sorted(seen)
-
-
-def source_digest(module: str) -> str:
-    """Digest of the source ``module`` (a module or a subpackage) depends on within this
-    package: its import closure. An edited computation is then never served from the
-    cache, while an edit elsewhere (a page's wording) keeps the entry. Computed from the
-    imports, never listed by hand."""
-    digest = hashlib.sha256()
-    for name in source_closure(module):
-        digest.update(name.encode() + b"\0" + _module_file(name).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 class Cache:
