@@ -24,6 +24,7 @@ from pruning_pipeline.config import make_config
 from pruning_pipeline.config.sources import parse_assignments
 from pruning_pipeline.figures.export import export_figures
 from pruning_pipeline.site.explorer import explorer_data
+from pruning_pipeline.site.published import publish
 
 HERE = Path(__file__).resolve().parent
 
@@ -48,7 +49,7 @@ def measure(depth: int, overrides: dict) -> dict:
             "run": run,
             "figures": len(figures),
             "render": render,
-            "explorer_kb": len(json.dumps(explorer_data(results))) / 1024,
+            "explorer_kb": len(json.dumps(explorer_data(results, publish(results.metrics)))) / 1024,
             "metrics_kb": len(json.dumps(results.metrics)) / 1024,
         }
 

@@ -45,4 +45,4 @@ def published_files(results: Results, publication: Publication = Publication(),
                 "latest_urls": {name: publication.latest(name) for name in info.files()} if publication.version else {}}
                for info in figures]
     yield CATALOG_FILE, json.dumps(entries, indent=1).encode()
-    yield EXPLORER_FILE, json.dumps(explorer_data(results), separators=(",", ":")).encode()
+    yield EXPLORER_FILE, json.dumps(explorer_data(results, metrics), separators=(",", ":")).encode()

@@ -260,7 +260,7 @@ def test_catalog_pages_and_titles_come_from_the_names_table():
 
 def test_explorer_data_is_the_sweep_with_a_histogram_per_tau():
     results = fake_results()
-    data = explorer_data(results)
+    data = explorer_data(results, publish(results.metrics))
     sweep = results.metrics["sweep"]
     assert data["taus"] == sweep["taus"] and data["accuracy"] == sweep["accuracy"]
     assert [layer["key"] for layer in data["layers"]] == list(results.layer_keys)
@@ -271,6 +271,15 @@ def test_explorer_data_is_the_sweep_with_a_histogram_per_tau():
             assert len(data["edges"][key]) == len(row) + 1
             assert sum(row) + data["zeros"][key][i] == count  # every weight: a survivor or a zero
             assert data["zeros"][key][i] / count == pytest.approx(sweep["sparsity"][key][i])
+            assert data["labels"]["zeros"][key][i] == f"{data['zeros'][key][i]:,}"
+    # every readout comes written by the site's formatter: the browser computes none
+    labels = data["labels"]
+    assert labels["accuracy"] == [fmt_pct(a) for a in sweep["accuracy"]] and labels["baseline"] == fmt_pct(
+        sweep["baseline_accuracy"])
+    for i, accuracy in enumerate(sweep["accuracy"]):
+        drop = sweep["baseline_accuracy"] - accuracy
+        assert labels["drop"][i] == ("0 points" if drop == 0 else f"{fmt_pct(drop)[:-1]} points" if drop > 0
+                                     else f"−{fmt_pct(-drop)[:-1]} points (gain)")
 
 
 @pytest.mark.parametrize("page, src", [

@@ -115,7 +115,7 @@ def _check_spread(texts: dict, i: int, explorer: dict, layers) -> None:
         own = [row[i] for row in spread["sparsity"][layer]]
         assert_shown(texts[f"sparsity-{layer}"], statistics.fmean(own), own)
     drops = [(base - own) * 100 for base, own in zip(spread["baseline_accuracy"], accuracy)]
-    found = re.fullmatch(r"(−?)([\d.]+) points(?: ±\s([\d.]+) points)?( \(gain\))?", texts["drop"])
+    found = re.fullmatch(r"(−?)([\d.]+)(?: ±\s([\d.]+))? points( \(gain\))?", texts["drop"])
     assert found and bool(found.group(1)) == bool(found.group(4)) == (statistics.fmean(drops) < 0), texts["drop"]
     assert_shown(found.group(2), abs(statistics.fmean(drops)), None)
     assert (found.group(3) is not None) == (len(set(drops)) > 1), texts["drop"]

@@ -18,34 +18,9 @@
     });
   }
   function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
-  // Adaptive decimals: a value strictly between two round numbers never prints as one.
-  function fixed(v, first, avoid) {
-    var d = first, s = v.toFixed(d);
-    while (d < 10 && avoid.indexOf(Number(s)) >= 0) s = v.toFixed(++d);
-    return s;
-  }
-  function pct(v) {
-    return v === 0 || v === 1 ? v * 100 + "%" : fixed(v * 100, 1, [0, 100]) + "%";
-  }
-  function points(v, spread) { // accuracy drop in percentage points; negative = better than unpruned
-    if (v === 0) return "0 points" + (spread || "");
-    var s = fixed(Math.abs(v) * 100, 1, [0]) + " points" + (spread || "");
-    return v < 0 ? "−" + s + " (gain)" : s;
-  }
-  // Over several seeds: " ± sd" of the seeds' own values (sample sd, as the pages print
-  // it), in percent or in points; nothing where every seed has the same value up to float
-  // noise (a drop computed seed by seed), as on the pages.
-  function pm(values, unit) {
-    if (!values || values.length < 2) return "";
-    var mean = values.reduce(function (a, b) { return a + b; }, 0) / values.length;
-    var span = Math.max.apply(null, values) - Math.min.apply(null, values);
-    if (span <= 1e-9 * Math.max(1, Math.abs(mean))) return "";
-    var sd = Math.sqrt(values.reduce(function (a, v) { return a + (v - mean) * (v - mean); }, 0) / (values.length - 1));
-    return " ±\u00a0" + fixed(sd * 100, 1, [0]) + (unit || "%"); // no break after the ±, as on the pages
-  }
+  // Every number shown in words (τ, accuracy, drop, sparsity, zeros: mean ± sd over the
+  // seeds) comes written in d.labels by the site's own formatter; this file only draws.
   function column(rows, i) { return rows ? rows.map(function (row) { return row[i]; }) : null; }
-  function fmtTau(t) { return t === 0 ? "0" : String(Number(t.toPrecision(3))); }
-  function int(n) { return n.toLocaleString("en-US"); }
   function short(n) { // tick labels: 1.2k, 15k, 1M
     if (n >= 1e6) return Number((n / 1e6).toPrecision(3)) + "M";
     if (n >= 1e3) return Number((n / 1e3).toPrecision(3)) + "k";
@@ -145,7 +120,7 @@
         '<div class="tau-explorer__legend">' + swatch("current", "current τ") +
         swatch("knee", "knee: sparsest within 1 point") +
         swatch("configured", "τ_post: configured") +
-        swatch("baseline", "unpruned " + pct(d.baseline_accuracy) + pm(d.spread && d.spread.baseline_accuracy)) +
+        swatch("baseline", "unpruned " + d.labels.baseline) +
         (d.spread ? swatch("band", "lowest to highest of " + d.spread.seeds.length + " seeds") : "") +
         "</div></div>" : "") + "</div>";
   }
@@ -209,7 +184,7 @@
       "data-count": zeros }));
     if (clipped) out.push(el("rect", { class: "zero-break", x: r1(zx - zw / 2 - 2), y: m.t + 6, width: zw + 4, height: 3 }));
     if (zeros > 0) out.push(el("text", { class: "zero-label", x: r1(zx), y: r1(clipped ? m.t - 6 : base - zh - 6),
-      "text-anchor": "middle" }, int(zeros) + " zeros"));
+      "text-anchor": "middle" }, d.labels.zeros[key][i] + " zeros"));
     [-1, 1].forEach(function (s) {
       var cx = r1(x(clamp(s * tau, lo, hi)));
       out.push(el("line", { class: "cut", x1: cx, x2: cx, y1: m.t, y2: base, "data-value": s * tau,
@@ -219,15 +194,15 @@
       var right = x(tau) + 4, left = x(-tau) - 4, off = tau >= hi, fits = right < W - m.r - 70;
       out.push(el("text", { class: "cut-label", x: r1(off ? (m.l + W - m.r) / 2 : fits ? right : left),
         y: off ? m.t + 30 : m.t + 12, "text-anchor": off ? "middle" : fits ? "start" : "end" },
-        off ? "all |w| < τ = " + fmtTau(tau) : "±τ"));
+        off ? "all |w| < τ = " + d.labels.tau[i] : "±τ"));
     }
     out.push(el("line", { class: "axis", x1: m.l, x2: W - m.r, y1: base, y2: base }));
     svgSize(st.hist, W, H);
     st.hist.innerHTML = out.join("");
-    var layer = st.layers[key], kept = layer.count - zeros;
-    st.hist.setAttribute("aria-label", "Histogram of " + layer.title + " at τ = " + fmtTau(tau) + ": " +
-      int(zeros) + " exact zeros, " + int(kept) + " non-zero weights, none with |w| < τ.");
-    st.histTitle.textContent = layer.title + " · " + int(layer.count) + " weights at τ = " + fmtTau(tau) +
+    var layer = st.layers[key];
+    st.hist.setAttribute("aria-label", "Histogram of " + layer.title + " at τ = " + d.labels.tau[i] + ": " +
+      d.labels.zeros[key][i] + " exact zeros, " + d.labels.kept[key][i] + " non-zero weights, none with |w| < τ.");
+    st.histTitle.textContent = layer.title + " · " + d.labels.weights[key] + " weights at τ = " + d.labels.tau[i] +
       (d.spread ? " · seed " + d.spread.seeds[0] : "");
   }
 
@@ -269,30 +244,28 @@
     svgSize(st.curve, W, H);
     st.curve.innerHTML = out.join("");
     st.curve.setAttribute("aria-label", "Accuracy against global sparsity over " + acc.length + " thresholds; " +
-      "current τ = " + fmtTau(d.taus[st.index]) + ": " + pct(acc[st.index]) + " at " + pct(sp[st.index]) + " sparsity.");
+      "current τ = " + d.labels.tau[st.index] + ": " + d.labels.accuracy[st.index] + " at " +
+      d.labels.sparsity[st.globalKey][st.index] + " sparsity.");
   }
 
   function render(st) {
     var d = st.d, i = st.index, tau = d.taus[i], drop = d.baseline_accuracy - d.accuracy[i];
     st.slider.value = String(i);
-    st.slider.setAttribute("aria-valuetext", "τ = " + fmtTau(tau) + ", accuracy " + pct(d.accuracy[i]) +
-      ", global sparsity " + pct(d.sparsity[st.globalKey][i]));
+    var labels = d.labels;
+    st.slider.setAttribute("aria-valuetext", "τ = " + labels.tau[i] + ", accuracy " + labels.accuracy[i] +
+      ", global sparsity " + labels.sparsity[st.globalKey][i]);
     var set = function (name, value, text) {
       var node = st.root.querySelector('[data-readout="' + name + '"]');
       if (node) { node.setAttribute("data-value", String(value)); node.textContent = text; }
     };
-    set("tau", tau, fmtTau(tau));
-    var spread = d.spread || null;
-    set("accuracy", d.accuracy[i], pct(d.accuracy[i]) + pm(spread && column(spread.accuracy, i)));
-    var drops = spread && spread.baseline_accuracy.map(function (b, k) { return b - spread.accuracy[k][i]; });
-    set("drop", drop, points(drop, pm(drops, " points")));
-    var z = d.zeros[st.layer][i];
-    set("zeros", z, int(z));
+    set("tau", tau, labels.tau[i]);
+    set("accuracy", d.accuracy[i], labels.accuracy[i]);
+    set("drop", drop, labels.drop[i]);
+    set("zeros", d.zeros[st.layer][i], labels.zeros[st.layer][i]);
     var zname = st.root.querySelector('[data-name="zeros"]');
-    if (zname) zname.textContent = "exact zeros in " + st.layers[st.layer].title + (spread ? ", seed " + spread.seeds[0] : "");
-    var sparsity = function (key) { return pct(d.sparsity[key][i]) + pm(spread && column(spread.sparsity[key], i)); };
-    d.layers.forEach(function (l) { set("sparsity-" + l.key, d.sparsity[l.key][i], sparsity(l.key)); });
-    set("sparsity-selected", d.sparsity[st.layer][i], sparsity(st.layer));
+    if (zname) zname.textContent = "exact zeros in " + st.layers[st.layer].title + (d.spread ? ", seed " + d.spread.seeds[0] : "");
+    d.layers.forEach(function (l) { set("sparsity-" + l.key, d.sparsity[l.key][i], labels.sparsity[l.key][i]); });
+    set("sparsity-selected", d.sparsity[st.layer][i], labels.sparsity[st.layer][i]);
     if (st.select) st.select.value = st.layer;
     if (!st.width) return;
     drawHistogram(st);
