@@ -13,13 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from .seeds import grid
-from .keys.code import source_digest
-from .keys.store import Cache
 from .config import Config, PipelineError, run_key, stable_hash
-from .keys.code import user_code_digest
+from .keys.code import source_digest, user_code_digest
+from .keys.store import Cache
 from .report import Report
 from .results import Results
+from .seeds import grid
 
 RESULTS_KIND = "results"
 SEEDS_KIND = "seeds"  # the results of every seed of a run together (`run` with seeds > 1)

@@ -14,11 +14,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
+from ..config import stable_hash
 from ..keys.code import source_digest
 from ..keys.store import Cache
-from ..config import stable_hash
 from ..results import Results
-from .catalog import DARK_FORMATS, LIGHT_FORMATS, FigureInfo, Spec, specs
+from .catalog import specs
+from .spec import DARK_FORMATS, LIGHT_FORMATS, FigureInfo, Spec
 
 def file_metadata(fmt: str, title: str, run_id: str) -> dict:
     """What a figure file says of itself: its title, and the release and run that made

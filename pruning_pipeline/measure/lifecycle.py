@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..keys.code import source_digest
-from ..keys.store import Cache
 from ..config import Config, run_key
-from ..keys.code import user_code_digest
+from ..keys.code import source_digest, user_code_digest
+from ..keys.store import Cache
 from ..report import Report
 from ..results import GLOBAL, STAGES, Results
 from ..train import ensemble, runs

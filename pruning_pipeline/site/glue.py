@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from ..figures.catalog import FigureInfo
+from ..figures.spec import FigureInfo
 from ..report import Report
 from ..seeds.value import with_seeds
 from .placeholders import SiteRenderer

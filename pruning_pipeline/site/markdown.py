@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Iterable, Mapping
 
-from ..figures.catalog import FigureInfo
+from ..figures.spec import FigureInfo
 from .versions import Publication
 
 

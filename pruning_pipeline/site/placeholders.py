@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from ..figures.catalog import FigureInfo
+from ..figures.spec import FigureInfo
 from ..formatting import FormatError, format_value
 from ..names import layer_by_slug, layers_of, stage_by_alias
 from . import schema, tables

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..figures.catalog import DARK_FORMATS, FigureInfo
+from ..figures.spec import DARK_FORMATS, FigureInfo
 from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig
 from ..names import METHOD_LABEL, STAGE
 from ..results import GLOBAL

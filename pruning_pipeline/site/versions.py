@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..figures.catalog import stable_url
+from ..figures.spec import stable_url
 
 LATEST = "latest"  # the alias the Pages workflow moves to every new version
 VERSION_VARIABLE = "MIKE_DOCS_VERSION"  # what `mike deploy` sets for the build it runs

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from pruning_pipeline.figures import export as figures
-from pruning_pipeline.figures.catalog import FigureInfo, catalog
+from pruning_pipeline.figures.catalog import catalog
+from pruning_pipeline.figures.spec import FigureInfo
 from handmade import PAGES, STEMS_AT_04, WEIGHTS, fake_results
 
 @pytest.fixture(scope="module")

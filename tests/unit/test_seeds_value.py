@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from pruning_pipeline.formatting import fmt_int, fmt_pct, format_value
-from pruning_pipeline.site.claims import over_seeds
+from pruning_pipeline.site.verdicts import over_seeds
 from pruning_pipeline.seeds.value import Seeds, combine, mean, per_seed, with_seeds
 
 SEED_TREES = [

@@ -9,7 +9,8 @@ import re
 import pytest
 from handmade import fake_results
 
-from pruning_pipeline.figures.catalog import FigureInfo, catalog
+from pruning_pipeline.figures.catalog import catalog
+from pruning_pipeline.figures.spec import FigureInfo
 from pruning_pipeline.formatting import fmt_pct, format_value
 from pruning_pipeline.names import STAGE, STAGE_TABLE, layers_of
 from pruning_pipeline.results import GLOBAL, STAGES
