@@ -53,9 +53,9 @@ def summary_table(published: dict) -> str:
     numbers (``metrics.json``: over several seeds their mean ± sd, as the site writes
     them), as text; with more than four layers only the overall sparsity."""
     from .formatting import fmt_pct
-    from .seeds.value import with_seeds
+    from .seeds.value import read
 
-    metrics = with_seeds(published, published.get("seeds", {}).get("values"))
+    metrics = read(published)
     layers = metrics["prunable_layers"] + [GLOBAL] if len(metrics["prunable_layers"]) <= 4 else [GLOBAL]
     rows = [[stage, fmt_pct(metrics["stages"][stage]["accuracy"], "2")]
             + [fmt_pct(metrics["stages"][stage]["layers"][name]["sparsity"], "2") for name in layers]

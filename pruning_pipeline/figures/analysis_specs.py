@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..formatting import fmt_pct, fmt_ratio, fmt_sig
 from ..names import STAGE, layers_of
 from ..results import Results
-from ..seeds.value import combine, with_seeds
+from ..seeds.value import of_seeds
 from . import tables
 from .binning import COMPARED_STAGES, distribution_layers
 from .spec import (CAPTION_LAYERS, Spec, analysis_spec, draw_with, grouped_spec, over_seeds_caption, pct2, per_layer,
@@ -177,7 +177,7 @@ def _methods_spec(r: Results) -> Spec:
         f"and after {methods['finetune_steps']:,} steps of fine-tuning with the mask fixed (solid); gradual "
         f"pruning inside the loop over the plain run's {methods['gradual']['steps']:,} steps at "
         + ", ".join(fmt_pct(t, "0") for t in methods["gradual"]["targets"])
-        + f" (diamonds){over}. Unpruned: {fmt_pct(with_seeds(*combine(dense)))}.",
+        + f" (diamonds){over}. Unpruned: {fmt_pct(of_seeds(dense))}.",
         "methods-at-the-same-sparsity",
         lambda dark: draw_with("analysis_plots", "methods_at_matched_sparsity", r, dark=dark),
         lambda: tables.methods_table(r))

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 from ..formatting import fmt_pct
 from ..names import layers_of
 from ..results import GLOBAL, Results
-from ..seeds.value import combine, with_seeds
+from ..seeds.value import of_seeds
 from .binning import stage_threshold
 from .tables import Table
 
@@ -117,7 +117,7 @@ def over_seeds_caption(r: Results, numbers: list[tuple[str, Callable[[dict], flo
     seeds = r.per_seed
     if len(seeds) < 2:
         return ""
-    said = ", ".join(f"{label} {fmt(with_seeds(*combine([get(m) for m in seeds])))}" for label, get, fmt in numbers)
+    said = ", ".join(f"{label} {fmt(of_seeds([get(m) for m in seeds]))}" for label, get, fmt in numbers)
     lead = f"Drawn from seed {seeds[0]['config']['seed']}; over" if drawn else "Over"
     return f" {lead} the {len(seeds)} seeds: {said}."
 

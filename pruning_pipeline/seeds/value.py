@@ -112,6 +112,18 @@ def with_seeds(means: Any, values: Any) -> Any:
     return means
 
 
+def read(published: Any) -> Any:
+    """A published tree (``metrics.json``) as pages and the CLI read it: every number
+    that differs across its seeds (``seeds.values``) as a `Seeds`."""
+    return with_seeds(published, published.get("seeds", {}).get("values"))
+
+
+def of_seeds(values: Sequence[Any]) -> Any:
+    """One number from each seed, as the value a page prints: a `Seeds`, or the number
+    itself where every seed has it."""
+    return with_seeds(*combine(list(values)))
+
+
 def per_seed(means: Any, values: Any, index: int) -> Any:
     """Seed ``index``'s own tree, from the means and the values that differ."""
     if values is None:

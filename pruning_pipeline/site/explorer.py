@@ -16,7 +16,7 @@ from ..figures.binning import display_histograms
 from ..formatting import fmt_int, fmt_pct, fmt_pp, fmt_sig
 from ..names import layers_of
 from ..results import Results
-from ..seeds.value import Seeds, mean, per_seed
+from ..seeds.value import mean, of_seeds, per_seed
 
 EXPLORER_FILE = "explorer.json"
 
@@ -65,9 +65,8 @@ def explorer_data(results: Results, published: Mapping[str, Any]) -> dict:
 def _labels(seeds: list[dict], layers: list[dict], zeros: dict[str, list[int]]) -> dict:
     """Every readout as the pages write it (mean ± sd over the seeds), at every τ: the
     explorer shows these strings and computes none."""
-    def over(get) -> Any:  # one number at one τ: the seeds' value, or the one seed's
-        own = [get(sweep) for sweep in seeds]
-        return Seeds(own) if len(own) > 1 else own[0]
+    def over(get) -> Any:  # one number at one τ, over the seeds
+        return of_seeds([get(sweep) for sweep in seeds])
 
     taus, keys = range(len(seeds[0]["taus"])), [layer["key"] for layer in layers]
     return {

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from ..figures.spec import FigureInfo
 from ..report import Report
-from ..seeds.value import with_seeds
+from ..seeds.value import read
 from .placeholders import SiteRenderer
 from .versions import Publication
 
@@ -30,7 +30,7 @@ def site_renderer(metrics: dict, figures: list[dict[str, Any]], sources: Iterabl
     differs across seeds as a `Spread`, which prints as mean ± sd) and ``figures.json``,
     the page sources (Markdown and notebooks) it links between and where it is published."""
     return SiteRenderer(
-        metrics=with_seeds(metrics, metrics.get("seeds", {}).get("values")),
+        metrics=read(metrics),
         catalog=[FigureInfo.from_mapping(entry) for entry in figures],
         pages=page_index(src for src in sources if src.endswith((".md", ".ipynb"))),
         publication=publication,
