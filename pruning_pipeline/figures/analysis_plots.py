@@ -11,6 +11,7 @@ from matplotlib.ticker import PercentFormatter
 from ..names import METHOD_LABEL, STAGE, layers_of
 from ..results import GLOBAL, STAGES, Results
 from ..seeds.grid import aligned
+from . import tables
 from .plots import SINGLE_COLUMN, TALL
 from .style import _styled, label_decades, layer_colours
 
@@ -224,6 +225,7 @@ def methods_at_matched_sparsity(results: Results, *, colour: dict) -> Figure:
     dense = _over_seeds(results, lambda m: [m["dense_accuracy"]])[:, 0]
     ax.axhspan(dense.min(), dense.max(), color=colour["muted"], alpha=0.15, linewidth=0)
     ax.axhline(dense.mean(), color=colour["ink"], linestyle="--", linewidth=0.8, label="unpruned")
+    marked = False
     for name, label in METHOD_LABEL.items():
         values = _over_seeds(results, lambda m: m["accuracy"][name])
         shown = ~np.isnan(values).any(axis=0)
@@ -239,6 +241,12 @@ def methods_at_matched_sparsity(results: Results, *, colour: dict) -> Figure:
                         linestyle="none", color=line["color"], label=label, zorder=4)
             continue
         ax.plot(x, mean, marker="o", markersize=2.5, label=label, **line)
+        dead = np.array(tables.collapsed(results, name.removesuffix("_finetuned")))[shown]
+        if tuned and dead.any():  # one mark per ranking: where some seed's layer lost a whole unit
+            ax.plot(x[dead], mean[dead], marker="x", markersize=6, markeredgewidth=1.4, linestyle="none",
+                    color=colour["threshold"], zorder=5,
+                    label=f"a class of {results.layers[-1]} lost every weight (some seed)" if not marked else "_")
+            marked = True
         if len(values) > 1:
             ax.fill_between(x, values[:, shown].min(axis=0), values[:, shown].max(axis=0), color=line["color"],
                             alpha=0.15 if tuned else 0.08, linewidth=0)

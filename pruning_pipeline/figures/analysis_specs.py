@@ -177,7 +177,18 @@ def _methods_spec(r: Results) -> Spec:
         f"and after {methods['finetune_steps']:,} steps of fine-tuning with the mask fixed (solid); gradual "
         f"pruning inside the loop over the plain run's {methods['gradual']['steps']:,} steps at "
         + ", ".join(fmt_pct(t, "0") for t in methods["gradual"]["targets"])
-        + f" (diamonds){over}. Unpruned: {fmt_pct(of_seeds(dense))}.",
+        + f" (diamonds){over}. Unpruned: {fmt_pct(of_seeds(dense))}." + _collapse_caption(r),
         "methods-at-the-same-sparsity",
         lambda dark: draw_with("analysis_plots", "methods_at_matched_sparsity", r, dark=dark),
         lambda: tables.methods_table(r))
+
+
+def _collapse_caption(r: Results) -> str:
+    """Where the figure marks a layer collapse (a cross): each ranking's targets at which
+    some seed's last pruned layer lost every weight of an output unit (a class)."""
+    marked = {label: [t for t, dead in zip(r.metrics["methods"]["targets"], tables.collapsed(r, ranking)) if dead]
+              for ranking, label in (("global", "one global ranking"), ("layer", "per layer"), ("random", "random"))}
+    said = "; ".join(f"{label} at {', '.join(fmt_pct(t, '0') for t in targets)}"
+                     for label, targets in marked.items() if targets)
+    return (f" Crosses: in some seed an output unit of {r.layers[-1]}, a class, lost every weight ({said}); "
+            "the table below gives every layer's dead units." if said else "")

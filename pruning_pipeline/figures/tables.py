@@ -118,14 +118,27 @@ def compression_table(r: Results) -> Table:
 
 
 def methods_table(r: Results) -> Table:
-    """Every seed's accuracy and sparsity for each method at each target (a long table:
-    the spreads a figure draws are recomputed from it)."""
-    header = ["method", "target_sparsity", "seed", "test_accuracy", "sparsity"]
+    """Every seed's accuracy and sparsity for each method at each target, with each
+    pruned layer's sparsity and dead units (a long table: the spreads a figure draws are
+    recomputed from it)."""
+    layers = list(r.metrics["methods"]["units"])
+    header = (["method", "target_sparsity", "seed", "test_accuracy", "sparsity"]
+              + [f"{key}_{layer}" for layer in layers for key in ("sparsity", "dead_units")])
     rows = []
     for seed_metrics in r.per_seed:
         methods, seed = seed_metrics["methods"], seed_metrics["config"]["seed"]
         for name, accuracy in methods["accuracy"].items():
-            sparsity = methods["sparsity"][name.removesuffix("_finetuned")]
-            rows += [[name, target, seed, accuracy[i], sparsity[i]]
+            ranking = name.removesuffix("_finetuned")  # a fine-tuned prune keeps its mask
+            per_layer = methods["layers"][ranking]
+            rows += [[name, target, seed, accuracy[i], methods["sparsity"][ranking][i]]
+                     + [per_layer[layer][key][i] for layer in layers for key in ("sparsity", "dead_units")]
                      for i, target in enumerate(methods["targets"]) if accuracy[i] is not None]
     return header, rows
+
+
+def collapsed(r: Results, ranking: str) -> list[bool]:
+    """At each target, whether some seed has a dead class under ``ranking``: an output
+    unit of the last pruned layer (the classifier) with no surviving weight."""
+    last = r.layers[-1]
+    return [any((m["methods"]["layers"][ranking][last]["dead_units"][i] or 0) > 0 for m in r.per_seed)
+            for i in range(len(r.metrics["methods"]["targets"]))]

@@ -45,12 +45,26 @@ def compare(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
     accuracy["gradual"] = [gradual[t]["accuracy"] if t in gradual else None for t in targets]
     sparsity = {scope: [one_shot[t][scope]["sparsity"] for t in targets] for scope in methods.ONE_SHOT}
     sparsity["gradual"] = [gradual[t]["sparsity"] if t in gradual else None for t in targets]
+    runs_at = {scope: {t: one_shot[t][scope] for t in targets} for scope in methods.ONE_SHOT} | {"gradual": gradual}
     start, end = methods.gradual_bounds(config, life.steps)
     return {"targets": list(targets), "finetune_steps": config.finetune_steps,
             "finetune_lr": methods.finetuning(config).lr, "dense_accuracy": dense_accuracy,
             "gradual": {"targets": list(config.gmp_sparsities), "start": start, "end": end,
                         "every": config.gmp_every, "steps": life.steps},
-            "accuracy": {name: accuracy[name] for name in SERIES}, "sparsity": sparsity}
+            "accuracy": {name: accuracy[name] for name in SERIES}, "sparsity": sparsity,
+            "layers": _per_layer(runs_at, targets), "units": {name: unit["units"] for name, unit in
+                                                             one_shot[targets[0]]["global"]["layers"].items()}}
+
+
+def _per_layer(runs_at: dict[str, dict], targets) -> dict:
+    """Per ranking (one-shot scopes and gradual) and pruned layer, its sparsity and dead
+    units at each target (None where that ranking has no run at the target)."""
+    out = {}
+    for ranking, at in runs_at.items():
+        layers = next(iter(at.values()))["layers"] if at else {}
+        out[ranking] = {layer: {key: [at[t]["layers"][layer][key] if t in at else None for t in targets]
+                                for key in ("sparsity", "dead_units")} for layer in layers}
+    return out
 
 
 def _one_shot(life, trained: dict, target: float) -> dict:
@@ -72,4 +86,5 @@ def _gradual(life, init: dict, target: float) -> dict:
         directory, init, life.subject, life.data, life.config, life.device, target, life.progress))
     state, curves = runs.load_run(entry)
     weights = {name: state[weight_key(name, state)] for name in life.subject.layers}
-    return {"accuracy": curves["test_accuracy"][-1], "sparsity": methods.selected_sparsity(weights)}
+    return {"accuracy": curves["test_accuracy"][-1], "sparsity": methods.selected_sparsity(weights),
+            "layers": methods.layer_collapse(weights)}

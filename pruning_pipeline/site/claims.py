@@ -44,6 +44,7 @@ CLAIMS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], dict]] = {
     "compression_payoff": diagnosis.compression_payoff,
     "threshold_vs_percentile": diagnosis.diag_threshold_vs_percentile,
     "matched_sparsity": diagnosis.diag_matched_sparsity,
+    "layer_collapse": diagnosis.diag_layer_collapse,
 }
 
 

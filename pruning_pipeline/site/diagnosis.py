@@ -4,9 +4,9 @@ one global threshold against per-layer percentiles, pruning methods at the same 
 
 from __future__ import annotations
 
-from ..formatting import fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
+from ..formatting import fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
 from ..results import drop_within
-from ..seeds.value import mean
+from ..seeds.value import Seeds, mean
 from .verdicts import each, judged, verdict_of
 
 
@@ -153,3 +153,65 @@ def diag_matched_sparsity(m, f):
         {"target": target, "gap": gap, **acc, "dense": meth["dense_accuracy"]},
         tone="info",
     )
+
+
+RANKINGS = {"global": "one global ranking", "layer": "each layer ranked on its own", "random": "random pruning",
+            "gradual": "gradual pruning"}
+
+
+def diag_layer_collapse(m, f):
+    meth = m["methods"]
+    targets, last = meth["targets"], m["prunable_layers"][-1]
+    found = [(ranking, layer, next(i for i, dead in enumerate(series["dead_units"]) if _some(dead)))
+             for ranking in RANKINGS for layer, series in meth["layers"][ranking].items()
+             if any(_some(dead) for dead in series["dead_units"])]  # each layer's lightest collapsing target
+    if not found:
+        return judged(
+            "Layer collapse: a ranking that empties a layer's output unit",
+            _COLLAPSE_CRITERION, "no layer collapses",
+            f"Up to {fmt_pct(targets[-1], '0')} sparsity every pruned layer keeps at least one weight for each "
+            "of its output units, under every ranking.",
+            {"collapsed": []}, tone="success")
+    # the classes first (the last layer), under one global ranking first, at the lightest target
+    ranking, layer, i = min(found, key=lambda hit: (hit[1] != last, hit[0] != "global", hit[2]))
+    dead = meth["layers"][ranking][layer]["dead_units"][i]
+    what = "classes the model can no longer predict from its input" if layer == last else \
+        "units that pass on nothing but their bias"
+    text = (f"Under {RANKINGS[ranking]}, `{layer}` keeps no weight for {_counts(dead)} of its "
+            f"{meth['units'][layer]:,} output units ({what}) at {fmt_pct(targets[i], '0')} sparsity, "
+            f"{_in_seeds(dead)}.")
+    if ranking == "global":
+        ahead, behind = f["methods"]["layer_over_global"][i], f["methods"]["global_over_layer"][i]
+        text += (" There ranking each layer on its own, which leaves every layer the same share of its weights, "
+                 + (f"ends {fmt_pp(ahead)} points ahead of" if mean(ahead) >= 0 else f"ends {fmt_pp(behind)} points behind")
+                 + " one global ranking after fine-tuning.")
+    also = [f"{RANKINGS[r]}: `{name}` from {fmt_pct(targets[k], '0')}" for r, name, k in found if (r, name) != (ranking, layer)]
+    text += (" Also: " + "; ".join(also) + ".") if also else ""
+    return judged(
+        "Layer collapse: a ranking that empties a layer's output unit",
+        _COLLAPSE_CRITERION, f"{layer} collapses", text,
+        {"collapsed": [{"ranking": r, "layer": name, "target": targets[k]} for r, name, k in found]}, tone="failure")
+
+
+_COLLAPSE_CRITERION = ("A layer collapses at a target when pruning leaves one of its output units (a row of its "
+                       "weight) without a single weight, in some seed (Tanaka et al. 2020); read at each ranking's "
+                       "lightest such target, the last layer's (whose units are the classes) first, then one "
+                       "global ranking's.")
+
+
+def _some(dead) -> bool:
+    """Whether a dead-unit count (over seeds: any seed's) is above zero; None: no run."""
+    return dead is not None and (any(v > 0 for v in dead.values) if isinstance(dead, Seeds) else dead > 0)
+
+
+def _counts(dead) -> str:
+    """'2' or, over seeds, the counts of the seeds that have any: '2 or 3'."""
+    if not isinstance(dead, Seeds):
+        return fmt_int(dead)
+    return " or ".join(fmt_int(v) for v in sorted({v for v in dead.values if v > 0}))
+
+
+def _in_seeds(dead) -> str:
+    if not isinstance(dead, Seeds):
+        return "in every seed"
+    return f"in {sum(v > 0 for v in dead.values)} of {len(dead.values)} seeds"

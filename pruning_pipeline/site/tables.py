@@ -11,6 +11,8 @@ from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_rat
 from ..names import METHOD_LABEL, STAGE
 from ..results import GLOBAL
 from ..results import STAGES as STAGE_ORDER
+from ..seeds.value import Seeds
+from .diagnosis import RANKINGS
 from .markdown import md_table, relative
 from .versions import Publication
 
@@ -182,6 +184,25 @@ def table_methods(metrics: Mapping[str, Any]) -> str:
     rows = [[label] + ["—" if v is None else fmt_pct(v) for v in methods["accuracy"][name]]
             for name, label in METHOD_LABEL.items()]
     return md_table(headers, rows, "l" + "r" * len(methods["targets"]))
+
+
+def table_collapse(metrics: Mapping[str, Any]) -> str:
+    """Per ranking and pruned layer (a row), at each target (a column): the layer's
+    sparsity and its dead units, output units left without a weight (over seeds, the
+    lowest to the highest count)."""
+    methods = metrics["methods"]
+
+    def cell(series: Mapping[str, Any], i: int, units: int) -> str:
+        dead = series["dead_units"][i]
+        if dead is None:
+            return "—"
+        count = f"{fmt_int(dead.low)}–{fmt_int(dead.high)}" if isinstance(dead, Seeds) else fmt_int(dead)
+        return f"{fmt_pct(series['sparsity'][i])} · {count} of {units:,} dead"
+
+    rows = [[label, f"`{layer}`"] + [cell(series, i, methods["units"][layer]) for i in range(len(methods["targets"]))]
+            for ranking, label in RANKINGS.items() for layer, series in methods["layers"][ranking].items()]
+    return md_table(["ranking", "layer"] + [f"at {fmt_pct(t, '0')}" for t in methods["targets"]], rows,
+                    "ll" + "r" * len(methods["targets"]))
 
 
 def table_sweep(metrics: Mapping[str, Any], facts: Mapping[str, Any], limit: int = 14) -> str:

@@ -132,10 +132,24 @@ def one_shot(trained: dict, subject: Subject, data: Feed, config: Config, device
     return out
 
 
-def one_shot_result(accuracy: float, curves: dict, weights: dict[str, torch.Tensor]) -> dict[str, float]:
-    """What a one-shot entry holds of one prune: accuracy as pruned and fine-tuned, sparsity."""
+def one_shot_result(accuracy: float, curves: dict, weights: dict[str, torch.Tensor]) -> dict:
+    """What a one-shot entry holds of one prune: accuracy as pruned and fine-tuned,
+    sparsity, and each layer's sparsity and dead units (`layer_collapse`)."""
     return {"accuracy": accuracy, "finetuned_accuracy": curves["test_accuracy"][-1],
-            "sparsity": selected_sparsity(weights)}
+            "sparsity": selected_sparsity(weights), "layers": layer_collapse(weights)}
+
+
+def layer_collapse(weights: dict[str, torch.Tensor]) -> dict[str, dict[str, float]]:
+    """Per pruned layer: its sparsity and its dead units, the output units (rows of the
+    weight, its first dimension) left without a single non-zero weight. A dead unit of
+    the last layer is a class the model can no longer predict from its input: the layer
+    collapse of Tanaka et al. 2020, in small."""
+    out = {}
+    for name, weight in weights.items():
+        alive = weight.detach().reshape(weight.shape[0], -1).ne(0).any(dim=1)  # (units,)
+        out[name] = {"sparsity": count_zeros(weight) / weight.numel(), "dead_units": int((~alive).sum()),
+                     "units": int(weight.shape[0])}
+    return out
 
 
 def selected_sparsity(weights: dict[str, torch.Tensor]) -> float:

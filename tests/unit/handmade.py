@@ -131,6 +131,12 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4,
             "accuracy": {"global": [0.85, 0.5], "layer": [0.86, 0.55], "random": [0.7, 0.2],
                          "global_finetuned": [0.88, 0.7], "layer_finetuned": [0.88, 0.72],
                          "random_finetuned": [0.8, 0.4], "gradual": [None, 0.8]},
-            "sparsity": {"global": [0.5, 0.9], "layer": [0.5, 0.9], "random": [0.5, 0.9], "gradual": [None, 0.9]}},
+            "sparsity": {"global": [0.5, 0.9], "layer": [0.5, 0.9], "random": [0.5, 0.9], "gradual": [None, 0.9]},
+            # made up: one global ranking empties 2 output units of the last layer at 0.9
+            "layers": {ranking: {layer: {"sparsity": [None, 0.9] if ranking == "gradual" else [0.5, 0.9],
+                                         "dead_units": [None if ranking == "gradual" else 0,
+                                                        2 if ranking == "global" and layer == list(layers)[-1] else 0]}
+                                 for layer in layers} for ranking in ("global", "layer", "random", "gradual")},
+            "units": {layer: shape[0] for layer, shape in layers.items()}},
     }
     return Results(metrics=metrics, histograms=histograms, entry_dir=entry_dir)

@@ -248,3 +248,14 @@ def test_log_axes_are_labelled_in_plain_text_decades():
     fig.draw_without_rendering()
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert labels and all("$" not in text for text in labels)
+
+
+def test_the_methods_csv_gives_each_layers_sparsity_and_dead_units(exported):
+    out, _ = exported
+    header, rows = _read_csv(out / "methods-at-matched-sparsity.csv")
+    methods = fake_results().metrics["methods"]
+    assert header[5:] == [f"{key}_{layer}" for layer in methods["units"] for key in ("sparsity", "dead_units")]
+    for name, target, _, _, _, *cells in rows:
+        ranking, i = name.removesuffix("_finetuned"), methods["targets"].index(float(target))
+        for j, layer in enumerate(methods["units"]):
+            assert float(cells[2 * j + 1]) == methods["layers"][ranking][layer]["dead_units"][i], (name, layer)

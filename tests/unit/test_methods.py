@@ -199,3 +199,55 @@ def test_the_matched_sparsity_verdict_reads_the_gap_at_the_gradual_target(gradua
     assert judged["verdict"] == verdict
     assert judged["evidence"]["gap"] == pytest.approx(gradual - 0.72)  # against per layer + fine-tuning
     assert "at 90% sparsity" in judged["finding"].lower() and "40.0%" in judged["finding"]  # random + fine-tuning
+
+
+def test_layer_collapse_counts_the_output_units_left_without_a_weight():
+    from pruning_pipeline.train.methods import layer_collapse
+
+    linear = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.0], [1.0, -2.0, 3.0]])  # units 0, 2 dead
+    conv = torch.zeros(3, 2, 2, 2)
+    conv[1, 1, 0, 1] = 0.3  # channels 0 and 2 have no weight left
+    found = layer_collapse({"fc": linear, "conv": conv})
+    assert found["fc"] == {"sparsity": 8 / 12, "dead_units": 2, "units": 4}
+    assert found["conv"] == {"sparsity": 23 / 24, "dead_units": 2, "units": 3}
+
+
+def test_the_layer_collapse_diagnosis_names_the_layer_the_target_the_seeds_and_the_cost():
+    from handmade import SHAPES, fake_results
+
+    from pruning_pipeline.site.claims import evaluate
+    from pruning_pipeline.site.published import publish
+
+    last = list(SHAPES)[-1]
+    judged = evaluate(fake_results().metrics)["layer_collapse"]  # handmade: global empties 2 units of the last layer at 90%
+    assert judged["verdict"] == f"{last} collapses" and judged["tone"] == "failure"
+    units = SHAPES[last][0]
+    assert (f"Under one global ranking, `{last}` keeps no weight for 2 of its {units:,} output units (classes the "
+            "model can no longer predict from its input) at 90% sparsity, in every seed.") in judged["finding"]
+    assert "ends 2.0 points ahead of one global ranking" in judged["finding"]  # 0.72 per layer against 0.70
+
+    metrics = fake_results().metrics
+    second = fake_results().metrics
+    second["config"] = {**second["config"], "seed": 1}
+    second["methods"]["layers"]["global"][last]["dead_units"] = [0, 0]  # the other seed keeps every class
+    two = publish({**metrics, "seeds": {"seeds": [0, 1], "run_ids": ["a", "b"], "per_seed": [metrics, second]}})
+    claim = two["claims"]["layer_collapse"]
+    assert claim["verdict"].startswith("split across seeds") and "in 1 of 2 seeds" in claim["finding"]
+    for seed in (metrics, second):
+        for ranking in seed["methods"]["layers"].values():
+            for series in ranking.values():
+                series["dead_units"] = [None if d is None else 0 for d in series["dead_units"]]
+    clean = evaluate(metrics)["layer_collapse"]
+    assert clean["verdict"] == "no layer collapses" and clean["tone"] == "success"
+
+
+def test_the_collapse_table_gives_each_rankings_layer_sparsity_and_dead_units():
+    from handmade import SHAPES, fake_results
+
+    from pruning_pipeline.site.tables import table_collapse
+
+    last, units = list(SHAPES)[-1], list(SHAPES.values())[-1][0]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table_collapse(fake_results().metrics).splitlines()[2:]]
+    assert len(rows) == 4 * len(SHAPES)  # every ranking, every pruned layer
+    assert ["one global ranking", f"`{last}`", f"50.0% · 0 of {units} dead", f"90.0% · 2 of {units} dead"] in rows
+    assert ["gradual pruning", f"`{last}`", "—", f"90.0% · 0 of {units} dead"] in rows

@@ -82,7 +82,7 @@ def test_a_pages_mistake_is_a_placeholder_error_and_a_bug_raises_as_it_is(metric
 
 @pytest.mark.parametrize("table", ["stages", "stats post", "config", "manifest", "schema", "figures",
                                    "compression", "sensitivity", "sweep", "dynamics",
-                                   "threshold-vs-percentile", "build"])
+                                   "threshold-vs-percentile", "build", "collapse"])
 def test_every_table_renders_through_its_placeholder(table):
     results = fake_results()
     metrics = publish(results.metrics)
