@@ -78,7 +78,7 @@ class Config:
     # methods compared at the same sparsity of the selected layers (`measure.methods`)
     target_sparsities: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99)
     finetune_steps: int = 125  # training of a one-shot prune afterwards, its mask held fixed
-    finetune_lr: float | None = None  # its learning rate; none: lr, the plain run's
+    finetune_lr: float | None = None  # its learning rate; none: a tenth of lr (Han et al. 2015)
     gmp_sparsities: tuple[float, ...] = (0.95,)  # targets that also get a gradual run (a full run each)
     gmp_start: int | None = None  # step of the first gradual prune; none: a tenth of the run's steps
     gmp_end: int | None = None  # step the target is reached; none: three quarters of the run's steps

@@ -154,19 +154,22 @@ COMPARED_SPARSITY = 0.95  # the matched-sparsity verdict is read at the gradual 
 
 
 def _finetuning(metrics: Mapping[str, Any]) -> dict:
-    """What fine-tuning did at the lightest target (per one-shot method, its accuracy
-    after fine-tuning minus as pruned; negative: fine-tuning lowered it), and at the
+    """What fine-tuning added at every target (per one-shot method, its accuracy after
+    fine-tuning minus as pruned; negative: fine-tuning lowered it, and that loss), and at the
     compared target the leads of gradual and one-shot pruning over each other and of
     magnitude over random ranking, in accuracy; at every target what ranking each layer
     on its own gains over one global ranking, both fine-tuned."""
     methods = metrics["methods"]
-    change = {name: methods["accuracy"][f"{name}_finetuned"][0] - methods["accuracy"][name][0]
-              for name in ("global", "layer", "random")}
+    added = {name: [tuned - pruned for tuned, pruned in zip(methods["accuracy"][f"{name}_finetuned"],
+                                                           methods["accuracy"][name])]
+             for name in ("global", "layer", "random")}
     target = min(methods["gradual"]["targets"], key=lambda t: abs(t - COMPARED_SPARSITY))
     at = {name: series[methods["targets"].index(target)] for name, series in methods["accuracy"].items()}
     layer_ahead = [None if per_layer is None else per_layer - one for per_layer, one in
                    zip(methods["accuracy"]["layer_finetuned"], methods["accuracy"]["global_finetuned"])]
-    return {"lightest_target": methods["targets"][0], "finetune_change": change, "compared_target": target,
+    return {"lightest_target": methods["targets"][0], "finetune_added": added,
+            "finetune_lost": {name: [-gain for gain in gains] for name, gains in added.items()},
+            "compared_target": target,
             "layer_over_global": layer_ahead, "global_over_layer": [None if v is None else -v for v in layer_ahead],
             "gradual_lead": at["gradual"] - at["layer_finetuned"], "one_shot_lead": at["layer_finetuned"] - at["gradual"],
             "magnitude_over_random": at["layer_finetuned"] - at["random_finetuned"]}

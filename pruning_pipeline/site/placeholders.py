@@ -247,6 +247,7 @@ class SiteRenderer:
             "sensitivity": lambda: tables.table_sensitivity(self.metrics, facts),
             "methods": lambda: tables.table_methods(self.metrics),
             "collapse": lambda: tables.table_collapse(self.metrics),
+            "finetuning": lambda: tables.table_finetuning(self.metrics),
             "sweep": lambda: tables.table_sweep(self.metrics, facts),
             "dynamics": lambda: tables.table_dynamics(self.metrics),
             "threshold-vs-percentile": lambda: tables.table_threshold_vs_percentile(self.metrics),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..seeds.flags import warnings_over_seeds
+from ..seeds.flags import lowered_by_finetuning, warnings_over_seeds
 from ..seeds.grid import aligned, with_mean_knee
 from ..seeds.value import combine, with_seeds
 from .claims import evaluate
@@ -25,7 +25,8 @@ def publish(metrics: Mapping[str, Any]) -> dict:
     the τ explorer mark.
     """
     if "seeds" not in metrics:
-        return _publish_seed(metrics)
+        tree = _publish_seed(metrics)
+        return {**tree, "warnings": [*tree.get("warnings", []), *lowered_by_finetuning(tree)]}
     seeds = metrics["seeds"]
     trees = [_publish_seed(tree) for tree in seeds["per_seed"]]
     sweeps = aligned([tree["sweep"] for tree in trees])  # one τ grid, so the sweeps combine τ by τ
@@ -39,7 +40,7 @@ def publish(metrics: Mapping[str, Any]) -> dict:
     claims = {name: over_seeds(claim, [tree["claims"][name] for tree in trees])
               for name, claim in evaluate(spread, strict(spread["facts"], "facts")).items()}
     return {**means, "manifest": metrics["manifest"], "claims": claims,
-            "warnings": warnings_over_seeds(spread, trees),
+            "warnings": warnings_over_seeds(spread, trees) + lowered_by_finetuning(spread),
             "seeds": {"seeds": seeds["seeds"], "run_ids": seeds["run_ids"], "values": values or {}}}
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..figures.spec import DARK_FORMATS, FigureInfo
-from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig
+from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_pp, fmt_ratio, fmt_seconds, fmt_sig
 from ..names import METHOD_LABEL, STAGE
 from ..results import GLOBAL
 from ..results import STAGES as STAGE_ORDER
-from ..seeds.value import Seeds
+from ..seeds.flags import ONE_SHOT_RANKINGS
+from ..seeds.value import Seeds, mean
 from .diagnosis import RANKINGS
 from .markdown import md_table, relative
 from .versions import Publication
@@ -184,6 +185,16 @@ def table_methods(metrics: Mapping[str, Any]) -> str:
     rows = [[label] + ["—" if v is None else fmt_pct(v) for v in methods["accuracy"][name]]
             for name, label in METHOD_LABEL.items()]
     return md_table(headers, rows, "l" + "r" * len(methods["targets"]))
+
+
+def table_finetuning(metrics: Mapping[str, Any]) -> str:
+    """What fine-tuning added to each one-shot prune (a row) at each target (a column),
+    in points of test accuracy: fine-tuned minus as pruned, per seed, then combined."""
+    methods, added = metrics["methods"], metrics["facts"]["methods"]["finetune_added"]
+    rows = [[label] + [f"{'+' if mean(gain) >= 0 else ''}{fmt_pp(gain)}" for gain in added[ranking]]
+            for ranking, label in ONE_SHOT_RANKINGS.items()]
+    return md_table(["fine-tuning added (points)"] + [f"at {fmt_pct(t, '0')}" for t in methods["targets"]], rows,
+                    "l" + "r" * len(methods["targets"]))
 
 
 def table_collapse(metrics: Mapping[str, Any]) -> str:

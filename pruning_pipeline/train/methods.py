@@ -98,10 +98,15 @@ def gradual_run_into(directory: Path, init: dict, subject: Subject, data: Feed, 
     write_run(directory, cpu_state(model), curves)
 
 
+FINETUNE_SHARE = 0.1  # of lr: Han et al. 2015 retrain a pruned network at a tenth of its rate
+
+
 def finetuning(config: Config) -> Config:
     """The configuration a one-shot prune is fine-tuned with: ``finetune_steps`` steps
-    of the plain run's batches at ``finetune_lr`` (none: ``lr``), one record at the end."""
-    lr = config.lr if config.finetune_lr is None else config.finetune_lr
+    of the plain run's batches at ``finetune_lr`` (none: a tenth of ``lr``, held: on a
+    validation split a cosine decay of it recovered less, benchmarks/bench_finetune.py),
+    one record at the end."""
+    lr = config.lr * FINETUNE_SHARE if config.finetune_lr is None else config.finetune_lr
     return replace(config, steps=config.finetune_steps, epochs=None, record_every=config.finetune_steps, lr=lr)
 
 

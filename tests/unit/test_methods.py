@@ -177,11 +177,12 @@ def test_each_entry_is_keyed_by_exactly_what_changes_it():
         training_keys(base, "cpu")
 
 
-def test_fine_tuning_runs_at_the_training_rate_unless_told():
+def test_fine_tuning_runs_at_a_tenth_of_the_training_rate_unless_told():
     from pruning_pipeline.train.methods import finetuning
 
     base = make_config({"lr": 2e-3, "finetune_steps": 7})
-    assert finetuning(base).lr == 2e-3 and finetuning(base).steps == 7 and finetuning(base).record_every == 7
+    assert finetuning(base).lr == pytest.approx(2e-4) and finetuning(base).steps == 7
+    assert finetuning(base).record_every == 7
     assert finetuning(replace(base, finetune_lr=5e-3)).lr == 5e-3
     assert make_config({"finetune_lr": "none"}).finetune_lr is None
 
@@ -251,3 +252,23 @@ def test_the_collapse_table_gives_each_rankings_layer_sparsity_and_dead_units():
     assert len(rows) == 4 * len(SHAPES)  # every ranking, every pruned layer
     assert ["one global ranking", f"`{last}`", f"50.0% · 0 of {units} dead", f"90.0% · 2 of {units} dead"] in rows
     assert ["gradual pruning", f"`{last}`", "—", f"90.0% · 0 of {units} dead"] in rows
+
+
+def test_a_fine_tuning_that_lowers_accuracy_beyond_the_seeds_spread_is_a_warning():
+    from handmade import fake_results
+
+    from pruning_pipeline.site.published import publish
+
+    metrics = fake_results().metrics
+    assert not [w for w in publish(metrics)["warnings"] if "fine-tuning" in w]  # handmade: it always helps
+    metrics["methods"]["accuracy"]["layer_finetuned"] = [0.84, 0.72]  # 0.86 as pruned at 50%: 2 points lost
+    assert "fine-tuning lowers each layer ranked on its own at 50% sparsity by 2.0 points" in publish(metrics)["warnings"]
+    second = fake_results().metrics
+    second["config"] = {**second["config"], "seed": 1}
+    for lost, flagged in ((0.01, True), (-0.03, False)):  # the other seed loses a point / gains three
+        second["methods"]["accuracy"]["layer_finetuned"] = [0.86 - lost, 0.72]
+        two = publish({**metrics, "seeds": {"seeds": [0, 1], "run_ids": ["a", "b"], "per_seed": [metrics, second]}})
+        said = [w for w in two["warnings"] if w.startswith("fine-tuning lowers each layer")]
+        assert bool(said) == flagged, said
+        if flagged:
+            assert said[0].endswith("(in 2 of 2 seeds)") and "1.5 ±\u00a00.7 points" in said[0]
