@@ -32,7 +32,8 @@ OPTIONS: dict[str, Option] = {
     "profile": Option(
         "one of " + ", ".join(PROFILES),
         choice(PROFILES),
-        'Named set of defaults applied before your keys (`quick` is for previews and tests).'),
+        'Named set of defaults applied before your keys (`quick` is for previews and tests; `curve` adds '
+        'gradual runs at four targets, a whole training run each, for the full gradual curve).'),
     "model": Option(
         f"{REFERENCE_MODEL} or an import string package.module:callable",
         as_model,

@@ -20,7 +20,7 @@ IMPORT_STRING = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-
 REGEX_PREFIX = "re:"
 IN_LOOP_RULES = ("threshold", "percentile")
 BATCH_SEEDS = ("auto", "true", "false")
-PROFILES = ("default", "quick")
+PROFILES = ("default", "quick", "curve")
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -137,6 +137,8 @@ class Config:
 # Profile defaults: applied before the user's keys, which always win.
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "default": {"seeds": 5},
+    # the full gradual curve: a whole training run per target and seed
+    "curve": {"seeds": 5, "gmp_sparsities": (0.8, 0.9, 0.95, 0.98)},
     "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 2,
               "target_sparsities": (0.5, 0.9, 0.99), "finetune_steps": 25, "gmp_sparsities": (0.9,), "gmp_every": 10},
 }

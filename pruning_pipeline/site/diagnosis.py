@@ -149,10 +149,24 @@ def diag_matched_sparsity(m, f):
         f"({fmt_pct(acc['gradual'])} gradual against {fmt_pct(acc['layer_finetuned'])}; {fmt_pct(acc['layer'])} before "
         f"fine-tuning, {fmt_pct(acc['global_finetuned'])} with one global ranking). Random pruning at the same "
         f"sparsity, fine-tuned alike, reaches {fmt_pct(acc['random_finetuned'])}: magnitude ranking is worth "
-        f"{fmt_pp(over_random)} points over it. Unpruned: {fmt_pct(meth['dense_accuracy'])}.",
+        f"{fmt_pp(over_random)} points over it. Unpruned: {fmt_pct(meth['dense_accuracy'])}." + _over_the_curve(m, f),
         {"target": target, "gap": gap, **acc, "dense": meth["dense_accuracy"]},
         tone="info",
     )
+
+
+def _over_the_curve(m, f) -> str:
+    """With gradual runs at several targets: gradual minus one-shot (per layer, fine-tuned)
+    at each, and from which target on the two part by more than one point."""
+    leads = [(target, lead) for target, lead in zip(m["methods"]["targets"], f["methods"]["gradual_leads"])
+             if lead is not None]
+    if len(leads) < 2:
+        return ""
+    said = ", ".join(f"{'+' if mean(lead) >= 0 else ''}{fmt_pp(lead)} at {fmt_pct(target, '0')}" for target, lead in leads)
+    apart = next((target for target, lead in leads if not drop_within(abs(mean(lead)))), None)
+    return (f" Over the gradual curve, gradual minus one-shot with fine-tuning is {said} (points); "
+            + (f"the two part by more than a point from {fmt_pct(apart, '0')}." if apart is not None else
+               "they stay within a point of each other at every target."))
 
 
 RANKINGS = {"global": "one global ranking", "layer": "each layer ranked on its own", "random": "random pruning",

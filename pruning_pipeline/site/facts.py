@@ -172,6 +172,8 @@ def _finetuning(metrics: Mapping[str, Any]) -> dict:
             "compared_target": target,
             "layer_over_global": layer_ahead, "global_over_layer": [None if v is None else -v for v in layer_ahead],
             "gradual_lead": at["gradual"] - at["layer_finetuned"], "one_shot_lead": at["layer_finetuned"] - at["gradual"],
+            "gradual_leads": [None if gradual is None else gradual - tuned for gradual, tuned in
+                              zip(methods["accuracy"]["gradual"], methods["accuracy"]["layer_finetuned"])],
             "magnitude_over_random": at["layer_finetuned"] - at["random_finetuned"]}
 
 

@@ -272,3 +272,17 @@ def test_a_fine_tuning_that_lowers_accuracy_beyond_the_seeds_spread_is_a_warning
         assert bool(said) == flagged, said
         if flagged:
             assert said[0].endswith("(in 2 of 2 seeds)") and "1.5 ±\u00a00.7 points" in said[0]
+
+
+def test_the_matched_sparsity_verdict_reads_the_whole_gradual_curve_where_there_is_one():
+    from handmade import fake_results
+
+    from pruning_pipeline.site.claims import evaluate
+
+    metrics = fake_results().metrics
+    assert "Over the gradual curve" not in evaluate(metrics)["matched_sparsity"]["finding"]  # one gradual target
+    metrics["methods"]["gradual"]["targets"] = [0.5, 0.9]
+    metrics["methods"]["accuracy"]["gradual"] = [0.885, 0.8]  # against per layer + fine-tuning 0.88, 0.72
+    found = evaluate(metrics)["matched_sparsity"]["finding"]
+    assert ("Over the gradual curve, gradual minus one-shot with fine-tuning is +0.5 at 50%, +8.0 at 90% (points); "
+            "the two part by more than a point from 90%.") in found
