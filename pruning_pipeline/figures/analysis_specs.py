@@ -33,91 +33,91 @@ def analysis_specs(r: Results) -> list[Spec]:
     sens = m["sensitivity"]
     specs = [
         analysis_spec("threshold-sweep", "Threshold sweep",
-                  f"Test accuracy and sparsity as the post-training threshold τ grows: "
-                  f"at the configured τ = {sweep['taus'][ci]:.3g}, "
-                  f"{fmt_pct(sweep['accuracy'][ci])} accuracy at "
-                  f"{fmt_pct(sweep['sparsity']['global'][ci], '2')} sparsity; the knee is at "
-                  f"τ = {sweep['taus'][ki]:.3g} ({fmt_pct(sweep['accuracy'][ki])} at "
-                  f"{fmt_pct(sweep['sparsity']['global'][ki], '2')})" + _sweep_band_caption(r) + "."
-                  + over_seeds_caption(r, [(f"at τ = {sweep['taus'][ci]:.3g}, accuracy",
-                                     lambda m: m["sweep"]["accuracy"][m["sweep"]["configured_index"]], fmt_pct),
-                                    ("sparsity",
-                                     lambda m: m["sweep"]["sparsity"]["global"][m["sweep"]["configured_index"]], pct2),
-                                    ("the knee's τ", lambda m: m["sweep"]["taus"][m["sweep"]["knee_index"]], fmt_sig)],
-                                drawn=False),
-                  "what-the-visuals-reveal", lambda dark: draw_with("analysis_plots", "threshold_sweep", r, dark=dark),
-                  lambda: tables.sweep_table(r)),
+                      f"Test accuracy and sparsity as the post-training threshold τ grows: "
+                      f"at the configured τ = {sweep['taus'][ci]:.3g}, "
+                      f"{fmt_pct(sweep['accuracy'][ci])} accuracy at "
+                      f"{fmt_pct(sweep['sparsity']['global'][ci], '2')} sparsity; the knee is at "
+                      f"τ = {sweep['taus'][ki]:.3g} ({fmt_pct(sweep['accuracy'][ki])} at "
+                      f"{fmt_pct(sweep['sparsity']['global'][ki], '2')})" + _sweep_band_caption(r) + "."
+                      + over_seeds_caption(r, [(f"at τ = {sweep['taus'][ci]:.3g}, accuracy",
+                                         lambda m: m["sweep"]["accuracy"][m["sweep"]["configured_index"]], fmt_pct),
+                                        ("sparsity",
+                                         lambda m: m["sweep"]["sparsity"]["global"][m["sweep"]["configured_index"]], pct2),
+                                        ("the knee's τ", lambda m: m["sweep"]["taus"][m["sweep"]["knee_index"]], fmt_sig)],
+                                    drawn=False),
+                      "what-the-visuals-reveal", lambda dark: draw_with("analysis_plots", "threshold_sweep", r, dark=dark),
+                      lambda: tables.sweep_table(r)),
         analysis_spec("accuracy-vs-sparsity", "Accuracy against sparsity",
-                  f"Test accuracy against global sparsity along the τ sweep; unpruned "
-                  f"accuracy {fmt_pct(sweep['baseline_accuracy'])}, configured τ and knee marked."
-                  + over_seeds_caption(r, [("unpruned accuracy", lambda m: m["sweep"]["baseline_accuracy"], fmt_pct)]),
-                  "what-the-visuals-reveal",
-                  lambda dark: draw_with("analysis_plots", "accuracy_vs_sparsity", r, dark=dark),
-                  lambda: tables.sweep_table(r)),
+                      f"Test accuracy against global sparsity along the τ sweep; unpruned "
+                      f"accuracy {fmt_pct(sweep['baseline_accuracy'])}, configured τ and knee marked."
+                      + over_seeds_caption(r, [("unpruned accuracy", lambda m: m["sweep"]["baseline_accuracy"], fmt_pct)]),
+                      "what-the-visuals-reveal",
+                      lambda dark: draw_with("analysis_plots", "accuracy_vs_sparsity", r, dark=dark),
+                      lambda: tables.sweep_table(r)),
         analysis_spec("layer-sensitivity", "Layer sensitivity",
-                  f"Test accuracy when one layer alone is pruned; at "
-                  f"{fmt_pct(sens['sparsities'][-1], '0')} sparsity: "
-                  + per_layer({layer: acc[-1] for layer, acc in sens["accuracy"].items()}, fmt_pct)
-                  + f" (unpruned {fmt_pct(sens['baseline_accuracy'])})."
-                  + over_seeds_caption(r, [(f"{layer} at {fmt_pct(sens['sparsities'][-1], '0')} sparsity",
-                                     lambda m, layer=layer: m["sensitivity"]["accuracy"][layer][-1], fmt_pct)
-                                    for layer in (sens["accuracy"] if len(sens["accuracy"]) <= CAPTION_LAYERS else ())]
-                                + [("unpruned", lambda m: m["sensitivity"]["baseline_accuracy"], fmt_pct)]),
-                  "what-the-visuals-reveal", lambda dark: draw_with("analysis_plots", "layer_sensitivity", r, dark=dark),
-                  lambda: tables.sensitivity_table(r)),
+                      f"Test accuracy when one layer alone is pruned; at "
+                      f"{fmt_pct(sens['sparsities'][-1], '0')} sparsity: "
+                      + per_layer({layer: acc[-1] for layer, acc in sens["accuracy"].items()}, fmt_pct)
+                      + f" (unpruned {fmt_pct(sens['baseline_accuracy'])})."
+                      + over_seeds_caption(r, [(f"{layer} at {fmt_pct(sens['sparsities'][-1], '0')} sparsity",
+                                         lambda m, layer=layer: m["sensitivity"]["accuracy"][layer][-1], fmt_pct)
+                                        for layer in (sens["accuracy"] if len(sens["accuracy"]) <= CAPTION_LAYERS else ())]
+                                    + [("unpruned", lambda m: m["sensitivity"]["baseline_accuracy"], fmt_pct)]),
+                      "what-the-visuals-reveal", lambda dark: draw_with("analysis_plots", "layer_sensitivity", r, dark=dark),
+                      lambda: tables.sensitivity_table(r)),
         analysis_spec("threshold-vs-percentile", "Global threshold vs per-layer percentile",
-                  f"At {fmt_pct(tvp['sparsity'], '0')} sparsity, one global threshold "
-                  f"(τ = {tvp['global_threshold']['threshold']:.3g}) reaches "
-                  f"{fmt_pct(tvp['global_threshold']['accuracy'])} test accuracy and per-layer "
-                  f"percentiles {fmt_pct(tvp['layerwise_percentile']['accuracy'])}; bars show "
-                  f"how each spreads sparsity over the layers."
-                  + over_seeds_caption(r, [(f"test accuracy {rule}" if key == "global_threshold" else rule,
-                                     lambda m, key=key: m["threshold_vs_percentile"][key]["accuracy"], fmt_pct)
-                                    for rule, key in (("with one global threshold", "global_threshold"),
-                                                      ("with per-layer percentiles", "layerwise_percentile"))]),
-                  "percentile-pruning", lambda dark: draw_with("analysis_plots", "threshold_vs_percentile", r, dark=dark),
-                  lambda: tables.threshold_vs_percentile_table(r)),
+                      f"At {fmt_pct(tvp['sparsity'], '0')} sparsity, one global threshold "
+                      f"(τ = {tvp['global_threshold']['threshold']:.3g}) reaches "
+                      f"{fmt_pct(tvp['global_threshold']['accuracy'])} test accuracy and per-layer "
+                      f"percentiles {fmt_pct(tvp['layerwise_percentile']['accuracy'])}; bars show "
+                      f"how each spreads sparsity over the layers."
+                      + over_seeds_caption(r, [(f"test accuracy {rule}" if key == "global_threshold" else rule,
+                                         lambda m, key=key: m["threshold_vs_percentile"][key]["accuracy"], fmt_pct)
+                                        for rule, key in (("with one global threshold", "global_threshold"),
+                                                          ("with per-layer percentiles", "layerwise_percentile"))]),
+                      "percentile-pruning", lambda dark: draw_with("analysis_plots", "threshold_vs_percentile", r, dark=dark),
+                      lambda: tables.threshold_vs_percentile_table(r)),
         analysis_spec("threshold-vs-percentile-distributions",
-                  "Weights under a global threshold vs per-layer percentiles",
-                  f"The {_distribution_layers(r)} at {fmt_pct(tvp['sparsity'], '0')} global sparsity, "
-                  f"pruned by one global τ ("
-                  + per_layer({k: tvp['global_threshold']['sparsity'][k] for k in r.layers}, pct2) +
-                  " zero) and by the same percentile in every layer, on shared bins, log counts."
-                  + over_seeds_caption(r, [("global τ",
-                                     lambda m: m["threshold_vs_percentile"]["global_threshold"]["threshold"],
-                                     fmt_sig)]),
-                  "percentile-pruning",
-                  lambda dark: draw_with("plots", "threshold_vs_percentile_distributions", r, dark=dark),
-                  lambda: tables.threshold_vs_percentile_distribution_table(r)),
+                      "Weights under a global threshold vs per-layer percentiles",
+                      f"The {_distribution_layers(r)} at {fmt_pct(tvp['sparsity'], '0')} global sparsity, "
+                      f"pruned by one global τ ("
+                      + per_layer({k: tvp['global_threshold']['sparsity'][k] for k in r.layers}, pct2) +
+                      " zero) and by the same percentile in every layer, on shared bins, log counts."
+                      + over_seeds_caption(r, [("global τ",
+                                         lambda m: m["threshold_vs_percentile"]["global_threshold"]["threshold"],
+                                         fmt_sig)]),
+                      "percentile-pruning",
+                      lambda dark: draw_with("plots", "threshold_vs_percentile_distributions", r, dark=dark),
+                      lambda: tables.threshold_vs_percentile_distribution_table(r)),
     ]
     specs.append(_methods_spec(r))
     specs += [_dynamics_spec(r, layer) for layer in r.layers]
     specs += [_stage_comparison_spec(r, layer) for layer in r.layer_keys]
     specs += [
         analysis_spec("training-curves", "Training curves",
-                  "Loss and test accuracy against step for plain training and with pruning "
-                  "in the loop; final test accuracy "
-                  f"{fmt_pct(m['curves']['trained']['test_accuracy'][-1])} (plain) and "
-                  f"{fmt_pct(m['curves']['in_loop']['test_accuracy'][-1])} (in-loop)."
-                  + over_seeds_caption(r, [(f"final test accuracy {name}" if run == "trained" else name,
-                                     lambda m, run=run: m["curves"][run]["test_accuracy"][-1], fmt_pct)
-                                    for name, run in (("of the plain run", "trained"),
-                                                      ("of the in-loop run", "in_loop"))]),
-                  "training-dynamics", lambda dark: draw_with("analysis_plots", "training_curves", r, dark=dark),
-                  lambda: tables.curves_table(r)),
+                      "Loss and test accuracy against step for plain training and with pruning "
+                      "in the loop; final test accuracy "
+                      f"{fmt_pct(m['curves']['trained']['test_accuracy'][-1])} (plain) and "
+                      f"{fmt_pct(m['curves']['in_loop']['test_accuracy'][-1])} (in-loop)."
+                      + over_seeds_caption(r, [(f"final test accuracy {name}" if run == "trained" else name,
+                                         lambda m, run=run: m["curves"][run]["test_accuracy"][-1], fmt_pct)
+                                        for name, run in (("of the plain run", "trained"),
+                                                          ("of the in-loop run", "in_loop"))]),
+                      "training-dynamics", lambda dark: draw_with("analysis_plots", "training_curves", r, dark=dark),
+                      lambda: tables.curves_table(r)),
         analysis_spec("compression-payoff", "Compression payoff",
-                  f"Bytes of the pruned weights stored dense, as CSR and as a bitmask, and "
-                  f"the sparse/dense latency ratio, per stage; after pruning, CSR takes "
-                  f"{fmt_pct(comp['post']['csr_bytes'] / comp['post']['dense_bytes'])} of the dense "
-                  f"bytes at {comp['post']['sparse_vs_dense_latency']:.2f}× dense latency."
-                  + over_seeds_caption(r, [("CSR share after pruning",
-                                     lambda m: m["compression"]["stages"]["post"]["csr_bytes"]
-                                     / m["compression"]["stages"]["post"]["dense_bytes"], fmt_pct),
-                                    ("latency ratio",
-                                     lambda m: m["compression"]["stages"]["post"]["sparse_vs_dense_latency"],
-                                     fmt_ratio)]),
-                  "compression-payoff", lambda dark: draw_with("analysis_plots", "compression_payoff", r, dark=dark),
-                  lambda: tables.compression_table(r)),
+                      f"Bytes of the pruned weights stored dense, as CSR and as a bitmask, and "
+                      f"the sparse/dense latency ratio, per stage; after pruning, CSR takes "
+                      f"{fmt_pct(comp['post']['csr_bytes'] / comp['post']['dense_bytes'])} of the dense "
+                      f"bytes at {comp['post']['sparse_vs_dense_latency']:.2f}× dense latency."
+                      + over_seeds_caption(r, [("CSR share after pruning",
+                                         lambda m: m["compression"]["stages"]["post"]["csr_bytes"]
+                                         / m["compression"]["stages"]["post"]["dense_bytes"], fmt_pct),
+                                        ("latency ratio",
+                                         lambda m: m["compression"]["stages"]["post"]["sparse_vs_dense_latency"],
+                                         fmt_ratio)]),
+                      "compression-payoff", lambda dark: draw_with("analysis_plots", "compression_payoff", r, dark=dark),
+                      lambda: tables.compression_table(r)),
     ]
     return specs
 
