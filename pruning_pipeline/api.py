@@ -176,31 +176,38 @@ def _run_seed(config: Config, progress: bool, report: Report, life=None) -> Resu
 
 
 def _run_as_rank(config: Config, progress: bool, report: Report) -> Results | None:
-    """One process of a torchrun job: every rank trains, rank 0 alone reads and writes
-    the cache (atomically, as always) and measures. The others are done when the
-    training is: rank 0 needs nothing more from them, and a barrier would make them
-    wait (and time out) through rank 0's analyses; torchrun waits for rank 0."""
+    """One process of a torchrun job: every seed of ``config`` in turn (the cluster
+    recipe trains the whole run, so the build after it trains nothing; the build's own
+    launch names one seed). Every rank trains, rank 0 alone reads and writes the cache
+    (atomically, as always) and measures. The others are done when the training is:
+    rank 0 needs nothing more from them, and a barrier would make them wait (and time
+    out) through rank 0's analyses; torchrun waits for rank 0. Rank 0 returns the first
+    seed's results (the run's, where it has one seed), every other rank None."""
     from .measure.lifecycle import Lifecycle, follow
     from .train.distributed import World
 
     world = World.from_env()
     world.check(config)
     cache = Cache(config.cache_dir)
-    key = run_id(config)
-    life = Lifecycle(config, cache, device_key(config.device), key, progress and world.main, world)
-    world.start(life.device, config.dist_timeout)
+    lives = [Lifecycle(seed_config, cache, device_key(config.device), run_id(seed_config), progress and world.main,
+                       world) for seed_config in (config.for_seed(seed) for seed in config.seed_values)]
+    world.start(lives[0].device, config.dist_timeout)  # one process group for every seed
+    found = []
     try:
-        results = None
-        if world.main:
-            entry = cache.get(RESULTS_KIND, key)
-            if not world.agree(entry is not None):
-                entry = _compute_and_report(life, cache, key, report)
-            results = Results.load(entry)
-        elif not world.agree(None):
-            follow(life)
-        return results
+        for life in lives:
+            if world.main:
+                entry = cache.get(RESULTS_KIND, life.run_id)
+                if not world.agree(entry is not None):
+                    own = Report()
+                    entry = _compute_and_report(life, cache, life.run_id, own)
+                    report.phases.update({f"seed {life.config.seed}: {name}": phase
+                                          for name, phase in own.phases.items()})
+                found.append(Results.load(entry))
+            elif not world.agree(None):
+                follow(life)
     finally:
         world.stop()
+    return found[0] if found else None
 
 
 def _compute_and_report(life, cache: Cache, key: str, report: Report) -> Path:

@@ -49,7 +49,7 @@ def launch(config: Config) -> None:
             "then build again: the build reads the cached run")
     with tempfile.TemporaryDirectory(prefix="pruning-torchrun-") as scratch:
         config_file = Path(scratch) / "config.json"
-        config_file.write_text(json.dumps(config.to_dict()))
+        config_file.write_text(json.dumps({**config.to_dict(), "seeds": 1}))  # this seed alone: the build asked for it
         env = {k: v for k, v in os.environ.items() if not k.startswith("PRUNING_") or k == "PRUNING_DEBUG"}
         env["PYTHONPATH"] = os.pathsep.join([*project_paths(), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         env["OMP_NUM_THREADS"] = str(config.threads)  # what each rank uses (torchrun would warn and pick 1)

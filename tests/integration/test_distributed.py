@@ -105,6 +105,23 @@ def test_the_cli_trains_on_two_processes_and_writes_one_entry(tmp_path):
     assert len(list((tmp_path / "results").iterdir())) == 2  # the world size is part of the key
 
 
+def test_the_cluster_recipe_trains_every_seed_so_the_build_after_it_trains_nothing(tmp_path):
+    """`torchrun ... -m pruning_pipeline run` (Reproduce's recipe) with two seeds trains
+    both; the build after it (here the CLI, as a build would) launches nothing."""
+    sets = [f"--set={k}={v}" for k, v in {**SHORT, "seeds": 2, "cache_dir": tmp_path}.items()]
+    recipe = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
+                             "-m", "pruning_pipeline", "run", "--quiet", *sets],
+                            env=torchrun_env(), capture_output=True, text=True, timeout=600)
+    assert recipe.returncode == 0, recipe.stderr[-3000:]
+    assert len(list((tmp_path / "results").iterdir())) == 2  # one entry a seed
+    build = subprocess.run([sys.executable, "-m", "pruning_pipeline", "run", "--quiet", *sets],
+                           env=torchrun_env(), capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-3000:]
+    assert "torchrun" not in build.stdout and "over 2 seeds (0, 1)" in build.stdout
+    phases = build.stdout.split("where the time went:")[1].strip().splitlines()[2:-1]
+    assert phases and all(line.split()[-1] == "cache" for line in phases if line.startswith("seed")), phases
+
+
 FAILING = Path(__file__).with_name("failing_mod.py")  # copied into the test's project
 
 
