@@ -131,3 +131,12 @@ def test_every_published_metrics_path_is_documented():
     two = {**metrics, "seeds": {"seeds": [0, 1], "run_ids": ["a", "b"], "per_seed": [metrics, metrics]}}
     for published in (publish(metrics), publish(two)):
         assert [path for path, _, text in schema_rows(published) if text == UNDESCRIBED] == []
+
+
+def test_environment_overrides_only_known_options():
+    from pruning_pipeline.config.sources import config_values
+
+    values = config_values({"tau_post": 0.4, "seed": 0},
+                           {"PRUNING_TAU_POST": "0.2", "PRUNING_PROFILE": "quick",
+                            "PRUNING_PIPELINE_CACHE": "/x", "HOME": "/root"})
+    assert values == {"tau_post": "0.2", "seed": 0, "profile": "quick"}

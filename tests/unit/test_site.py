@@ -1,5 +1,5 @@
-"""The pure parts of the site: formats, placeholders, tables, facts and claims, the
-names table and the figure catalog, on a hand-made run (``handmade.fake_results``)."""
+"""The pure parts of the site on a hand-made run (``handmade.fake_results``): formats,
+placeholders, tables, facts, claims, the names table, the catalog, the explorer's data."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from pruning_pipeline.site.published import publish
 from pruning_pipeline.site.explorer import explorer_data
 from pruning_pipeline.site.markdown import explorer_block
 from pruning_pipeline.site.facts import derive_facts
-from pruning_pipeline.config.sources import config_values
 from pruning_pipeline.site.glue import page_index
 from pruning_pipeline.site.placeholders import PlaceholderError, SiteRenderer, resolve_figure
 from pruning_pipeline.site.versions import Publication
@@ -142,13 +141,6 @@ def test_a_versioned_site_gives_each_figure_its_versions_permalink_and_the_newes
     block = renderer.render("{{ figure: post/ffnn }}", page)
     assert (f"permalink <code>{permalink}</code> · newest version "
             "<code>https://example.org/site/latest/static/at-prune-0.4-ffnn.png</code>") in block
-
-
-def test_environment_overrides_only_known_options():
-    values = config_values({"tau_post": 0.4, "seed": 0},
-                           {"PRUNING_TAU_POST": "0.2", "PRUNING_PROFILE": "quick",
-                            "PRUNING_PIPELINE_CACHE": "/x", "HOME": "/root"})
-    assert values == {"tau_post": "0.2", "seed": 0, "profile": "quick"}
 
 
 def test_page_index_maps_ids_to_sources():
@@ -299,121 +291,3 @@ def test_explorer_block_points_at_the_json_from_where_the_page_is_served(page, s
 def test_build_table_lists_each_phase_its_source_and_the_total(metrics):
     rows = _cells(tables.table_build(metrics))
     assert rows == [["results", "0.07 s", "cache"], ["figures", "1.50 s", "computed"], ["total", "1.57 s", ""]]
-
-
-
-# ------------------------------------------------------------ a model with many layers
-
-
-@pytest.fixture
-def many():
-    from handmade import many_layers
-
-    return fake_results(layers=many_layers(12))
-
-
-def test_many_layers_get_a_figure_each_named_from_their_slug(many):
-    infos = catalog(many)
-    stems = {info.stem for info in infos}
-    for i in range(12):
-        assert {f"initialization-blocks-{i}-fc", f"at-prune-0.4-blocks-{i}-fc",
-                f"in-loop-dynamics-blocks-{i}-fc", f"stage-comparison-blocks-{i}-fc"} <= stems
-    assert len(stems) == len(infos)  # no two figures share a name
-    posts = [info.layer for info in infos if info.group == "post"]
-    assert posts == [*many.layers, GLOBAL]
-
-
-def test_slugs_stay_unique_when_names_collide():
-    metrics = {"prunable_layers": ["a.b", "a_b", "A-B"], "config": {"model": "m:f"}}
-    assert [layer.slug for layer in layers_of(metrics).values()] == ["a-b", "a-b-2", "a-b-3", "global"]
-
-
-def test_a_gallery_of_many_layers_pages_and_a_few_simply_follow(many):
-    rendered = SiteRenderer(many.metrics, catalog(many)).render("{{ gallery: post }}", "p.md")
-    items = re.findall(r'class="figure-gallery__item" data-layer="([^"]+)"', rendered)
-    assert items == [*many.layers, GLOBAL]
-    few = fake_results()
-    plain = SiteRenderer(few.metrics, catalog(few)).render("{{ gallery: in-loop }}", "p.md")
-    assert "figure-gallery" not in plain and plain.count("<figure") == len(few.layers)
-    with pytest.raises(PlaceholderError, match="no gallery 'later'"):
-        SiteRenderer(few.metrics, catalog(few)).render("{{ gallery: later }}", "p.md")
-
-
-def test_each_names_every_layer_or_the_range_across_many(many):
-    few = fake_results()
-    facts = derive_facts(few.metrics)
-    text = SiteRenderer({**few.metrics, "facts": facts}, []).render("{{ each: facts.post.kept | pct:2 }}", "p.md")
-    assert text == f"{fmt_pct(facts['post']['kept']['ffnn1'], '2')} (`ffnn1`) and " \
-                   f"{fmt_pct(facts['post']['kept']['cls_head'], '2')} (`cls_head`)"
-    starred = SiteRenderer(many.metrics, []).render("{{ each: model.layers.*.weights | int }}", "p.md")
-    weights = {layer: many.metrics["model"]["layers"][layer]["weights"] for layer in many.layers}
-    low, high = min(weights, key=weights.get), max(weights, key=weights.get)
-    assert starred == f"{weights[low]:,} (`{low}`) to {weights[high]:,} (`{high}`) across 12 layers"
-
-
-def test_tables_give_many_layers_a_row_each(many):
-    facts = derive_facts(many.metrics)
-    metrics = {**many.metrics, "facts": facts}
-    for spec in ("stats post", "layers", "sensitivity", "threshold-vs-percentile"):
-        table = SiteRenderer(metrics, []).render(f"{{{{ table: {spec} }}}}", "p.md")
-        first_cells = [line.split("|")[1].strip() for line in table.splitlines()[2:]]
-        assert [cell for cell in first_cells if cell.startswith("`blocks")] == [f"`{l}`" for l in many.layers], spec
-    stages = SiteRenderer(metrics, []).render("{{ table: stages }}", "p.md")
-    assert "blocks.0.fc" not in stages and "sparsity `global`" in stages  # one column, not thirteen
-
-
-def test_claims_read_over_many_layers(many):
-    judged = claims.evaluate(many.metrics)
-    assert all(claim["verdict"] for claim in judged.values())
-    assert "across 12 layers" in judged["init_dense"]["finding"]
-
-
-def test_a_constant_layer_is_judged_without_failing_and_stays_valid_json():
-    """A layer whose weights are all equal (zero-initialised, or wiped out) has no
-    skewness, kurtosis or std ratio: claims say so instead of crashing."""
-    import json
-
-    metrics = copy.deepcopy(fake_results().metrics)
-    for stage in ("init", "trained"):
-        metrics["stages"][stage]["layers"]["cls_head"].update(std=0.0, skew=None, kurtosis=None, min=0.0, max=0.0)
-    published = publish(metrics)
-    assert published["facts"]["trained"]["std_ratio"]["cls_head"] is None
-    json.dumps(published, allow_nan=False)  # no NaN leaks into metrics.json
-    finding = published["claims"]["init_gaussian"]["finding"]
-    assert "undefined (`cls_head`)" in finding
-    assert published["claims"]["init_symmetric"]["verdict"] != "confirmed"
-
-
-def test_the_launcher_names_the_failing_rank_not_the_one_that_lost_it():
-    from pruning_pipeline.launch import failure
-
-    stderr = ("error: rank 1: RuntimeError: [gloo] Connection closed by peer (--debug shows the traceback)\n"
-              "error: rank 0: invalid config: model='m:f' raised ValueError: bad\n")
-    assert failure(stderr, 2, 1) == "rank 0: invalid config: model='m:f' raised ValueError: bad"
-    traceback = "Traceback (most recent call last):\n  ...\ntorch.OutOfMemoryError: CUDA out of memory\n====\n"
-    assert failure(traceback, 2, 1) == "the torchrun job with 2 processes failed: torch.OutOfMemoryError: CUDA out of memory"
-    assert failure("", 4, 9) == "the torchrun job with 4 processes failed: exit status 9"
-    prefixed = "[rank1]: Traceback (most recent call last):\n[rank1]: ValueError: bad shape\n" + CHILD_FAILED
-    assert failure(prefixed, 2, 1) == "the torchrun job with 2 processes failed: ValueError: bad shape"
-    assert failure(CHILD_FAILED, 2, 1) == ("the torchrun job with 2 processes failed: rank 1 ended with exit code -11 "
-                                           "(Signal 11 (SIGSEGV) received by PID 4242)")
-
-
-# the end of torchrun's output when a rank dies from a signal (torch/distributed/elastic)
-CHILD_FAILED = """torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
-============================================================
-pruning_pipeline FAILED
-------------------------------------------------------------
-Failures:
-  <NO_OTHER_FAILURES>
-------------------------------------------------------------
-Root Cause (first observed failure):
-[0]:
-  time      : 2026-11-29_13:40:00
-  host      : machine
-  rank      : 1 (local_rank: 1)
-  exitcode  : -11 (pid: 4242)
-  error_file: <N/A>
-  traceback : Signal 11 (SIGSEGV) received by PID 4242
-============================================================
-"""
