@@ -6,6 +6,7 @@ an unchanged configuration costs milliseconds, not a torch import.
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import shutil
@@ -189,12 +190,16 @@ def _run_as_rank(config: Config, progress: bool, report: Report) -> Results | No
     world = World.from_env()
     world.check(config)
     cache = Cache(config.cache_dir)
-    lives = [Lifecycle(seed_config, cache, device_key(config.device), run_id(seed_config), progress and world.main,
-                       world) for seed_config in (config.for_seed(seed) for seed in config.seed_values)]
-    world.start(lives[0].device, config.dist_timeout)  # one process group for every seed
+    def life_of(seed: int) -> Lifecycle:  # made when its turn comes: one seed's data on the device at a time
+        seed_config = config.for_seed(seed)
+        return Lifecycle(seed_config, cache, device_key(config.device), run_id(seed_config), progress and world.main,
+                         world)
+
+    first = life_of(config.seed)
+    world.start(first.device, config.dist_timeout)  # one process group for every seed
     found = []
     try:
-        for life in lives:
+        for life in itertools.chain([first], (life_of(seed) for seed in config.seed_values[1:])):
             if world.main:
                 entry = cache.get(RESULTS_KIND, life.run_id)
                 if not world.agree(entry is not None):
@@ -261,5 +266,6 @@ def used_entries(config: Config) -> set[tuple[str, str]]:
             entries |= set(training_keys(seed_config, device_key(config.device), trainer).items())
             entries |= {(kind, key) for (kind, _), key in method_keys(seed_config, device_key(config.device),
                                                                       trainer).items()}
-    return entries | {(SEEDS_KIND, published_run_id(config)), (FIGURES_KIND, render_key(published_run_id(config)))}
+    key = published_run_id(config)
+    return entries | {(SEEDS_KIND, key), (FIGURES_KIND, render_key(key))}
 

@@ -129,3 +129,13 @@ METHOD_LABEL = {
     "random_finetuned": "random + fine-tuning",
     "gradual": "gradual, in the loop",
 }
+
+# How a ranking's masks are named in sentences (the keys of ``methods.layers``): the
+# one-shot rankings first, then the gradual runs'.
+RANKING_LABEL = {
+    "global": "one global ranking",
+    "layer": "each layer ranked on its own",
+    "random": "random pruning",
+    "gradual": "gradual pruning",
+}
+ONE_SHOT_RANKINGS = ("global", "layer", "random")

@@ -5,7 +5,7 @@ methods at the same sparsity): each with its caption of this run's numbers."""
 from __future__ import annotations
 
 from ..formatting import fmt_pct, fmt_ratio, fmt_sig
-from ..names import STAGE, layers_of
+from ..names import ONE_SHOT_RANKINGS, RANKING_LABEL, STAGE, layers_of
 from ..results import Results
 from ..seeds.value import of_seeds
 from . import tables
@@ -186,8 +186,9 @@ def _methods_spec(r: Results) -> Spec:
 def _collapse_caption(r: Results) -> str:
     """Where the figure marks a layer collapse (a cross): each ranking's targets at which
     some seed's last pruned layer lost every weight of an output unit (a class)."""
-    marked = {label: [t for t, dead in zip(r.metrics["methods"]["targets"], tables.collapsed(r, ranking)) if dead]
-              for ranking, label in (("global", "one global ranking"), ("layer", "per layer"), ("random", "random"))}
+    marked = {RANKING_LABEL[ranking]: [t for t, dead in zip(r.metrics["methods"]["targets"],
+                                                            tables.collapsed(r, ranking)) if dead]
+              for ranking in ONE_SHOT_RANKINGS}
     said = "; ".join(f"{label} at {', '.join(fmt_pct(t, '0') for t in targets)}"
                      for label, targets in marked.items() if targets)
     return (f" Crosses: in some seed an output unit of {r.layers[-1]}, a class, lost every weight ({said}); "

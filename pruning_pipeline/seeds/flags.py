@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any, Iterator, Mapping, Sequence
 
 from ..formatting import fmt_pct, fmt_pp
+from ..names import ONE_SHOT_RANKINGS, RANKING_LABEL
 from .value import Seeds, mean
 
 WIPED_OUT = 0.99  # a layer's sparsity above which the cut has removed it
@@ -39,16 +40,14 @@ def warnings_over_seeds(spread: Mapping[str, Any], per_seed: Sequence[Mapping[st
     return [f"{text} (in {held[key]} of {len(per_seed)} seeds)" for key, _, text in _checks(spread) if held[key]]
 
 
-ONE_SHOT_RANKINGS = {"global": "one global ranking", "layer": "each layer ranked on its own", "random": "random pruning"}
-
-
 def lowered_by_finetuning(published: Mapping[str, Any]) -> list[str]:
     """Where fine-tuning left a one-shot prune less accurate than it found it beyond the
     seeds' spread (the mean loss above its sd; with one seed, any loss), read from the
     published ``facts.methods.finetune_lost``."""
     lost_at = published["facts"]["methods"]["finetune_lost"]
     out = []
-    for ranking, label in ONE_SHOT_RANKINGS.items():
+    for ranking in ONE_SHOT_RANKINGS:
+        label = RANKING_LABEL[ranking]
         for target, lost in zip(published["methods"]["targets"], lost_at[ranking]):
             spread = lost.sd if isinstance(lost, Seeds) else 0.0
             if mean(lost) - spread > 0:

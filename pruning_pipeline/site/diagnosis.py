@@ -5,6 +5,7 @@ one global threshold against per-layer percentiles, pruning methods at the same 
 from __future__ import annotations
 
 from ..formatting import fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
+from ..names import RANKING_LABEL
 from ..results import drop_within
 from ..seeds.value import Seeds, mean
 from .verdicts import each, judged, verdict_of
@@ -169,15 +170,13 @@ def _over_the_curve(m, f) -> str:
                "they stay within a point of each other at every target."))
 
 
-RANKINGS = {"global": "one global ranking", "layer": "each layer ranked on its own", "random": "random pruning",
-            "gradual": "gradual pruning"}
 
 
 def diag_layer_collapse(m, f):
     meth = m["methods"]
     targets, last = meth["targets"], m["prunable_layers"][-1]
     found = [(ranking, layer, next(i for i, dead in enumerate(series["dead_units"]) if _some(dead)))
-             for ranking in RANKINGS for layer, series in meth["layers"][ranking].items()
+             for ranking in RANKING_LABEL for layer, series in meth["layers"][ranking].items()
              if any(_some(dead) for dead in series["dead_units"])]  # each layer's lightest collapsing target
     if not found:
         return judged(
@@ -191,7 +190,7 @@ def diag_layer_collapse(m, f):
     dead = meth["layers"][ranking][layer]["dead_units"][i]
     what = "classes the model can no longer predict from its input" if layer == last else \
         "units that pass on nothing but their bias"
-    text = (f"Under {RANKINGS[ranking]}, `{layer}` keeps no weight for {_counts(dead)} of its "
+    text = (f"Under {RANKING_LABEL[ranking]}, `{layer}` keeps no weight for {_counts(dead)} of its "
             f"{meth['units'][layer]:,} output units ({what}) at {fmt_pct(targets[i], '0')} sparsity, "
             f"{_in_seeds(dead)}.")
     if ranking == "global":
@@ -199,7 +198,7 @@ def diag_layer_collapse(m, f):
         text += (" There ranking each layer on its own, which leaves every layer the same share of its weights, "
                  + (f"ends {fmt_pp(ahead)} points ahead of" if mean(ahead) >= 0 else f"ends {fmt_pp(behind)} points behind")
                  + " one global ranking after fine-tuning.")
-    also = [f"{RANKINGS[r]}: `{name}` from {fmt_pct(targets[k], '0')}" for r, name, k in found if (r, name) != (ranking, layer)]
+    also = [f"{RANKING_LABEL[r]}: `{name}` from {fmt_pct(targets[k], '0')}" for r, name, k in found if (r, name) != (ranking, layer)]
     text += (" Also: " + "; ".join(also) + ".") if also else ""
     return judged(
         "Layer collapse: a ranking that empties a layer's output unit",

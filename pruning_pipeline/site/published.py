@@ -30,12 +30,15 @@ def publish(metrics: Mapping[str, Any]) -> dict:
     seeds = metrics["seeds"]
     trees = [_publish_seed(tree) for tree in seeds["per_seed"]]
     sweeps = aligned([tree["sweep"] for tree in trees])  # one τ grid, so the sweeps combine τ by τ
-    knee = with_mean_knee(combine(sweeps)[0])["knee_index"]
-    means, values = combine([{**{k: v for k, v in tree.items() if k != "claims"}, "sweep": sweep,
+    sweep_means, sweep_values = combine(sweeps)
+    sweep_means = with_mean_knee(sweep_means)  # the one knee: facts.knee reads every seed there
+    knee = sweep_means["knee_index"]
+    means, values = combine([{**{k: v for k, v in tree.items() if k not in ("claims", "sweep")},
                               "facts": {**tree["facts"], "knee": knee_facts({**sweep, "knee_index": knee})}}
                              for tree, sweep in zip(trees, sweeps)])
-    means["sweep"] = with_mean_knee(means["sweep"])
-    (values or {}).get("sweep", {}).pop("knee_tau", None)
+    means, values = {**means, "sweep": sweep_means}, dict(values or {})
+    if sweep_values is not None:
+        values["sweep"] = {k: v for k, v in sweep_values.items() if k != "knee_tau"}  # the seeds' own knees
     spread = strict(with_seeds(means, values))
     claims = {name: over_seeds(claim, [tree["claims"][name] for tree in trees])
               for name, claim in evaluate(spread, strict(spread["facts"], "facts")).items()}

@@ -8,12 +8,10 @@ from typing import Any, Mapping
 
 from ..figures.spec import DARK_FORMATS, FigureInfo
 from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_pp, fmt_ratio, fmt_seconds, fmt_sig
-from ..names import METHOD_LABEL, STAGE
+from ..names import METHOD_LABEL, ONE_SHOT_RANKINGS, RANKING_LABEL, STAGE
 from ..results import GLOBAL
 from ..results import STAGES as STAGE_ORDER
-from ..seeds.flags import ONE_SHOT_RANKINGS
 from ..seeds.value import Seeds, mean
-from .diagnosis import RANKINGS
 from .markdown import md_table, relative
 from .versions import Publication
 
@@ -191,8 +189,8 @@ def table_finetuning(metrics: Mapping[str, Any]) -> str:
     """What fine-tuning added to each one-shot prune (a row) at each target (a column),
     in points of test accuracy: fine-tuned minus as pruned, per seed, then combined."""
     methods, added = metrics["methods"], metrics["facts"]["methods"]["finetune_added"]
-    rows = [[label] + [f"{'+' if mean(gain) >= 0 else ''}{fmt_pp(gain)}" for gain in added[ranking]]
-            for ranking, label in ONE_SHOT_RANKINGS.items()]
+    rows = [[RANKING_LABEL[ranking]] + [f"{'+' if mean(gain) >= 0 else ''}{fmt_pp(gain)}" for gain in added[ranking]]
+            for ranking in ONE_SHOT_RANKINGS]
     return md_table(["fine-tuning added (points)"] + [f"at {fmt_pct(t, '0')}" for t in methods["targets"]], rows,
                     "l" + "r" * len(methods["targets"]))
 
@@ -211,7 +209,7 @@ def table_collapse(metrics: Mapping[str, Any]) -> str:
         return f"{fmt_pct(series['sparsity'][i])} · {count} of {units:,} dead"
 
     rows = [[label, f"`{layer}`"] + [cell(series, i, methods["units"][layer]) for i in range(len(methods["targets"]))]
-            for ranking, label in RANKINGS.items() for layer, series in methods["layers"][ranking].items()]
+            for ranking, label in RANKING_LABEL.items() for layer, series in methods["layers"][ranking].items()]
     return md_table(["ranking", "layer"] + [f"at {fmt_pct(t, '0')}" for t in methods["targets"]], rows,
                     "ll" + "r" * len(methods["targets"]))
 

@@ -104,7 +104,7 @@ def test_closures_follow_the_data_flow():
 UPSTREAM_ONLY = {
     "config": (),
     "keys": ("config", "imports"),
-    "seeds": ("formatting", "results"),
+    "seeds": ("formatting", "names", "results"),
     "train": ("config", "imports", "keys"),
 }
 
