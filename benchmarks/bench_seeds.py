@@ -20,7 +20,7 @@ from pruning_pipeline.report import Report
 # the phases that train: alone, a seed's two runs side by side, then its methods (the
 # gradual run beside the fine-tuning); batched, every seed's plain, in-loop and gradual
 # runs in one ensemble, then every fine-tuning in another
-TRAINING = ("trained", "in_loop", "methods", "fine-tuned")
+TRAINING = ("training jobs", "trained", "in_loop", "methods", "fine-tuned")
 
 
 def training_seconds(seeds: int, batch: str, steps: int) -> float:

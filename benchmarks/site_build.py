@@ -17,10 +17,11 @@ def build_env(**variables: str) -> dict[str, str]:
     return {**os.environ, "NO_MKDOCS_2_WARNING": "1", **variables}
 
 
-def start_build(site: Path, env: dict[str, str], cwd: Path = ROOT, python: str | Path = sys.executable
-                ) -> subprocess.Popen:
-    """A strict, quiet build of the site in ``cwd`` into ``site`` by ``python``, started."""
-    return subprocess.Popen([str(python), "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
+def start_build(site: Path, env: dict[str, str], cwd: Path = ROOT, python: str | Path = sys.executable,
+                prefix: tuple[str, ...] = ()) -> subprocess.Popen:
+    """A strict, quiet build of the site in ``cwd`` into ``site`` by ``python``, started
+    (under ``prefix``, e.g. ``taskset -c 0``)."""
+    return subprocess.Popen([*prefix, str(python), "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
                             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -91,6 +91,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    """Every training job a build of this configuration runs, before any runs."""
+    from .api import device_key
+    from .jobs.plan import plan
+    from .keys.store import Cache
+    from .train.device import resolve_device
+    from .train.keyed import ALONE, BATCHED
+
+    config = config_from_args(args)
+    batched = config.batches_seeds(resolve_device(config.device).type)
+    jobs = plan([config.for_seed(seed) for seed in config.seed_values], device_key(config.device),
+                BATCHED if batched else ALONE)
+    cache = Cache(config.cache_dir)
+    cached = {job.entry for job in jobs if cache.problem(*job.entry) is None}
+    print(f"{len(jobs)} training jobs of {config.seeds} seed{'s' * (config.seeds > 1)}: {len(cached)} cached, "
+          f"{len(jobs) - len(cached)} to run ({_runs_on(config, batched)})")
+    rows = [(job.name, job.kind, job.key, f"{job.needs[0]} {job.needs[1]}" if job.needs else "-",
+             "cached" if job.entry in cached else "to run") for job in jobs]
+    header = ("job", "kind", "cache key", "needs", "state")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def _runs_on(config, batched: bool) -> str:
+    """Where the plan's jobs run, in words."""
+    if batched:
+        return "every seed's runs together, as batched ensembles in the build's own process (batch_seeds)"
+    if config.world_size > 1:
+        return f"the plain and in-loop runs under torchrun on {config.world_size} processes, the rest by rank 0"
+    if config.executor == "serial":
+        return "executor serial: in the build's own process"
+    if config.executor == "dask":
+        return f"executor dask: {config.scheduler or 'DASK_SCHEDULER_ADDRESS, or a LocalCluster'}"
+    from .jobs.execute import local_workers
+
+    count, gpus = local_workers(config)
+    where = f"GPUs {', '.join(gpus)}" if gpus else f"{config.threads} thread{'s' * (config.threads > 1)} each"
+    return f"executor auto: up to {count} worker process{'es' * (count > 1)}, {where}"
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from .keys.store import Cache
     from .train.device import available_devices, environment, resolve_device
@@ -171,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, handler, text in (
         ("run", _cmd_run, "train, prune and measure (cached), then print a summary"),
+        ("plan", _cmd_plan, "list every training job a build runs, which are cached and what each needs"),
         ("info", _cmd_info, "show devices, versions and cache entries"),
         ("figures", _cmd_figures, "write every figure (png/svg/pdf/csv) without MkDocs"),
         ("clean", _cmd_clean, "remove cache entries this configuration does not use"),
@@ -206,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {_rank_prefix()}{error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # every worker is stopped; finished jobs are cached, nothing is half-written
+        print("interrupted: the training jobs that finished are cached; the next build runs the rest",
+              file=sys.stderr)
+        return 130
     except Exception as error:  # in a torchrun job: one line per rank, for the launcher to pick
         if args.debug or debugging() or not _rank_prefix():
             raise

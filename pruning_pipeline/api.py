@@ -113,6 +113,7 @@ def _run_seeds(config: Config, progress: bool, report: Report, only: int | None 
                  for c in configs if cache.get(RESULTS_KIND, run_id(c)) is None}
         train_together(list(lives.values()), report)
         tune_together(list(lives.values()), report)
+        _train_jobs(list(lives.values()), report, progress)
     seeds = []
     for seed_config in configs:
         own = Report()
@@ -168,12 +169,29 @@ def _run_seed(config: Config, progress: bool, report: Report, life=None) -> Resu
     if entry is None:
         from .measure.lifecycle import Lifecycle
 
-        # resolves the device and reads the data first: their errors leave nothing on disk
-        life = life or Lifecycle(config, cache, device_key(config.device), key, progress)
+        if life is None:  # resolves the device and reads the data first: their errors leave nothing on disk
+            life = Lifecycle(config, cache, device_key(config.device), key, progress)
+            _train_jobs([life], report, progress)
         return Results.load(_compute_and_report(life, cache, key, report))
     results = Results.load(entry)
     report.add("results", time.perf_counter() - start, cached=True)
     return results
+
+
+def _train_jobs(lives: list, report: Report, progress: bool) -> None:
+    """Every training run of these seeds' `Lifecycle`s that trains on its own, as jobs
+    (`pruning_pipeline.jobs`) on the configured executor, before any is measured."""
+    from .jobs.execute import run_jobs
+    from .jobs.plan import plan
+    from .train.keyed import ALONE
+
+    alone = [life for life in lives if life.trainer == ALONE]
+    if alone:
+        first = alone[0]
+        made = run_jobs(plan([life.config for life in alone], first.device_key), first.config, first.cache, report,
+                        progress)
+        for life in alone:
+            life.note_made(made)
 
 
 def _run_as_rank(config: Config, progress: bool, report: Report) -> Results | None:
@@ -220,7 +238,8 @@ def _compute_and_report(life, cache: Cache, key: str, report: Report) -> Path:
     seconds (a training run found in the cache is reported as such)."""
     entry = cache.put(RESULTS_KIND, key, lambda directory: _compute_into(life, key, directory))
     for name, seconds in {"data": life.timings["data"], **life.phases, **life.timings}.items():
-        report.add(name, seconds, cached=name in life.reused)
+        if name not in life.made:  # trained as jobs: the jobs' phase has their seconds
+            report.add(name, seconds, cached=name in life.reused)
     return entry
 
 
@@ -256,7 +275,8 @@ def used_entries(config: Config) -> set[tuple[str, str]]:
     training runs, its methods compared at matched sparsity and its figure render.
     ``clean`` keeps these and removes the rest."""
     from .figures.export import FIGURES_KIND, render_key
-    from .measure.lifecycle import ALONE, BATCHED, method_keys, training_keys
+    from .jobs.plan import method_keys, training_keys
+    from .train.keyed import ALONE, BATCHED
 
     entries = set()
     for seed in config.seed_values:

@@ -11,12 +11,24 @@ from typing import Iterator
 
 @dataclass
 class Report:
-    """Phases in the order they ran: name -> {"seconds", "cached"}."""
+    """Phases in the order they ran: name -> {"seconds", "cached"}; and the training
+    jobs by kind: kind -> {"run", "reused", "seconds"} (seconds summed over the jobs,
+    against the wall seconds of the phase that ran them)."""
 
     phases: dict[str, dict] = field(default_factory=dict)
+    jobs: dict[str, dict] = field(default_factory=dict)
 
     def add(self, name: str, seconds: float, cached: bool = False) -> None:
         self.phases[name] = {"seconds": round(seconds, 3), "cached": cached}
+
+    def add_job(self, kind: str, reused: bool = False, seconds: float | None = None) -> None:
+        """A job of ``kind`` found in the cache (``reused``), or run in ``seconds``."""
+        row = self.jobs.setdefault(kind, {"run": 0, "reused": 0, "seconds": 0.0})
+        if reused:
+            row["reused"] += 1
+        elif seconds is not None:
+            row["run"] += 1
+            row["seconds"] = round(row["seconds"] + seconds, 3)
 
     @contextmanager
     def phase(self, name: str, cached: bool = False) -> Iterator[None]:
@@ -36,4 +48,8 @@ class Report:
                   for name, p in self.phases.items()]
         total = sum(p["seconds"] for p in self.phases.values())
         lines.append(f"{'total':<{width}}  {total:>8.2f}")
+        if self.jobs:
+            lines += ["", f"{'training jobs':<14}{'run':>5}{'reused':>8}{'seconds summed':>16}"]
+            lines += [f"{kind:<14}{row['run']:>5}{row['reused']:>8}{row['seconds']:>16.2f}"
+                      for kind, row in self.jobs.items()]
         return "\n".join(lines)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from .run import BATCH_SEEDS, IN_LOOP_RULES, PROFILE_DEFAULTS, PROFILES, REFERENCE_MODEL, Config
+from .run import BATCH_SEEDS, EXECUTORS, IN_LOOP_RULES, PROFILE_DEFAULTS, PROFILES, REFERENCE_MODEL, Config
 from .tensor_data import TENSOR_KEYS
 from .values import (Coerce, as_batch_seeds, as_dataset, as_device, as_layers, as_model, as_sparsities, boolean,
-                     choice, fail, integer, mapping, numbers, optional, path, real)
+                     choice, fail, integer, mapping, numbers, optional, path, real,
+                     scheduler_address)
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,8 @@ OPTIONS: dict[str, Option] = {
         "an integer >= 1",
         integer(1),
         'CPU threads of each training run; pinned because the thread count changes results bit for bit. '
-        'With cores for both, the two runs train side by side (two one-thread runs: 0.62× the time of one '
-        'two-thread run after the other, and no spin-waiting on a busy machine).'),
+        'The jobs run on as many worker processes as the cores hold runs of this many threads (one-thread '
+        'runs side by side: 0.62× the time of one two-thread run after the other, and no spin-waiting).'),
     "nproc_per_node": Option(
         "an integer >= 1",
         integer(1),
@@ -199,6 +200,23 @@ OPTIONS: dict[str, Option] = {
         integer(10),
         'Seconds a training process waits for the others in a collective (a gradient average, a cache '
         'decision) before the job fails instead of hanging. After training no process waits for another.'),
+    "executor": Option(
+        "one of " + ", ".join(EXECUTORS),
+        choice(EXECUTORS),
+        'What runs the training jobs (every run of every seed, and each fine-tuning): `auto`, worker '
+        'processes on this machine (`workers`); `serial`, the build\'s own process; `dask`, a '
+        'dask.distributed cluster at `scheduler` (`pip install "pruning-pipeline[dask]"`). The numbers '
+        'are the same bit for bit whichever runs them.'),
+    "workers": Option(
+        "an integer >= 1, or none",
+        optional(integer(1)),
+        'Worker processes of `executor: auto`; none: the usable cores divided by `threads` on a CPU, '
+        'one per GPU on CUDA. Each trains one job at a time on `threads` threads.'),
+    "scheduler": Option(
+        "none, or a Dask scheduler address such as tcp://host:8786",
+        optional(scheduler_address),
+        'The Dask scheduler of `executor: dask`; none: `DASK_SCHEDULER_ADDRESS` if set, else a '
+        '`LocalCluster` of `workers` processes listening on localhost only.'),
     "cache_dir": Option(
         "a directory path",
         path,
@@ -228,6 +246,8 @@ def make_config(values: Mapping[str, Any] | None = None) -> Config:
     if config.world_size > 1 and ":" in config.device:
         fail("device", config.device, "cuda, cpu or auto when training on several processes (each takes the GPU "
               "of its local rank)")
+    if config.scheduler is not None and config.executor != "dask":
+        fail("scheduler", config.scheduler, f"none unless executor is dask (executor={config.executor!r})")
     if config.world_size > 1 and isinstance(config.dataset, Mapping):
         fail("dataset", config.dataset.digest, "an import string when training on several processes "
               "(tensors given from Python cannot reach the torchrun processes)")

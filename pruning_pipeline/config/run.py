@@ -22,6 +22,9 @@ IN_LOOP_RULES = ("threshold", "percentile")
 BATCH_SEEDS = ("auto", "true", "false")
 PROFILES = ("default", "quick", "curve")
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
+EXECUTORS = ("auto", "serial", "dask")
+# a Dask scheduler's address: tcp://host:8786, tls://host:8786, ...
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|inproc|ucx|ws|wss)://\S+")
 
 
 def is_import_string(value: Any) -> bool:
@@ -84,10 +87,15 @@ class Config:
     gmp_end: int | None = None  # step the target is reached; none: three quarters of the run's steps
     gmp_every: int = 50  # steps between gradual prunes
     device: str = "auto"
-    threads: int = 1  # per training run; the two runs train side by side where cores allow
+    threads: int = 1  # per training run (and job); the jobs fill the cores with runs of this many threads
     nproc_per_node: int = 1  # training processes per machine (torchrun + DDP when the world is > 1)
     nnodes: int = 1  # machines of a torchrun job
     dist_timeout: int = 600  # seconds a collective may wait for another rank before failing
+    # what runs the training jobs (`pruning_pipeline.jobs`): worker processes here (auto),
+    # this process (serial), or a Dask cluster at ``scheduler`` (dask); never the numbers
+    executor: str = "auto"
+    workers: int | None = None  # worker processes of auto (none: usable cores / threads, or one per GPU)
+    scheduler: str | None = None  # the Dask scheduler of executor dask (none: DASK_SCHEDULER_ADDRESS, or a LocalCluster)
     cache_dir: str = ".cache/pruning"
 
     @property
@@ -145,7 +153,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
 
 # Options that never change a number in the results (where things live, what to call it).
 # ``seeds`` names which runs are summarised, not what one seed's run computes (see `key_fields`).
-_NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir", "dist_timeout", "nproc_per_node", "nnodes", "seeds"}
+_NOT_IN_KEY = {"cache_dir", "profile", "download", "data_dir", "dist_timeout", "nproc_per_node", "nnodes", "seeds",
+               "executor", "workers", "scheduler"}
 
 def stable_hash(payload: Any) -> str:
     """Short content hash of a JSON-serialisable payload (sorted keys)."""

@@ -11,7 +11,8 @@ import re
 from dataclasses import fields
 from typing import Any, Callable, Mapping
 
-from .run import BATCH_SEEDS, DATASETS, DEVICE_NAMES, REFERENCE_MODEL, REGEX_PREFIX, LayerRule, is_import_string
+from .run import (BATCH_SEEDS, DATASETS, DEVICE_NAMES, REFERENCE_MODEL, REGEX_PREFIX, SCHEDULER_ADDRESS, LayerRule,
+                  is_import_string)
 from .tensor_data import TENSOR_KEYS, TensorData
 
 Coerce = Callable[[str, Any, str], Any]  # (key, raw value, what is allowed) -> the value, or ConfigError
@@ -127,6 +128,13 @@ def path(key: str, value: Any, allowed: str) -> str:
     if not isinstance(value, str) or not value.strip():
         fail(key, value, allowed)
     return value
+
+
+def scheduler_address(key: str, value: Any, allowed: str) -> str:
+    """A Dask scheduler's address, with its protocol (what `distributed.Client` takes)."""
+    if not isinstance(value, str) or not SCHEDULER_ADDRESS.fullmatch(value.strip()):
+        fail(key, value, allowed)
+    return value.strip()
 
 
 def as_batch_seeds(key: str, value: Any, allowed: str) -> str:

@@ -10,66 +10,34 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from .. import __version__
-from ..config import Config, run_key
-from ..keys.code import source_digest, user_code_digest
+from ..config import Config
 from ..keys.store import Cache
 from ..report import Report
 from ..results import GLOBAL, STAGES, Results
 from ..train import ensemble, runs
-from ..train.device import environment, prepare, usable_cores
+from ..train.device import environment, prepare
 from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
+from ..train.keyed import ALONE, BATCHED, IN_LOOP, TRAINED
 from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
 from ..seeds import flags
+from ..jobs.plan import method_keys, training_keys
 from . import analysis, methods
 from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
 from .stats import widen_counts
-from .together import ALONE, BATCHED, train_together
+from .together import train_together
 
-# The training runs are keyed by the source of train/ and what it imports, so editing
-# a measurement, a figure or a page never retrains.
-TRAINING_SOURCE = "pruning_pipeline.train"
 log = logging.getLogger(__name__)
 
-
 METHODS_PHASE = "methods at matched sparsity"
-
-
-def _training_code(config: Config, trainer: str) -> str:
-    """What the training runs' keys hold of the code: the source of train/ with what it
-    imports and the user's code; for a seed trained with the others, that it was."""
-    return source_digest(TRAINING_SOURCE) + user_code_digest(config) + (f":{trainer}" if trainer == BATCHED else "")
-
-
-def training_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[str, str]:
-    """Cache key of each training run (``trained``, ``in_loop``): the options it depends
-    on, the device kind and the code (`_training_code`)."""
-    code = _training_code(config, trainer)
-    return {"trained": run_key(config, device_key, code, runs.TRAIN_OPTIONS),
-            "in_loop": run_key(config, device_key, code, runs.in_loop_options(config))}
-
-
-def method_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[tuple[str, float], str]:
-    """Cache key of each entry of the methods compared at one sparsity: (kind, target)
-    for the one-shot prunes with their fine-tuning at every target, and the gradual runs
-    at theirs; each holds the options its kind depends on and that one target."""
-    code = _training_code(config, trainer)
-    keys = {(methods.ONE_SHOT_KIND, target): run_key(replace(config, target_sparsities=(target,)), device_key, code,
-                                                     methods.ONE_SHOT_OPTIONS)
-            for target in config.target_sparsities}
-    keys.update({(methods.GRADUAL_KIND, target): run_key(replace(config, gmp_sparsities=(target,)), device_key, code,
-                                                         methods.GRADUAL_OPTIONS)
-                 for target in config.gmp_sparsities})
-    return keys
 
 
 @contextmanager
@@ -104,9 +72,15 @@ class Lifecycle:
             self.trainer = BATCHED if reason is None else ALONE
         self.keys = training_keys(config, device_key, self.trainer)  # reads the sources once: keys, not per lookup
         self.method_keys = method_keys(config, device_key, self.trainer)
-        self.together: set[str] = set()  # training runs this call trained in an ensemble
+        self.made: set[str] = set()  # training runs this call trained before measuring (as jobs, or batched)
         self.computed_methods = False  # whether a method compared at matched sparsity was computed here
         self.steps = steps_for(config, self.data.n_train)
+
+    def note_made(self, entries: set[tuple[str, str]]) -> None:
+        """The entries (kind, key) this build trained as jobs: not reused, though found
+        in the cache when measured."""
+        self.made |= {kind for kind, key in self.keys.items() if (kind, key) in entries}
+        self.computed_methods |= any((kind, key) in entries for (kind, _), key in self.method_keys.items())
 
     # -- the two training runs, each a cache entry ---------------------------------
     def plain_run(self, init: dict) -> tuple[dict, dict]:
@@ -122,20 +96,6 @@ class Lifecycle:
             d, init, self.subject, self.data, self.config, self.device, edges, self.progress, self.world))
         return (*runs.load_run(entry), runs.load_dynamics(entry))
 
-    def side_by_side(self) -> bool:
-        """Whether both trainings must run and fit beside each other (`two_at_once`)."""
-        missing = all(self.cache.problem(kind, key) is not None for kind, key in self.keys.items())
-        return missing and self.two_at_once()
-
-    def two_at_once(self) -> bool:
-        """Whether two trainings may run beside each other: on a CPU with cores for both
-        (two 1-thread runs side by side take 0.62x the time of one 2-thread run after the
-        other here, and never spin-wait on a busy machine), for the reference model only:
-        a user's model may draw from the global random state (dropout), which two
-        threads would share, so it trains one run after the other."""
-        return (self.config.reference and not self.world.distributed and self.device.type == "cpu"
-                and 2 * self.config.threads <= usable_cores())
-
     def cached(self, kind: str, target: float, fill) -> Path:
         """The entry of one method compared at ``target`` (`method_keys`), filled where
         missing. Rank 0 alone computes these: no collective, unlike `_entry`."""
@@ -150,43 +110,27 @@ class Lifecycle:
         key = self.keys[kind]
         entry = self.cache.get(kind, key)
         if self.world.agree(entry is not None):  # the other ranks train with rank 0, or skip with it
-            if kind not in self.together:
+            if kind not in self.made:
                 self.reused.append(kind)
             return entry
         return self.cache.put(kind, key, fill)
 
 
 def train_both(life: Lifecycle, init: dict) -> tuple[tuple, dict, tuple]:
-    """The trained run, the shared histogram edges, and the in-loop run: in the batched
-    ensemble where the seed trains in one (`train_together`), else side by side on two
-    threads where `Lifecycle.side_by_side` allows, else one after the other. Either way
-    the numbers are the same (each run is its own deterministic sequence)."""
+    """The trained run, the shared histogram edges, and the in-loop run: from the cache
+    where the jobs trained them (`pruning_pipeline.jobs`), else in the batched ensemble
+    where the seed trains in one (`train_together`), else (the ranks of a torchrun job)
+    one after the other. The numbers are the same (each run is its own deterministic
+    sequence)."""
     edges: Future = Future()
     if life.trainer == BATCHED:
         report = Report()
         train_together([life], report)  # nothing to do where the run's seeds trained together
         life.phases.update({name: phase["seconds"] for name, phase in report.phases.items()})
+    with timed(life.phases, TRAINED):
         trained = life.plain_run(init)
-        edges.set_result(layer_edges([init, trained[0]], life.subject.layers, life.config.hist_bins))
-        return trained, edges.result(), life.in_loop_run(init, edges)
-
-    def plain() -> tuple[dict, dict]:
-        try:
-            trained = life.plain_run(init)
-        except BaseException as error:  # the in-loop run waits for the edges: release it
-            edges.set_exception(error)
-            raise
-        edges.set_result(layer_edges([init, trained[0]], life.subject.layers, life.config.hist_bins))
-        return trained
-
-    if life.side_by_side():
-        with timed(life.phases, "trained and in_loop, side by side"), ThreadPoolExecutor(2) as pool:
-            in_loop = pool.submit(life.in_loop_run, init, edges)
-            trained = plain()
-            return trained, edges.result(), in_loop.result()
-    with timed(life.phases, "trained"):
-        trained = plain()
-    with timed(life.phases, "in_loop"):
+    edges.set_result(layer_edges([init, trained[0]], life.subject.layers, life.config.hist_bins))
+    with timed(life.phases, IN_LOOP):
         return trained, edges.result(), life.in_loop_run(init, edges)
 
 

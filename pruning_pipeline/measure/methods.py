@@ -5,40 +5,30 @@ baseline), each as pruned and after fine-tuning with its mask held fixed; at the
 gradual targets, a run pruned gradually inside the loop for the plain run's steps.
 
 Each target's one-shot prunes and each gradual run are cache entries of their own
-(`lifecycle.method_keys`): a new target computes only itself, a new ``finetune_steps``
+(`jobs.plan.method_keys`), trained as jobs (`pruning_pipeline.jobs`) before this reads them: a new target computes only itself, a new ``finetune_steps``
 never retrains a gradual run, new ``gmp_*`` options never re-tune a one-shot prune.
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from ..names import METHOD_LABEL
 from ..train import methods, runs
+from ..train.keyed import GRADUAL_KIND, ONE_SHOT_KIND
+from ..train.methods import ONE_SHOT_FILE
 from ..train.model import weight_key
 
-ONE_SHOT_KIND, GRADUAL_KIND = "finetuned", "gradual"
-ONE_SHOT_FILE = "one_shot.json"
-ONE_SHOT_OPTIONS = runs.TRAIN_OPTIONS + ("layers", "finetune_steps", "finetune_lr", "target_sparsities")
-GRADUAL_OPTIONS = runs.TRAIN_OPTIONS + ("layers", "gmp_start", "gmp_end", "gmp_every", "gmp_sparsities")
 SERIES = tuple(METHOD_LABEL)  # one-shot as pruned, fine-tuned, gradual
 
 
 def compare(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
-    """The ``methods`` section of a seed's metrics (the gradual runs beside the one-shot
-    fine-tuning where two trainings may run at once, `Lifecycle.two_at_once`)."""
+    """The ``methods`` section of a seed's metrics (each entry trained where the jobs
+    have not: by rank 0 of a torchrun job)."""
     config = life.config
     targets = config.target_sparsities
-
-    def every_gradual() -> dict:
-        return {target: _gradual(life, init, target) for target in config.gmp_sparsities}
-
-    with ThreadPoolExecutor(1) as pool:  # a user's model may share the global random state: one at a time
-        later = pool.submit(every_gradual) if life.two_at_once() else None
-        one_shot = {target: _one_shot(life, trained, target) for target in targets}
-        gradual = later.result() if later is not None else every_gradual()
+    one_shot = {target: _one_shot(life, trained, target) for target in targets}
+    gradual = {target: _gradual(life, init, target) for target in config.gmp_sparsities}
     accuracy = {scope + suffix: [one_shot[t][scope][key] for t in targets]
                 for suffix, key in (("", "accuracy"), ("_finetuned", "finetuned_accuracy"))
                 for scope in methods.ONE_SHOT}
@@ -75,10 +65,8 @@ def _one_shot(life, trained: dict, target: float) -> dict:
 def one_shot_entry(life, target: float, prunes) -> dict:
     """The one-shot prunes at ``target`` of ``life``'s seed, from its cache entry, or
     from ``prunes()`` (`methods.one_shot`'s numbers) into a new one."""
-    def fill(directory: Path) -> None:
-        (directory / ONE_SHOT_FILE).write_text(json.dumps(prunes()))
-
-    return json.loads((life.cached(ONE_SHOT_KIND, target, fill) / ONE_SHOT_FILE).read_text())
+    entry = life.cached(ONE_SHOT_KIND, target, lambda directory: methods.write_one_shot(directory, prunes()))
+    return json.loads((entry / ONE_SHOT_FILE).read_text())
 
 
 def _gradual(life, init: dict, target: float) -> dict:

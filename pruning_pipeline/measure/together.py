@@ -14,11 +14,10 @@ import torch
 from ..report import Report
 from ..train import ensemble, methods, runs
 from ..train.device import usable_cores
+from ..train.keyed import BATCHED, GRADUAL_KIND, ONE_SHOT_KIND
 from ..train.model import weight_key
-from .methods import GRADUAL_KIND, ONE_SHOT_KIND, one_shot_entry
+from .methods import one_shot_entry
 from .stages import layer_edges
-
-ALONE, BATCHED = "alone", "batched"  # how a seed's runs train: on their own, or batched with the other seeds'
 
 
 def train_together(lives: list, report: Report | None = None) -> None:
@@ -50,7 +49,7 @@ def train_together(lives: list, report: Report | None = None) -> None:
         for member, result, life in zip(members, done, owners):
             if member.kind != kind:
                 continue
-            life.together.add(kind)
+            life.made.add(kind)
             life.cache.put(kind, life.keys[kind], lambda directory, result=result: _write_trained(directory, result))
             if kind == "trained":
                 in_loop = [m for m in members if m.kind == "in_loop" and m.config.seed == member.config.seed]

@@ -5,6 +5,7 @@ Each returns numbers or writes a run's directory; the lifecycle caches them."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from .pruning import random_masks, smallest_masks
 from .runs import cpu_state, model_from, write_run
 from .training import evaluate, steps_for, train
 
+ONE_SHOT_FILE = "one_shot.json"  # a target's one-shot prunes, as `one_shot` returns them
 ONE_SHOT = ("global", "layer", "random")  # how a one-shot prune ranks: over all layers, per layer, at random
 GRADUAL_START, GRADUAL_END = 0.1, 0.75  # shares of the run's steps where gmp_start / gmp_end are none
 
@@ -135,6 +137,11 @@ def one_shot(trained: dict, subject: Subject, data: Feed, config: Config, device
                        progress=False)
         out[scope] = one_shot_result(accuracy, curves, mask.weights)
     return out
+
+
+def write_one_shot(directory: Path, prunes: dict[str, dict[str, float]]) -> None:
+    """A target's one-shot prunes (`one_shot`'s numbers) into a cache entry's directory."""
+    (directory / ONE_SHOT_FILE).write_text(json.dumps(prunes))
 
 
 def one_shot_result(accuracy: float, curves: dict, weights: dict[str, torch.Tensor]) -> dict:

@@ -27,17 +27,6 @@ STATE_FILE = "state.safetensors"
 CURVES_FILE = "curves.json"
 DYNAMICS_FILE = "dynamics.npz"
 
-# Options each training run depends on; everything else is applied after training.
-TRAIN_OPTIONS = ("model", "model_args", "dataset", "dataset_args", "seed", "steps", "epochs", "lr",
-                 "batch_size", "record_every", "eval_batch_size", "device", "threads", "world_size")
-_IN_LOOP_RULE_OPTIONS = {"threshold": ("tau_loop",), "percentile": ("percentile",)}
-
-
-def in_loop_options(config: Config) -> tuple[str, ...]:
-    """The options the in-loop run depends on: training, binning and its own rule's."""
-    return TRAIN_OPTIONS + ("layers", "in_loop_rule", "hist_bins") + _IN_LOOP_RULE_OPTIONS[config.in_loop_rule]
-
-
 def initial_state(config: Config, subject: Subject) -> dict[str, torch.Tensor]:
     """The seeded initial weights, built on the CPU so every device starts the same."""
     torch.manual_seed(config.seed)

@@ -105,5 +105,5 @@ def check_finite(losses: torch.Tensor, first_step: int, desc: str, config: Confi
         step = first_step + int(bad[0])
         raise TrainingError(
             f"training run '{desc}': the loss became {float(losses[bad[0]])} at step {step}; "
-            f"lower lr (now {config.lr:g}) or check the data; nothing was cached")
+            f"lower lr (now {config.lr:g}) or check the data; this run was not cached")
 

@@ -17,15 +17,19 @@ def test_run_prints_a_summary_table(tmp_path):
     for stage in ("init", "trained", "in_loop", "post", "percentile"):
         assert any(line.startswith(stage) for line in out.stdout.splitlines())
     assert "ffnn1 sparsity" in out.stdout
-    lines = out.stdout.split("where the time went:")[1].strip().splitlines()[2:]
+    phase_table, job_table = out.stdout.split("where the time went:")[1].strip().split("\n\n")
     phases = [line.rsplit(None, 2)[0] if line.split()[-1] in ("cache", "computed") else line.split()[0]
-              for line in lines]
-    assert phases[0] == "data" and "analysis" in phases and phases[-1] == "total"
-    assert any("trained" in p for p in phases) and any("in_loop" in p for p in phases)
-    info = _cli("info", "--set", f"cache_dir={tmp_path}")
+              for line in phase_table.splitlines()[2:]]
     quick = make_config({"profile": "quick", "seeds": 1})  # results, trained, in_loop and one entry per method target
+    jobs = 2 + len(quick.target_sparsities) + len(quick.gmp_sparsities)
+    assert phases[0].startswith(f"training jobs: {jobs} on ") and phases[-1] == "total"
+    assert "data" in phases and "analysis" in phases
+    runs = {line.split()[0]: int(line.split()[1]) for line in job_table.splitlines()[1:]}
+    assert runs == {"trained": 1, "in_loop": 1, "gradual": len(quick.gmp_sparsities),
+                    "finetuned": len(quick.target_sparsities)}
+    info = _cli("info", "--set", f"cache_dir={tmp_path}")
     assert info.returncode == 0
-    assert info.stdout.count(" ok") == 3 + len(quick.target_sparsities) + len(quick.gmp_sparsities)
+    assert info.stdout.count(" ok") == 1 + jobs
 
 
 def test_bad_value_exits_2_with_one_line_and_writes_nothing(tmp_path):

@@ -147,53 +147,6 @@ def test_figures_of_a_cut_show_the_cut_exactly(tiny_results):
     assert f"at-prune-{tiny_results.metrics['config']['tau_post']:g}-ffnn" in stems
 
 
-def _run_with(tmp_path, monkeypatch, side_by_side: bool, name: str):
-    from pruning_pipeline.config import make_config
-    from pruning_pipeline.measure.lifecycle import Lifecycle
-
-    monkeypatch.setattr(Lifecycle, "side_by_side", lambda self: side_by_side)
-    config = make_config({"profile": "quick", "seeds": 1, "steps": 60, "record_every": 20, "threads": 1,
-                          "cache_dir": str(tmp_path / name)})
-    return api.run(config, progress=False)
-
-
-def test_side_by_side_trainings_give_the_same_numbers_as_one_after_the_other(tmp_path, monkeypatch):
-    """Each run is its own deterministic sequence of ops: training both at once on two
-    threads changes nothing, bit for bit (weights, dynamics, metrics)."""
-    import numpy as np
-    import torch
-
-    together = _run_with(tmp_path, monkeypatch, True, "together")
-    apart = _run_with(tmp_path, monkeypatch, False, "apart")
-    for stage in STAGES:
-        a, b = api.stage_weights(together, stage), api.stage_weights(apart, stage)
-        assert all(torch.equal(a[k], b[k]) for k in a), stage
-    for key, value in apart.histograms.items():
-        assert np.array_equal(together.histograms[key], value), key
-    assert together.metrics["stages"] == apart.metrics["stages"]
-    assert together.metrics["dynamics"] == apart.metrics["dynamics"]
-
-
-def test_a_failing_trained_run_stops_the_in_loop_run_beside_it(tmp_path, monkeypatch):
-    """The in-loop run waits for the trained run's histogram edges: when that run fails,
-    the error comes back at once instead of a hang, and nothing is cached."""
-    import time
-
-    import pytest
-
-    from pruning_pipeline.train import runs
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("trained run broke")
-
-    monkeypatch.setattr(runs, "plain_run_into", broken)
-    start = time.perf_counter()
-    with pytest.raises(RuntimeError, match="trained run broke"):
-        _run_with(tmp_path, monkeypatch, True, "broken")
-    assert time.perf_counter() - start < 60
-    assert Cache(tmp_path / "broken").entries() == []
-
-
 def test_pruning_the_convolutions_too_is_measured_on_the_whole_model(tmp_path):
     """With the reference model's convolutions selected, the analyses cannot reuse its
     unpruned convolutional features: the sweep at the configured τ is the post stage."""
@@ -218,8 +171,11 @@ def test_histograms_widen_to_hold_a_stage_beyond_the_trained_range(tmp_path, mon
 
     from pruning_pipeline.measure import stages
 
-    monkeypatch.setattr(stages, "EDGE_HEADROOM", 0.5)
-    results = _run_with(tmp_path, monkeypatch, False, "narrow")
+    from pruning_pipeline.config import make_config
+
+    monkeypatch.setattr(stages, "EDGE_HEADROOM", 0.5)  # in this process: the in-loop job bins on these edges too
+    results = api.run(make_config({"profile": "quick", "seeds": 1, "steps": 60, "record_every": 20, "executor": "serial",
+                                   "cache_dir": str(tmp_path / "narrow")}), progress=False)
     grid = results.metrics["histogram_grid"]
     for layer in (*_prunable(api.stage_weights(results, "init")), "global"):
         assert grid[layer]["widened"] == 3

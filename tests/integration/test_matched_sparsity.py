@@ -13,8 +13,9 @@ import torch
 from pruning_pipeline import api
 from pruning_pipeline.keys.store import Cache
 from pruning_pipeline.config import make_config
-from pruning_pipeline.measure.lifecycle import BATCHED, method_keys, training_keys
-from pruning_pipeline.measure.methods import GRADUAL_KIND, ONE_SHOT_FILE, ONE_SHOT_KIND
+from pruning_pipeline.jobs.plan import method_keys, training_keys
+from pruning_pipeline.train.keyed import BATCHED, GRADUAL_KIND, ONE_SHOT_KIND
+from pruning_pipeline.train.methods import ONE_SHOT_FILE
 from pruning_pipeline.names import METHOD_LABEL
 from pruning_pipeline.report import Report
 from pruning_pipeline.train import methods, runs

@@ -50,8 +50,10 @@ def test_adding_a_seed_trains_only_that_seed(tmp_path, batch_seeds):
     if batch_seeds == "true":
         assert "6 runs of 2 seeds trained together" in first.phases  # each seed's plain, in-loop and gradual run
         assert trained == {"3 runs of 1 seed trained together": False}  # seed 2's three runs, nothing else
-    else:
-        assert trained == {"seed 2: trained and in_loop, side by side": False}
+    else:  # seed 2's jobs alone: seeds 0 and 1 are measured already, their jobs are not even looked up
+        assert {kind: (row["run"], row["reused"]) for kind, row in again.jobs.items()} == \
+            {kind: (row["run"] // 2, 0) for kind, row in first.jobs.items()}
+        assert set(again.jobs) == {"trained", "in_loop", "gradual", "finetuned"}
     assert [name for name, phase in again.phases.items() if name.endswith(": analysis")] == ["seed 2: analysis"]
     # the first two seeds' own numbers are the entries made before
     assert three.metrics["seeds"]["per_seed"][:2] == two.metrics["seeds"]["per_seed"]
@@ -118,7 +120,7 @@ def test_a_model_vmap_cannot_take_trains_alone(tmp_path, monkeypatch, caplog):
     assert [r.getMessage() for r in caplog.records if "trains without the other seeds" in r.getMessage()] == [
         f"seed {seed} trains without the other seeds: {reason}" for seed in (0, 1)]
     assert not any("together" in name for name in report.phases)
-    assert {"seed 0: trained", "seed 0: in_loop", "seed 1: trained", "seed 1: in_loop"} <= set(report.phases)
+    assert report.jobs["trained"]["run"] == report.jobs["in_loop"]["run"] == 2  # each seed's own, as jobs
     assert len(results.metrics["seeds"]["per_seed"]) == 2
 
 

@@ -1,0 +1,218 @@
+"""Running the jobs a build misses: on worker processes here (``executor: auto``), in
+this process (``serial``) or on a Dask cluster (``dask``), through one
+`concurrent.futures` interface (the standard library's process pool, or Dask's own
+executor: no scheduler of ours). A job is submitted once the entry it needs is in the
+cache; each finished job's files are written into the cache at once, atomically, so a
+failure or Ctrl-C keeps every finished job and leaves nothing half-written."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from tqdm.auto import tqdm
+
+from ..config import Config, PipelineError
+from ..imports import project_paths
+from ..keys.store import ENTRY_FILE, Cache
+from ..report import Report
+from .plan import Job, missing
+
+
+@dataclass(frozen=True)
+class Workers:
+    """An executor and how many jobs it runs at once, described for the report;
+    ``dead`` says, after a worker died, the key of the job it ran and how it ended."""
+
+    pool: Executor
+    slots: int
+    name: str
+    dead: Callable[[], tuple[str, str] | None] = lambda: None
+
+
+def run_jobs(jobs: list[Job], config: Config, cache: Cache, report: Report, progress: bool) -> set[tuple[str, str]]:
+    """Train every job of ``jobs`` (each of its seed of ``config``) whose entry is
+    missing, on ``config.executor``; returns the entries made. The report gets the wall seconds and, per kind of job,
+    the jobs run and reused with their summed seconds."""
+    todo = missing(jobs, cache)
+    for job in jobs:
+        report.add_job(job.kind, reused=job not in todo)
+    if not todo:
+        return set()
+    start = time.perf_counter()
+    made: set[tuple[str, str]] = set()
+    with _workers(config, len(todo)) as workers, tqdm(
+            total=len(jobs), initial=len(jobs) - len(todo), unit="job", desc="training jobs",
+            disable=not progress, mininterval=0.5) as bar:
+        pending, running = list(todo), {}
+        while pending or running:
+            waiting = {job.entry for job in pending} | {job.entry for job in running.values()}
+            for job in [job for job in pending if job.needs not in waiting][:workers.slots - len(running)]:
+                pending.remove(job)
+                running[workers.pool.submit(tracked, job, config.for_seed(job.seed), _files(cache, job.needs),
+                                            project_paths())] = job
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = running.pop(future)
+                files, seconds = _outcome(future, job, workers, {job.key: job for job in todo})
+                cache.put(job.kind, job.key, lambda directory, files=files: _write(directory, files))
+                made.add(job.entry)
+                report.add_job(job.kind, seconds=seconds)
+                bar.update()
+    report.add(f"training jobs: {len(todo)} on {workers.name}", time.perf_counter() - start)
+    return made
+
+
+_STARTED: multiprocessing.Queue | None = None  # in a worker process of auto: where it says which job it starts
+
+
+def tracked(job: Job, *args):
+    """`work.run_job` (imported only here: it imports torch), said first to the build
+    where a worker process that dies must be named."""
+    from .work import run_job
+
+    if _STARTED is not None:
+        _STARTED.put((os.getpid(), job.key))
+    return run_job(job, *args)
+
+
+def _files(cache: Cache, entry: tuple[str, str] | None) -> dict[str, bytes]:
+    """The files of the entry a job needs, sent with it (no shared filesystem needed)."""
+    if entry is None:
+        return {}
+    directory = cache.get(*entry)
+    if directory is None:
+        raise PipelineError(f"cache entry {entry[0]}/{entry[1]} vanished from {cache.root} during the build")
+    return {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file() and path.name != ENTRY_FILE}
+
+
+def _write(directory, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+
+
+def _outcome(future: Future, job: Job, workers: Workers, jobs: dict[str, Job]) -> tuple[dict[str, bytes], float]:
+    """The job's files and seconds, or one line naming the seed, the job and the cause."""
+    error = future.exception()
+    if error is None:
+        return future.result()
+    if isinstance(error, BrokenProcessPool) or type(error).__name__ == "KilledWorker":
+        key, how = workers.dead() or (job.key, "ended")
+        raise PipelineError(f"{jobs.get(key, job).name}: its worker process {how} (kill -9, the out-of-memory "
+                            "killer, a crash); the jobs that finished are cached, the next build runs the "
+                            "rest") from None
+    first = str(error).splitlines()[0] if str(error) else ""
+    cause = first if isinstance(error, PipelineError) else f"{type(error).__name__}: {first}"
+    if isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError":  # host, CUDA or MPS memory
+        cause = (f"out of memory ({first[:120]}); lower batch_size or eval_batch_size, or workers, or set "
+                 "device: cpu")
+    raise PipelineError(f"{job.name}: {cause}") from error
+
+
+def local_workers(config: Config) -> tuple[int, list[str]]:
+    """How many worker processes ``auto`` starts here, and the GPU each takes (none on a
+    CPU): ``workers`` where set; else one per GPU on CUDA, else as many as the usable
+    cores hold runs of ``threads`` threads (never more, so no OpenMP thread spins on a
+    core another needs)."""
+    import torch
+
+    from ..train.device import resolve_device, usable_cores
+
+    device = resolve_device(config.device)
+    gpus = [str(i) for i in range(torch.cuda.device_count())] if device.type == "cuda" and ":" not in config.device else []
+    count = config.workers or len(gpus) or (1 if device.type != "cpu" else max(1, usable_cores() // config.threads))
+    return count, [gpus[i % len(gpus)] for i in range(count)] if gpus else []
+
+
+def _pin(threads: int, gpus, started) -> None:
+    """A new worker process: its threads, its GPU (before torch starts CUDA), and where
+    it says which job it starts."""
+    global _STARTED
+    from tqdm.std import tqdm as bars
+
+    # tqdm's default lock is a multiprocessing semaphore, which a worker stopped with
+    # SIGKILL (a failed build stops the rest so) would leave for the resource tracker to
+    # warn about; a worker's bars are never shown, a thread lock will do
+    bars.set_lock(threading.RLock())
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    if gpus is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus.get()
+    _STARTED = started
+
+
+def _dead_worker(pool: ProcessPoolExecutor, started) -> tuple[str, str] | None:
+    """(the job key, how it ended) of the worker process that died on its own: the pool
+    stops the others with SIGTERM once one dies."""
+    last = {}
+    try:
+        while True:
+            pid, key = started.get_nowait()
+            last[pid] = key
+    except queue.Empty:
+        pass
+    for pid, process in (getattr(pool, "_processes", None) or {}).items():
+        code = process.exitcode
+        if code not in (None, 0, -signal.SIGTERM) and pid in last:
+            how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+            return last[pid], how
+    return None
+
+
+@contextmanager
+def _workers(config: Config, jobs: int) -> Iterator[Workers]:
+    """The executor ``config.executor`` names; on the way out (Ctrl-C included), every
+    worker process it started is stopped."""
+    if config.executor == "serial":
+        yield Workers(InProcess(), 1, "this process")
+        return
+    if config.executor == "dask":
+        from .cluster import dask_workers
+
+        with dask_workers(config) as workers:
+            yield workers
+        return
+    count, gpus = local_workers(config)
+    count = min(count, jobs)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no state of the build's torch
+    assigned = None  # each worker takes one GPU from it
+    if gpus:
+        assigned = context.Queue()
+        for gpu in gpus[:count]:
+            assigned.put(gpu)
+    started = context.Queue()
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=_pin, initargs=(config.threads, assigned, started))
+    try:
+        yield Workers(pool, count, f"{count} worker process{'es' * (count > 1)}"
+                      + (f" on GPUs {', '.join(gpus[:count])}" if gpus else f" x {config.threads} thread"
+                         + "s" * (config.threads > 1)), lambda: _dead_worker(pool, started))
+    except BaseException:  # a failed job or Ctrl-C: the running jobs' results are no longer wanted
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        for each in (started, assigned):
+            if each is not None:
+                each.close()
+    pool.shutdown(wait=True)
+
+
+class InProcess(Executor):
+    """``executor: serial``: each job runs when submitted, in this process."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:
+            future.set_exception(error)
+        return future
