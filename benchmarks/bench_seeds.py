@@ -1,8 +1,8 @@
 """Issue 19: what five seeds' training costs against one seed's, as the pipeline trains
-them, in one process on a fresh cache each: one seed (its two runs side by side, then its
-gradual run beside the fine-tuning of its one-shot prunes), five seeds one after another
-(each as one seed is), five seeds as batched ensembles (every seed's plain, in-loop and
-gradual runs in one vmapped step, then every fine-tuning in another).
+them, on a fresh cache each: one seed (its runs and fine-tunings as jobs on the worker
+processes, issue 31), five seeds as jobs, five seeds as batched ensembles in one process
+(every seed's plain, in-loop and gradual runs in one vmapped step, then every
+fine-tuning in another).
 
     python benchmarks/bench_seeds.py [--steps 300] [--seeds 5]
 """
@@ -17,9 +17,8 @@ from pruning_pipeline.config import make_config
 from pruning_pipeline.report import Report
 
 
-# the phases that train: alone, a seed's two runs side by side, then its methods (the
-# gradual run beside the fine-tuning); batched, every seed's plain, in-loop and gradual
-# runs in one ensemble, then every fine-tuning in another
+# the phases that train: the jobs (every run and fine-tuning); batched, every seed's
+# plain, in-loop and gradual runs in one ensemble, then every fine-tuning in another
 TRAINING = ("training jobs", "trained", "in_loop", "methods", "fine-tuned")
 
 
@@ -43,7 +42,7 @@ def main() -> None:
     batched = training_seconds(args.seeds, "true", args.steps)
     print(f"{'arrangement':<40} {'seconds':>8} {'/ one seed':>10}")
     for name, seconds in (("one seed", one),
-                          (f"{args.seeds} seeds one after another", after),
+                          (f"{args.seeds} seeds as jobs", after),
                           (f"{args.seeds} seeds as one batched ensemble", batched)):
         print(f"{name:<40} {seconds:>8.2f} {seconds / one:>10.2f}")
 

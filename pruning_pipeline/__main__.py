@@ -119,7 +119,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _runs_on(config, batched: bool) -> str:
     """Where the plan's jobs run, in words."""
     if batched:
-        return "every seed's runs together, as batched ensembles in the build's own process (batch_seeds)"
+        return ("every seed's runs together, as batched ensembles in the build's own process (batch_seeds), where "
+                "the model allows: a model vmap cannot take trains each seed as jobs, with other keys")
     if config.world_size > 1:
         return f"the plain and in-loop runs under torchrun on {config.world_size} processes, the rest by rank 0"
     if config.executor == "serial":
@@ -249,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {_rank_prefix()}{error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # every worker is stopped; finished jobs are cached, nothing is half-written
-        print("interrupted: the training jobs that finished are cached; the next build runs the rest",
+    except KeyboardInterrupt:  # every worker is stopped, nothing is half-written
+        print("interrupted: what finished is cached (training jobs included); the next run computes the rest",
               file=sys.stderr)
         return 130
     except Exception as error:  # in a torchrun job: one line per rank, for the launcher to pick

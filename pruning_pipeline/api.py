@@ -255,7 +255,7 @@ def _compute_into(life, key: str, directory: Path) -> None:
     except (MemoryError, torch.OutOfMemoryError) as error:  # host memory; CUDA or MPS memory
         raise PipelineError(
             f"out of memory on {life.device} ({str(error).splitlines()[0][:120]}); lower batch_size or "
-            f"eval_batch_size, or set device: cpu; nothing was cached") from None
+            f"eval_batch_size, or set device: cpu; its results were not cached") from None
     assert results.run_id == key
     results.save(directory)
     (directory / WEIGHTS_DIR).mkdir()
@@ -271,21 +271,16 @@ def stage_weights(results: Results, stage: str) -> dict:
 
 
 def used_entries(config: Config) -> set[tuple[str, str]]:
-    """(kind, key) of every cache entry that ``config`` reads: its results, its two
-    training runs, its methods compared at matched sparsity and its figure render.
-    ``clean`` keeps these and removes the rest."""
+    """(kind, key) of every cache entry that ``config`` reads: its results, every job of
+    its plan (its training runs and its methods compared at matched sparsity) and its
+    figure render. ``clean`` keeps these and removes the rest."""
     from .figures.export import FIGURES_KIND, render_key
-    from .jobs.plan import method_keys, training_keys
+    from .jobs.plan import plan
     from .train.keyed import ALONE, BATCHED
 
-    entries = set()
-    for seed in config.seed_values:
-        seed_config = config.for_seed(seed)
-        entries.add((RESULTS_KIND, run_id(seed_config)))
-        for trainer in (ALONE, BATCHED):  # which of the two a seed trained in depends on the model
-            entries |= set(training_keys(seed_config, device_key(config.device), trainer).items())
-            entries |= {(kind, key) for (kind, _), key in method_keys(seed_config, device_key(config.device),
-                                                                      trainer).items()}
+    configs = [config.for_seed(seed) for seed in config.seed_values]
+    entries = {(RESULTS_KIND, run_id(seed_config)) for seed_config in configs}
+    for trainer in (ALONE, BATCHED):  # which of the two a seed trained in depends on the model
+        entries |= {job.entry for job in plan(configs, device_key(config.device), trainer)}
     key = published_run_id(config)
     return entries | {(SEEDS_KIND, key), (FIGURES_KIND, render_key(key))}
-

@@ -13,6 +13,7 @@ from typing import Iterator
 from ..config import Config, PipelineError
 
 CONNECT_TIMEOUT = "10s"
+WORKERS_TIMEOUT = 120  # seconds a cluster may take to bring its first worker up (a batch queue)
 
 
 @contextmanager
@@ -28,7 +29,8 @@ def dask_workers(config: Config) -> Iterator:
     address = config.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     with ExitStack() as stack:
         if address is None:
-            count = local_workers(config)[0]
+            count, gpus = local_workers(config)
+            count = 1 if gpus else count  # one GPU per worker needs dask-cuda's cluster: give its scheduler
             cluster = stack.enter_context(LocalCluster(
                 n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
                 silence_logs=logging.ERROR, env={"OMP_NUM_THREADS": str(config.threads)}))
@@ -43,7 +45,18 @@ def dask_workers(config: Config) -> Iterator:
                                     "(dask scheduler), fix scheduler / DASK_SCHEDULER_ADDRESS, or set "
                                     "executor: auto") from None
             name = f"the Dask cluster at {address}"
-        slots = max(1, sum(client.nthreads().values()))  # each worker thread takes one job
+            try:
+                client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+            except TimeoutError:
+                raise PipelineError(f"the Dask scheduler at {address} has no worker after {WORKERS_TIMEOUT} s; start "
+                                    f"some (dask worker {address} --nthreads 1)") from None
+        threads = client.nthreads()
+        crowded = sorted(worker for worker, count in threads.items() if count != 1)
+        if crowded:  # two jobs in one process would share its random state and thread settings
+            raise PipelineError(f"Dask workers {', '.join(crowded[:3])} run {threads[crowded[0]]} threads; each job "
+                                "needs a process of its own: start workers with --nthreads 1 (and --nworkers for "
+                                "more of them)")
+        slots = len(threads)  # one job per worker process at a time
         executor = client.get_executor(pure=False)
         try:
             yield Workers(executor, slots, f"{name} ({slots} job{'s' * (slots > 1)} at once)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Callable, Iterator
 from tqdm.auto import tqdm
 
 from ..config import Config, PipelineError
+from ..api import device_key
 from ..imports import project_paths
 from ..keys.store import ENTRY_FILE, Cache
 from ..report import Report
@@ -31,18 +31,20 @@ from .plan import Job, missing
 @dataclass(frozen=True)
 class Workers:
     """An executor and how many jobs it runs at once, described for the report;
-    ``dead`` says, after a worker died, the key of the job it ran and how it ended."""
+    ``heard`` reads which worker started which job, ``dead`` says, after a worker
+    died, the key of the job it ran and how it ended."""
 
     pool: Executor
     slots: int
     name: str
+    heard: Callable[[], None] = lambda: None
     dead: Callable[[], tuple[str, str] | None] = lambda: None
 
 
 def run_jobs(jobs: list[Job], config: Config, cache: Cache, report: Report, progress: bool) -> set[tuple[str, str]]:
     """Train every job of ``jobs`` (each of its seed of ``config``) whose entry is
-    missing, on ``config.executor``; returns the entries made. The report gets the wall seconds and, per kind of job,
-    the jobs run and reused with their summed seconds."""
+    missing, on ``config.executor``; returns the entries made. The report gets the wall
+    seconds and, per kind of job, the jobs run and reused with their summed seconds."""
     todo = missing(jobs, cache)
     for job in jobs:
         report.add_job(job.kind, reused=job not in todo)
@@ -50,29 +52,51 @@ def run_jobs(jobs: list[Job], config: Config, cache: Cache, report: Report, prog
         return set()
     start = time.perf_counter()
     made: set[tuple[str, str]] = set()
+    named = {job.key: job for job in todo}
     with _workers(config, len(todo)) as workers, tqdm(
             total=len(jobs), initial=len(jobs) - len(todo), unit="job", desc="training jobs",
             disable=not progress, mininterval=0.5) as bar:
         pending, running = list(todo), {}
         while pending or running:
+            workers.heard()
             waiting = {job.entry for job in pending} | {job.entry for job in running.values()}
             for job in [job for job in pending if job.needs not in waiting][:workers.slots - len(running)]:
                 pending.remove(job)
-                running[workers.pool.submit(tracked, job, config.for_seed(job.seed), _files(cache, job.needs),
-                                            project_paths())] = job
+                running[_submit(workers, job, config, cache)] = job
+            if not running:
+                raise PipelineError(f"no job can start: {', '.join(job.name for job in pending)} need entries no "
+                                    "job makes")
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
+            failed = []
+            for future in finished:  # every success is cached before a failure ends the build
                 job = running.pop(future)
-                files, seconds = _outcome(future, job, workers, {job.key: job for job in todo})
+                if future.cancelled() or future.exception() is not None:
+                    failed.append((future, job))
+                    continue
+                files, seconds = future.result()
                 cache.put(job.kind, job.key, lambda directory, files=files: _write(directory, files))
                 made.add(job.entry)
                 report.add_job(job.kind, seconds=seconds)
                 bar.update()
+            if failed:
+                _fail(*failed[0], workers, named)
     report.add(f"training jobs: {len(todo)} on {workers.name}", time.perf_counter() - start)
     return made
 
 
-_STARTED: multiprocessing.Queue | None = None  # in a worker process of auto: where it says which job it starts
+def _submit(workers: Workers, job: Job, config: Config, cache: Cache) -> Future:
+    """The job on its way, with the files of the entry it needs; a pool that broke
+    since the last job (a worker died) gives a future that holds that failure."""
+    try:
+        return workers.pool.submit(tracked, job, config.for_seed(job.seed), _files(cache, job.needs), project_paths(),
+                                   device_key(config.device))
+    except BrokenProcessPool as error:
+        future: Future = Future()
+        future.set_exception(error)
+        return future
+
+
+_STARTED: multiprocessing.SimpleQueue | None = None  # in a worker process of auto: where it says which job it starts
 
 
 def tracked(job: Job, *args):
@@ -100,14 +124,15 @@ def _write(directory, files: dict[str, bytes]) -> None:
         (directory / name).write_bytes(data)
 
 
-def _outcome(future: Future, job: Job, workers: Workers, jobs: dict[str, Job]) -> tuple[dict[str, bytes], float]:
-    """The job's files and seconds, or one line naming the seed, the job and the cause."""
+def _fail(future: Future, job: Job, workers: Workers, named: dict[str, Job]) -> None:
+    """Raise one line naming the seed, the job and the cause of ``job``'s failure."""
+    if future.cancelled():
+        raise PipelineError(f"{job.name}: cancelled on the cluster before it finished; the jobs that finished are "
+                            "cached")
     error = future.exception()
-    if error is None:
-        return future.result()
     if isinstance(error, BrokenProcessPool) or type(error).__name__ == "KilledWorker":
         key, how = workers.dead() or (job.key, "ended")
-        raise PipelineError(f"{jobs.get(key, job).name}: its worker process {how} (kill -9, the out-of-memory "
+        raise PipelineError(f"{named.get(key, job).name}: its worker process {how} (kill -9, the out-of-memory "
                             "killer, a crash); the jobs that finished are cached, the next build runs the "
                             "rest") from None
     first = str(error).splitlines()[0] if str(error) else ""
@@ -128,7 +153,11 @@ def local_workers(config: Config) -> tuple[int, list[str]]:
     from ..train.device import resolve_device, usable_cores
 
     device = resolve_device(config.device)
-    gpus = [str(i) for i in range(torch.cuda.device_count())] if device.type == "cuda" and ":" not in config.device else []
+    gpus = []
+    if device.type == "cuda" and ":" not in config.device:  # the GPUs this process sees, as it names them
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").strip()
+        count = torch.cuda.device_count()
+        gpus = [gpu.strip() for gpu in visible.split(",")][:count] if visible else [str(i) for i in range(count)]
     count = config.workers or len(gpus) or (1 if device.type != "cpu" else max(1, usable_cores() // config.threads))
     return count, [gpus[i % len(gpus)] for i in range(count)] if gpus else []
 
@@ -139,6 +168,7 @@ def _pin(threads: int, gpus, started) -> None:
     global _STARTED
     from tqdm.std import tqdm as bars
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops the workers
     # tqdm's default lock is a multiprocessing semaphore, which a worker stopped with
     # SIGKILL (a failed build stops the rest so) would leave for the resource tracker to
     # warn about; a worker's bars are never shown, a thread lock will do
@@ -149,22 +179,34 @@ def _pin(threads: int, gpus, started) -> None:
     _STARTED = started
 
 
-def _dead_worker(pool: ProcessPoolExecutor, started) -> tuple[str, str] | None:
-    """(the job key, how it ended) of the worker process that died on its own: the pool
-    stops the others with SIGTERM once one dies."""
-    last = {}
-    try:
-        while True:
-            pid, key = started.get_nowait()
-            last[pid] = key
-    except queue.Empty:
-        pass
-    for pid, process in (getattr(pool, "_processes", None) or {}).items():
-        code = process.exitcode
-        if code not in (None, 0, -signal.SIGTERM) and pid in last:
-            how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
-            return last[pid], how
-    return None
+def _tracking(pool: ProcessPoolExecutor, started) -> tuple[Callable[[], None], Callable[[], tuple[str, str] | None]]:
+    """`Workers.heard` and `Workers.dead` of a local pool: which job each worker process
+    started last (read as the build goes, so the pipe never fills), and the one that died
+    on its own (the pool stops the others with SIGTERM once one dies)."""
+    last: dict[int, str] = {}
+
+    def heard() -> None:
+        try:
+            while not started.empty():
+                pid, key = started.get()
+                last[pid] = key
+        except (OSError, ValueError):  # the queue is closed
+            pass
+
+    def dead() -> tuple[str, str] | None:
+        heard()
+        processes = dict(getattr(pool, "_processes", None) or {})
+        deadline = time.monotonic() + 2  # the pool notices a death a moment before the kernel says how
+        while time.monotonic() < deadline:
+            for pid, process in processes.items():
+                code = process.exitcode
+                if code not in (None, 0, -signal.SIGTERM) and pid in last:
+                    return last[pid], (f"was killed by {signal.Signals(-code).name}" if code < 0
+                                       else f"exited with code {code}")
+            time.sleep(0.05)
+        return None
+
+    return heard, dead
 
 
 @contextmanager
@@ -188,12 +230,13 @@ def _workers(config: Config, jobs: int) -> Iterator[Workers]:
         assigned = context.Queue()
         for gpu in gpus[:count]:
             assigned.put(gpu)
-    started = context.Queue()
-    pool = ProcessPoolExecutor(count, mp_context=context, initializer=_pin, initargs=(config.threads, assigned, started))
+    started = context.SimpleQueue()  # written at once, no feeder thread: a worker killed next has said it
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=_pin,
+                               initargs=(config.threads, assigned, started))
     try:
         yield Workers(pool, count, f"{count} worker process{'es' * (count > 1)}"
                       + (f" on GPUs {', '.join(gpus[:count])}" if gpus else f" x {config.threads} thread"
-                         + "s" * (config.threads > 1)), lambda: _dead_worker(pool, started))
+                         + "s" * (config.threads > 1)), *_tracking(pool, started))
     except BaseException:  # a failed job or Ctrl-C: the running jobs' results are no longer wanted
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.kill()

@@ -5,47 +5,14 @@ anything trains."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from ..config import Config, run_key
-from ..keys.code import source_digest, user_code_digest
+from ..config import Config
 from ..keys.store import Cache
-from ..train.keyed import (ALONE, BATCHED, GRADUAL_KIND, GRADUAL_OPTIONS, IN_LOOP, ONE_SHOT_KIND, ONE_SHOT_OPTIONS,
-                           TRAIN_OPTIONS, TRAINED, in_loop_options)
+from ..train.keyed import ALONE, GRADUAL_KIND, IN_LOOP, ONE_SHOT_KIND, TRAINED, method_keys, training_keys
 
-# The training runs are keyed by the source of train/ and what it imports, so editing
-# a measurement, a figure or a page never retrains.
-TRAINING_SOURCE = "pruning_pipeline.train"
 # the order a worker takes ready jobs in: the plain runs free the others, whole runs before fine-tunings
 KIND_ORDER = (TRAINED, IN_LOOP, GRADUAL_KIND, ONE_SHOT_KIND)
-
-
-def _training_code(config: Config, trainer: str) -> str:
-    """What the training runs' keys hold of the code: the source of train/ with what it
-    imports and the user's code; for a seed trained with the others, that it was."""
-    return source_digest(TRAINING_SOURCE) + user_code_digest(config) + (f":{trainer}" if trainer == BATCHED else "")
-
-
-def training_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[str, str]:
-    """Cache key of each training run (``trained``, ``in_loop``): the options it depends
-    on, the device kind and the code (`_training_code`)."""
-    code = _training_code(config, trainer)
-    return {TRAINED: run_key(config, device_key, code, TRAIN_OPTIONS),
-            IN_LOOP: run_key(config, device_key, code, in_loop_options(config))}
-
-
-def method_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[tuple[str, float], str]:
-    """Cache key of each entry of the methods compared at one sparsity: (kind, target)
-    for the one-shot prunes with their fine-tuning at every target, and the gradual runs
-    at theirs; each holds the options its kind depends on and that one target."""
-    code = _training_code(config, trainer)
-    keys = {(ONE_SHOT_KIND, target): run_key(replace(config, target_sparsities=(target,)), device_key, code,
-                                             ONE_SHOT_OPTIONS)
-            for target in config.target_sparsities}
-    keys.update({(GRADUAL_KIND, target): run_key(replace(config, gmp_sparsities=(target,)), device_key, code,
-                                                 GRADUAL_OPTIONS)
-                 for target in config.gmp_sparsities})
-    return keys
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """What one job does, wherever it runs (this process, a worker process, a Dask
 worker): train its run from the configuration and the files of the entry it needs,
 and hand back its entry's files; the build writes them into its cache. Nothing here
-touches the build's cache, so a worker needs no shared filesystem."""
+touches the build's cache, so a worker needs no shared filesystem for it (full MNIST
+is read from ``data_dir``, or downloaded, on each worker's machine)."""
 
 from __future__ import annotations
 
+import socket
 import tempfile
 import time
 from concurrent.futures import Future
@@ -13,7 +15,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load as load_state
 
-from ..config import Config, stable_hash
+from ..config import Config, PipelineError, stable_hash
 from ..imports import project_on_path
 from ..measure.stages import layer_edges
 from ..train import methods, runs
@@ -23,13 +25,23 @@ from ..train.keyed import GRADUAL_KIND, IN_LOOP, ONE_SHOT_KIND, TRAINED
 from ..train.model import Subject, build_model, subject_for
 from .plan import Job
 
-_LOADED: dict[str, tuple[Feed, Subject]] = {}  # this worker's data and model, kept for its next job of the seed
+KEPT_SEEDS = 8  # the reference's five seeds' data fit in a few MB each
+_LOADED: dict[str, tuple[Feed, Subject]] = {}  # this worker's data and models, by seed
 
 
-def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[str]) -> tuple[dict[str, bytes], float]:
+def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[str],
+            device_kind: str) -> tuple[dict[str, bytes], float]:
     """Train ``job`` of ``config`` (one seed's), from ``needed``, the files of the plain
     run's entry where it needs one; returns its entry's files and the seconds it took.
-    Threads and seeds are pinned first (`prepare`): the same bits in any process."""
+    Threads and seeds are pinned first (`prepare`): the same bits in any process. A
+    worker whose device is not the kind the build keys the job by (``device_kind``)
+    refuses it: its numbers would be filed under another device's key."""
+    from ..api import device_key
+
+    if device_key(config.device) != device_kind:
+        raise PipelineError(f"this worker ({socket.gethostname()}) trains device={config.device!r} as "
+                            f"{device_key(config.device)}, the build as {device_kind}; name the device (e.g. "
+                            "device: cuda) or run the workers on machines like the build's")
     for folder in projects:  # the user's model and data import as they do in the build
         project_on_path(folder)
     start = time.perf_counter()
@@ -56,10 +68,11 @@ def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[s
 
 
 def _loaded(config: Config, device: torch.device) -> tuple[Feed, Subject]:
-    """The seed's data and model on ``device``, loaded once per worker (a worker
-    usually takes several jobs of one seed)."""
+    """The seed's data and model on ``device``, kept for the worker's next jobs (the
+    last `KEPT_SEEDS` seeds': a worker takes the jobs of the seeds in turn)."""
     key = stable_hash({**config.to_dict(), "device": str(device)})
     if key not in _LOADED:
-        _LOADED.clear()  # one seed's data at a time
+        while len(_LOADED) >= KEPT_SEEDS:
+            del _LOADED[next(iter(_LOADED))]  # the oldest
         _LOADED[key] = load_data(config, device), subject_for(config, build_model(config))
     return _LOADED[key]

@@ -25,11 +25,10 @@ from ..train import ensemble, runs
 from ..train.device import environment, prepare
 from ..train.distributed import SOLO, World
 from ..train.feed import check_model, load_data
-from ..train.keyed import ALONE, BATCHED, IN_LOOP, TRAINED
+from ..train.keyed import ALONE, BATCHED, IN_LOOP, TRAINED, method_keys, training_keys
 from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
 from ..seeds import flags
-from ..jobs.plan import method_keys, training_keys
 from . import analysis, methods
 from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
 from .stats import widen_counts

@@ -87,8 +87,8 @@ def tune_together(lives: list, report: Report | None = None) -> None:
 
 
 def _train(members: list[ensemble.Member], owners: list, report: Report | None, done: str) -> list:
-    """Train ``members`` as one ensemble on the threads of the two runs it replaces
-    (``2 x threads``); the report gets one phase, named for how many runs of how many seeds."""
+    """Train ``members`` as one ensemble on the threads of two runs (``2 x threads``),
+    in the build's process; the report gets one phase, named for how many runs of how many seeds."""
     if not members:
         return []
     first = owners[0]

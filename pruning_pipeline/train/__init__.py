@@ -1,4 +1,4 @@
 """Training: device choice, datasets, the reference model, the pruning rules, the
-training loop and the two training runs (plain and pruned in the loop).
-Its source is the key of the cached training runs: editing it retrains.
+training loop and every kind of training run (plain, pruned in the loop, gradual,
+fine-tuned). Its source is the key of the cached training runs: editing it retrains.
 """

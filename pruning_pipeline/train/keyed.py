@@ -1,10 +1,13 @@
-"""What each kind of training run is called and which options it depends on: the
-options a run's cache key holds (everything else is applied after training). No torch
-here, so the plan of a build's runs is made without importing it."""
+"""What each kind of training run is called, which options it depends on and its cache
+key (those options, the device kind and the source of train/). No torch here, so the
+plan of a build's runs is made without importing it."""
 
 from __future__ import annotations
 
-from ..config import Config
+from dataclasses import replace
+
+from ..config import Config, run_key
+from ..keys.code import source_digest, user_code_digest
 
 # the kinds of training run, each a cache entry (and a job) of its own
 TRAINED, IN_LOOP = "trained", "in_loop"  # the plain run; the run re-pruned after every step
@@ -16,6 +19,38 @@ TRAIN_OPTIONS = ("model", "model_args", "dataset", "dataset_args", "seed", "step
 ONE_SHOT_OPTIONS = TRAIN_OPTIONS + ("layers", "finetune_steps", "finetune_lr", "target_sparsities")
 GRADUAL_OPTIONS = TRAIN_OPTIONS + ("layers", "gmp_start", "gmp_end", "gmp_every", "gmp_sparsities")
 _IN_LOOP_RULE_OPTIONS = {"threshold": ("tau_loop",), "percentile": ("percentile",)}
+
+# The training runs are keyed by the source of train/ and what it imports, so editing
+# a measurement, a figure or a page never retrains.
+TRAINING_SOURCE = "pruning_pipeline.train"
+
+
+def _training_code(config: Config, trainer: str) -> str:
+    """What the training runs' keys hold of the code: the source of train/ with what it
+    imports and the user's code; for a seed trained with the others, that it was."""
+    return source_digest(TRAINING_SOURCE) + user_code_digest(config) + (f":{trainer}" if trainer == BATCHED else "")
+
+
+def training_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[str, str]:
+    """Cache key of each training run (``trained``, ``in_loop``): the options it depends
+    on, the device kind and the code (`_training_code`)."""
+    code = _training_code(config, trainer)
+    return {TRAINED: run_key(config, device_key, code, TRAIN_OPTIONS),
+            IN_LOOP: run_key(config, device_key, code, in_loop_options(config))}
+
+
+def method_keys(config: Config, device_key: str, trainer: str = ALONE) -> dict[tuple[str, float], str]:
+    """Cache key of each entry of the methods compared at one sparsity: (kind, target)
+    for the one-shot prunes with their fine-tuning at every target, and the gradual runs
+    at theirs; each holds the options its kind depends on and that one target."""
+    code = _training_code(config, trainer)
+    keys = {(ONE_SHOT_KIND, target): run_key(replace(config, target_sparsities=(target,)), device_key, code,
+                                             ONE_SHOT_OPTIONS)
+            for target in config.target_sparsities}
+    keys.update({(GRADUAL_KIND, target): run_key(replace(config, gmp_sparsities=(target,)), device_key, code,
+                                                 GRADUAL_OPTIONS)
+                 for target in config.gmp_sparsities})
+    return keys
 
 
 def in_loop_options(config: Config) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
-"""The two training runs of the lifecycle, each written into a directory that the
-caller publishes as a cache entry: the plain run, and the run re-pruned after every
-optimizer step (with its recorded dynamics). Also the seeded initial weights.
+"""The lifecycle's two training runs, each written into a directory that the caller
+publishes as a cache entry: the plain run, and the run re-pruned after every optimizer
+step (with its recorded dynamics). Also the seeded initial weights. (The methods' runs
+are `methods`'.)
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from pruning_pipeline.report import Report
 FAULTS = Path(__file__).with_name("job_faults.py")  # copied into each test's project
 OWN = {"model": "job_faults:build", "dataset": "job_faults:data", "profile": "quick", "seeds": 2, "steps": 40,
        "record_every": 10, "finetune_steps": 10, "sweep_points": 30, "batch_size": 16, "gmp_every": 5,
-       "layers": {"types": ["Linear"]}}
+       "layers": {"types": ["Linear"]}, "device": "cpu"}  # a GPU would batch the seeds instead
 NOT_THE_NUMBERS = ("seconds", "timings_s", "build", "executor", "workers", "scheduler", "cache_dir")
 
 
@@ -58,10 +58,11 @@ def test_the_numbers_are_bit_identical_whatever_runs_the_jobs(tmp_path):
     for name, options in runs.items():
         cache = tmp_path / name.replace(" ", "-")
         reports[name] = Report()
-        results = api.run(make_config({"profile": "quick", "cache_dir": str(cache), **options}), progress=False,
+        results = api.run(make_config({"profile": "quick", "device": "cpu", "cache_dir": str(cache), **options}),
+                          progress=False,
                           report=reports[name])
         metrics[name], files[name] = _comparable(results.metrics), _training_files(cache)
-    planned = plan([make_config({"profile": "quick", "seed": s}) for s in (0, 1)], api.device_key("auto"))
+    planned = plan([make_config({"profile": "quick", "device": "cpu", "seed": s}) for s in (0, 1)], "cpu")
     jobs = len(planned)
     assert jobs == 2 * (2 + 1 + 3)  # two seeds x (plain, in-loop, one gradual target, three fine-tuned targets)
     first, second = (files["serial"][job.entry]["state.safetensors"] for job in planned if job.kind == "trained")
@@ -96,7 +97,7 @@ def test_a_failing_job_names_its_seed_and_keeps_what_finished(project, monkeypat
     report = Report()
     api.run(config, progress=False, report=report)
     jobs = len(plan([config.for_seed(s) for s in config.seed_values], api.device_key(config.device)))
-    assert report.jobs["trained"] == {"run": 1, "reused": 1, "seconds": report.jobs["trained"]["seconds"]}
+    assert (report.jobs["trained"]["run"], report.jobs["trained"]["reused"]) == (1, 1)
     assert sum(row["run"] for row in report.jobs.values()) == jobs - 1
 
 
@@ -129,10 +130,11 @@ def test_ctrl_c_stops_every_worker_and_writes_nothing_half(project):
     deadline = time.monotonic() + 60
     while not list((project / "cache").glob("trained/*")) and time.monotonic() < deadline:
         time.sleep(0.2)  # until a job has finished: the workers are up and training
+    assert list((project / "cache").glob("trained/*")), "no job finished within a minute"
     os.killpg(build.pid, signal.SIGINT)
     _, stderr = build.communicate(timeout=60)
     assert build.returncode == 130, stderr[-2000:]
-    assert "interrupted: the training jobs that finished are cached" in stderr
+    assert "interrupted: what finished is cached (training jobs included)" in stderr
     assert _group_ends(build.pid, within=10)  # no worker outlived the build
     entries = Cache(project / "cache").entries()
     assert entries and all(entry["state"] == "ok" for entry in entries)

@@ -13,7 +13,7 @@ import torch
 from pruning_pipeline import api
 from pruning_pipeline.keys.store import Cache
 from pruning_pipeline.config import make_config
-from pruning_pipeline.jobs.plan import method_keys, training_keys
+from pruning_pipeline.train.keyed import method_keys, training_keys
 from pruning_pipeline.train.keyed import BATCHED, GRADUAL_KIND, ONE_SHOT_KIND
 from pruning_pipeline.train.methods import ONE_SHOT_FILE
 from pruning_pipeline.names import METHOD_LABEL

@@ -15,7 +15,7 @@ from pruning_pipeline import api
 from pruning_pipeline.keys.store import Cache
 from pruning_pipeline.config import PipelineError, make_config
 from pruning_pipeline.figures.catalog import catalog
-from pruning_pipeline.jobs.plan import training_keys
+from pruning_pipeline.train.keyed import training_keys
 
 USER_MODULE = textwrap.dedent('''
     """A user's project: a small MLP and a linearly separable dataset, made here."""

@@ -15,10 +15,10 @@ import pytest
 from pruning_pipeline.keys import code
 from pruning_pipeline.api import RESULTS_SOURCE
 from pruning_pipeline.figures.export import FIGURES_SOURCE
-from pruning_pipeline.jobs.plan import TRAINING_SOURCE
+from pruning_pipeline.train.keyed import TRAINING_SOURCE
 
 PACKAGE = code.PACKAGE_ROOT
-SUBPACKAGES = ("config", "keys", "seeds", "train", "measure", "figures", "site")
+SUBPACKAGES = ("config", "keys", "seeds", "train", "jobs", "measure", "figures", "site")
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def test_sparsities_are_read_as_text_and_sorted():
 
 
 def test_each_entry_is_keyed_by_exactly_what_changes_it():
-    from pruning_pipeline.jobs.plan import method_keys, training_keys
+    from pruning_pipeline.train.keyed import method_keys, training_keys
 
     base = make_config({"profile": "quick"})
     keys = method_keys(base, "cpu")

@@ -6,10 +6,11 @@ from dataclasses import replace
 
 import pytest
 
+from pruning_pipeline.api import run_id
 from pruning_pipeline.config import ConfigError, make_config
-from pruning_pipeline.jobs.plan import KIND_ORDER, method_keys, plan, training_keys
+from pruning_pipeline.jobs.plan import KIND_ORDER, plan
 from pruning_pipeline.report import Report
-from pruning_pipeline.train.keyed import GRADUAL_KIND, IN_LOOP, ONE_SHOT_KIND, TRAINED
+from pruning_pipeline.train.keyed import GRADUAL_KIND, IN_LOOP, ONE_SHOT_KIND, TRAINED, method_keys, training_keys
 
 
 def _configs(values: dict) -> list:
@@ -43,6 +44,7 @@ def test_what_runs_the_jobs_is_not_in_any_key():
     config = make_config({"seeds": 1})
     elsewhere = replace(config, executor="dask", workers=7, scheduler="tcp://head:8786")
     assert plan([elsewhere], "cpu") == plan([config], "cpu")
+    assert run_id(elsewhere) == run_id(config)  # nor in the results' key
 
 
 @pytest.mark.parametrize("values, message", [
