@@ -37,7 +37,7 @@ def published_files(results: Results, publication: Publication = Publication(),
         for name in info.files():
             yield name, (source / name).read_bytes()
     metrics = publish(results.metrics)
-    metrics["manifest"] = {**metrics["manifest"], "build": report.to_list()}
+    metrics["manifest"] = {**metrics["manifest"], "build": report.to_list(), "build_jobs": [{"kind": kind, **row} for kind, row in report.jobs.items()]}
     metrics["publication"] = publication.summary(metrics["config"], metrics["manifest"]["package_version"])
     yield METRICS_FILE, json.dumps(metrics, indent=1, sort_keys=True).encode()
     entries = [{**asdict(info), "formats": list(info.formats), "run_id": results.run_id,

@@ -51,8 +51,9 @@ def table_manifest(metrics: Mapping[str, Any]) -> str:
     """The run's manifest flattened into key/value rows."""
     rows = []
     for key, value in _flatten(metrics["manifest"]):
-        if key == "build":  # the phases of this build, which `table_build` shows
-            rows.append([f"`{key}`", f"{len(value):,} phases (the build's table of seconds per phase)"])
+        if key in ("build", "build_jobs"):  # this build's tables, which `table_build` shows
+            rows.append([f"`{key}`", f"{len(value):,} {'phases' if key == 'build' else 'kinds of training job'}"
+                                     " (the build's tables of seconds)"])
             continue
         if "timings" in key and isinstance(value, (int, float, Seeds)):
             shown = fmt_seconds(value, "2")

@@ -288,5 +288,8 @@ def table_build(metrics: Mapping[str, Any]) -> str:
     rows = [[p["phase"].replace("_", " "), fmt_seconds(p["seconds"], "2"), "cache" if p["cached"] else "computed"]
             for p in phases]
     rows.append(["total", fmt_seconds(sum(p["seconds"] for p in phases), "2"), ""])
-    return md_table(["phase", "time", "source"], rows, "lrl")
+    jobs = [[row["kind"], f"{row['run']:,}", f"{row['reused']:,}", fmt_seconds(row["seconds"], "2")]
+            for row in metrics["manifest"].get("build_jobs", [])]
+    return md_table(["phase", "time", "source"], rows, "lrl") + (
+        "\n\n" + md_table(["training jobs", "run", "reused", "time summed"], jobs, "lrrr") if jobs else "")
 

@@ -289,5 +289,12 @@ def test_reproduce_page_shows_the_build_phases(site, metrics):
     assert [row[0] for row in listed] == [p["phase"].replace("_", " ") for p in phases] + ["total"]  # in order
     for row, p in zip(listed, phases):
         assert row[1:] == [f"{p['seconds']:.2f} s", "cache" if p["cached"] else "computed"]
+    # the training jobs by kind, below the phases, in the plan's order; none where the
+    # build found every seed's results in the cache (a warm local cache) and planned nothing
+    kinds = ["trained", "in_loop", "gradual", "finetuned"]
+    jobs = metrics["manifest"]["build_jobs"]
+    assert [job["kind"] for job in jobs] in (kinds, [])
+    assert [row for row in rows if row[0] in kinds] == [
+        [job["kind"], str(job["run"]), str(job["reused"]), f"{job['seconds']:.2f} s"] for job in jobs]
 
 
