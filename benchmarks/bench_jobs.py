@@ -3,12 +3,15 @@ of one project, one after the other on this machine, each from an empty cache.
 
     python benchmarks/bench_jobs.py executors [--project examples/strokes-mlp] [--set KEY=VALUE ...]
     python benchmarks/bench_jobs.py cores [--project .] [--set seeds=2]
+    python benchmarks/bench_jobs.py profiles --project .
 
 ``executors``: the build under ``executor: serial`` (what main did before the jobs:
 one run at a time for a user's model), under ``auto`` (worker processes on every usable
 core) and under ``dask`` (a LocalCluster of as many workers); targets auto/serial <= 0.6
 on two cores, dask/auto <= 1.15. ``cores``: ``auto`` pinned to one core against two
-(``taskset``); target <= 0.55. ``--set`` becomes ``PRUNING_<KEY>`` for every build.
+(``taskset``); target <= 0.55. ``profiles`` (issue 32): the ``curve`` profile (a gradual
+run at four targets) against the default (one); the default's own bound was 1.35x.
+``--set`` becomes ``PRUNING_<KEY>`` for every build.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ ARRANGEMENTS = {
     "executors": {"serial": ({"PRUNING_EXECUTOR": "serial"}, ()), "auto": ({"PRUNING_EXECUTOR": "auto"}, ()),
                   "dask": ({"PRUNING_EXECUTOR": "dask"}, ())},
     "cores": {"1 core": ({}, ("taskset", "-c", "0")), "2 cores": ({}, ("taskset", "-c", "0,1"))},
+    "profiles": {"default": ({"PRUNING_PROFILE": "default"}, ()), "curve": ({"PRUNING_PROFILE": "curve"}, ())},
 }
-RATIOS = {"executors": (("auto", "serial", 0.6), ("dask", "auto", 1.15)), "cores": (("2 cores", "1 core", 0.55),)}
+RATIOS = {"executors": (("auto", "serial", 0.6), ("dask", "auto", 1.15)), "cores": (("2 cores", "1 core", 0.55),),
+          "profiles": (("curve", "default", 1.35),)}
 
 
 def main() -> None:
