@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from ..config import Config, PipelineError
 from ..api import device_key
 from ..imports import project_paths
-from ..keys.store import ENTRY_FILE, Cache
+from ..keys.store import Cache, files_of
 from ..report import Report
 from .plan import Job, missing
 
@@ -116,7 +116,7 @@ def _files(cache: Cache, entry: tuple[str, str] | None) -> dict[str, bytes]:
     directory = cache.get(*entry)
     if directory is None:
         raise PipelineError(f"cache entry {entry[0]}/{entry[1]} vanished from {cache.root} during the build")
-    return {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file() and path.name != ENTRY_FILE}
+    return files_of(directory)
 
 
 def _write(directory, files: dict[str, bytes]) -> None:

@@ -17,6 +17,7 @@ from safetensors.torch import load as load_state
 
 from ..config import Config, PipelineError, stable_hash
 from ..imports import project_on_path
+from ..keys.store import files_of
 from ..measure.stages import layer_edges
 from ..train import methods, runs
 from ..train.device import prepare
@@ -47,7 +48,7 @@ def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[s
     start = time.perf_counter()
     device = prepare(config)
     data, subject = _loaded(config, device)
-    init = runs.initial_state(config, subject)
+    init = runs.initial_state(config, subject) if job.kind != ONE_SHOT_KIND else None  # a fine-tuning starts trained
     trained = load_state(needed[runs.STATE_FILE]) if job.needs else None
     with tempfile.TemporaryDirectory(prefix="pruning-job-") as scratch:
         directory = Path(scratch)
@@ -63,7 +64,7 @@ def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[s
             methods.write_one_shot(directory, methods.one_shot(trained, subject, data, config, device, job.target))
         else:
             raise ValueError(f"unknown job kind {job.kind!r}")
-        files = {path.name: path.read_bytes() for path in sorted(directory.iterdir()) if path.is_file()}
+        files = files_of(directory)
     return files, round(time.perf_counter() - start, 3)
 
 

@@ -26,6 +26,13 @@ ENTRY_FILE = "entry.json"
 STAGING_MARK = "pid"  # staging directories are named .<key>-pid<writer pid>-<random>
 
 
+def files_of(directory: Path) -> dict[str, bytes]:
+    """The files of a run's directory (an entry's, without its ``entry.json``) by name:
+    what a training job sends back, and what it is sent of the entry it needs."""
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())
+            if path.is_file() and path.name != ENTRY_FILE}
+
+
 def _writer_pid(name: str) -> int | None:
     """The writer's process id in a staging directory's name, or None if it has none."""
     tail = name.rpartition(f"-{STAGING_MARK}")[2]
