@@ -51,7 +51,8 @@ def config_from_args(args: argparse.Namespace):
 def summary_table(published: dict) -> str:
     """Stage × (accuracy, sparsity of each pruned layer and overall) of the published
     numbers (``metrics.json``: over several seeds their mean ± sd, as the site writes
-    them), as text; with more than four layers only the overall sparsity."""
+    them), as text; with more than four layers only the overall sparsity. Where the run
+    has lottery rounds, their table follows, as the methods page gives it."""
     from .formatting import fmt_pct
     from .seeds.value import read
 
@@ -60,7 +61,17 @@ def summary_table(published: dict) -> str:
     rows = [[stage, fmt_pct(metrics["stages"][stage]["accuracy"], "2")]
             + [fmt_pct(metrics["stages"][stage]["layers"][name]["sparsity"], "2") for name in layers]
             for stage in STAGES]
-    header = ["stage", "accuracy"] + [f"{name} sparsity" for name in layers]
+    text = _text_table(["stage", "accuracy"] + [f"{name} sparsity" for name in layers], rows)
+    if "lottery" in metrics:
+        from .site.lottery import lottery_rows
+
+        header, rows = lottery_rows(metrics)
+        text += "\n\nlottery tickets (Frankle & Carbin 2019), by round:\n" + _text_table(header, rows)
+    return text
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell, the first left-aligned, the others right."""
     widths = [max(len(row[i]) for row in rows + [header]) + 2 for i in range(len(header))]
     line = lambda cells: "".join(cell.ljust(w) if i == 0 else cell.rjust(w)  # noqa: E731
                                  for i, (cell, w) in enumerate(zip(cells, widths))).rstrip()

@@ -12,7 +12,7 @@ import math
 from functools import wraps
 from typing import Any, Callable
 
-from .seeds.value import Seeds
+from .seeds.value import Seeds, mean
 
 
 class FormatError(TypeError):
@@ -83,6 +83,11 @@ def fmt_pp(value: Any, arg: str | None = None) -> str:
     """Fraction as percentage points, no unit: 0.012 -> '1.2'."""
     number = _number(value, "pp") * 100
     return f"{number:.{_adaptive(number, _digits(arg, 1), (0.0,))}f}"
+
+
+def signed_pp(value: Any) -> str:
+    """A gain in percentage points with its sign: '+1.2', '-0.4' (over seeds, by its mean)."""
+    return f"{'+' if mean(value) >= 0 else ''}{fmt_pp(value)}"
 
 
 @over_seeds(whole=True)

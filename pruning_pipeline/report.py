@@ -49,7 +49,7 @@ class Report:
         total = sum(p["seconds"] for p in self.phases.values())
         lines.append(f"{'total':<{width}}  {total:>8.2f}")
         if self.jobs:
-            lines += ["", f"{'training jobs':<14}{'run':>5}{'reused':>8}{'seconds summed':>16}"]
-            lines += [f"{kind:<14}{row['run']:>5}{row['reused']:>8}{row['seconds']:>16.2f}"
+            lines += ["", f"{'training jobs':<16}{'run':>5}{'reused':>8}{'seconds summed':>16}"]
+            lines += [f"{kind:<16}{row['run']:>5}{row['reused']:>8}{row['seconds']:>16.2f}"
                       for kind, row in self.jobs.items()]
         return "\n".join(lines)

@@ -174,6 +174,14 @@ OPTIONS: dict[str, Option] = {
         "an integer >= 1",
         integer(1),
         'Steps between two gradual prunes.'),
+    "lottery_rounds": Option(
+        "an integer from 0 (off) to 30",
+        integer(0, 30),
+        'Rounds of iterative magnitude pruning with rewinding (the lottery ticket of Frankle & Carbin '
+        "2019): each round removes 20% of every pruned layer's surviving weights, the smallest after the "
+        'previous round\'s training (the last pruned layer at half that rate), rewinds the rest to their '
+        'initial values and trains again; beside it, the same masks on re-initialised weights. Two whole '
+        'training runs per round and seed; 0: off (the quick profile runs 2).'),
     "device": Option(
         "auto, cpu, cuda, cuda:N or mps",
         as_device,

@@ -86,6 +86,7 @@ class Config:
     gmp_start: int | None = None  # step of the first gradual prune; none: a tenth of the run's steps
     gmp_end: int | None = None  # step the target is reached; none: three quarters of the run's steps
     gmp_every: int = 50  # steps between gradual prunes
+    lottery_rounds: int = 0  # rounds of lottery-ticket pruning with rewinding (Frankle & Carbin 2019); 0: off
     device: str = "auto"
     threads: int = 1  # per training run (and job); the jobs fill the cores with runs of this many threads
     nproc_per_node: int = 1  # training processes per machine (torchrun + DDP when the world is > 1)
@@ -148,7 +149,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     # the full gradual curve: a whole training run per target and seed
     "curve": {"seeds": 5, "gmp_sparsities": (0.8, 0.9, 0.95, 0.98)},
     "quick": {"steps": 300, "record_every": 25, "sweep_points": 31, "seeds": 2,
-              "target_sparsities": (0.5, 0.9, 0.99), "finetune_steps": 25, "gmp_sparsities": (0.9,), "gmp_every": 10},
+              "target_sparsities": (0.5, 0.9, 0.99), "finetune_steps": 25, "gmp_sparsities": (0.9,), "gmp_every": 10,
+              "lottery_rounds": 2},
 }
 
 # Options that never change a number in the results (where things live, what to call it).

@@ -32,7 +32,7 @@ def fail(key: str, value: Any, allowed: str) -> None:
     raise ConfigError(f"invalid config: {key}={value!r}; allowed: {allowed}")
 
 
-def as_int(key: str, value: Any, minimum: int, allowed: str) -> int:
+def as_int(key: str, value: Any, minimum: int, allowed: str, maximum: int | None = None) -> int:
     if isinstance(value, bool):
         fail(key, value, allowed)
     if isinstance(value, str):
@@ -42,7 +42,7 @@ def as_int(key: str, value: Any, minimum: int, allowed: str) -> int:
             fail(key, value, allowed)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or value < minimum:
+    if not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
         fail(key, value, allowed)
     return value
 
@@ -95,8 +95,8 @@ def as_mapping(key: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def integer(minimum: int) -> Coerce:
-    return lambda key, value, allowed: as_int(key, value, minimum, allowed)
+def integer(minimum: int, maximum: int | None = None) -> Coerce:
+    return lambda key, value, allowed: as_int(key, value, minimum, allowed, maximum)
 
 
 def real(ok: Callable[[float], bool]) -> Coerce:

@@ -13,7 +13,7 @@ from ..results import GLOBAL, STAGES, Results
 from ..seeds.grid import aligned
 from . import tables
 from .plots import SINGLE_COLUMN, TALL
-from .style import _styled, label_decades, layer_colours
+from .style import _styled, label_decades, layer_colours, retention, retention_inverse
 
 LEGEND_LAYERS = 7  # a legend names each layer up to this many; beyond, colour runs first -> last
 
@@ -208,11 +208,6 @@ def _over_seeds(results: Results, pick) -> np.ndarray:
     return np.array([[np.nan if v is None else v for v in pick(m["methods"])] for m in results.per_seed], float)
 
 
-def _retention(sparsity):
-    """The x axis of sparsities: -log10(1 - s), so 90%, 99% and 99.9% are evenly spaced."""
-    return -np.log10(1 - np.clip(sparsity, 0, 1 - 1e-9))
-
-
 @_styled
 def methods_at_matched_sparsity(results: Results, *, colour: dict) -> Figure:
     """Test accuracy of every pruning method against the sparsity of the selected layers:
@@ -221,7 +216,7 @@ def methods_at_matched_sparsity(results: Results, *, colour: dict) -> Figure:
     targets = np.asarray(methods["targets"])
     fig = Figure(figsize=(5.0, 3.4))
     ax = fig.add_subplot()
-    ax.set_xscale("function", functions=(_retention, _retention_inverse))
+    ax.set_xscale("function", functions=(retention, retention_inverse))
     dense = _over_seeds(results, lambda m: [m["dense_accuracy"]])[:, 0]
     ax.axhspan(dense.min(), dense.max(), color=colour["muted"], alpha=0.15, linewidth=0)
     ax.axhline(dense.mean(), color=colour["ink"], linestyle="--", linewidth=0.8, label="unpruned")
@@ -251,15 +246,11 @@ def methods_at_matched_sparsity(results: Results, *, colour: dict) -> Figure:
             ax.fill_between(x, values[:, shown].min(axis=0), values[:, shown].max(axis=0), color=line["color"],
                             alpha=0.15 if tuned else 0.08, linewidth=0)
     ax.set_xticks(targets, [f"{t:.0%}" if round(t * 100) == t * 100 else f"{t:.1%}" for t in targets])
-    ends = _retention(targets[[0, -1]])
-    ax.set_xlim(*_retention_inverse(ends + [-0.12, 0.12]))
+    ends = retention(targets[[0, -1]])
+    ax.set_xlim(*retention_inverse(ends + [-0.12, 0.12]))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     seeds = len(results.per_seed)
     ax.set(xlabel="sparsity of the pruned layers", ylabel="test accuracy",
            title="Methods at the same sparsity" + (f" ({seeds} seeds: mean, band min–max)" if seeds > 1 else ""))
     ax.legend(loc="lower left", fontsize=5.5, ncols=2)
     return fig
-
-
-def _retention_inverse(y):
-    return 1 - 10.0 ** -np.asarray(y, float)

@@ -11,6 +11,7 @@ from ..results import GLOBAL, Results
 from . import tables
 from .analysis_specs import analysis_specs
 from .binning import stage_view
+from .lottery import lottery_specs
 from .spec import GLOBAL_STAGES, FigureInfo, Spec, draw_with, over_seeds_caption, pct2, stage_phrase, weights_noun
 
 # ------------------------------------------------------------------------------ catalog
@@ -25,7 +26,7 @@ def specs(results: Results) -> list[Spec]:
     histograms = [_histogram_spec(results, stage, layer)
                   for stage in STAGE
                   for layer in results.layers + ((GLOBAL,) if stage in GLOBAL_STAGES else ())]
-    return histograms + analysis_specs(results)
+    return histograms + analysis_specs(results) + lottery_specs(results)
 
 
 def histogram_stem(results: Results, stage: str, layer: str) -> str:

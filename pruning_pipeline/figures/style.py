@@ -116,3 +116,12 @@ def _styled(builder):
             return builder(*args, colour=colours(dark), **kwargs)
 
     return styled
+
+
+def retention(sparsity):
+    """The x axis of sparsities: -log10(1 - s), so 90%, 99% and 99.9% are evenly spaced."""
+    return -np.log10(1 - np.clip(sparsity, 0, 1 - 1e-9))
+
+
+def retention_inverse(y):
+    return 1 - 10.0 ** -np.asarray(y, float)

@@ -32,13 +32,13 @@ from .plan import Job, missing
 class Workers:
     """An executor and how many jobs it runs at once, described for the report;
     ``heard`` reads which worker started which job, ``dead`` says, after a worker
-    died, the key of the job it ran and how it ended."""
+    died, the entry (kind, key) of the job it ran and how it ended."""
 
     pool: Executor
     slots: int
     name: str
     heard: Callable[[], None] = lambda: None
-    dead: Callable[[], tuple[str, str] | None] = lambda: None
+    dead: Callable[[], tuple[tuple[str, str], str] | None] = lambda: None
 
 
 def run_jobs(jobs: list[Job], config: Config, cache: Cache, report: Report, progress: bool) -> set[tuple[str, str]]:
@@ -52,7 +52,7 @@ def run_jobs(jobs: list[Job], config: Config, cache: Cache, report: Report, prog
         return set()
     start = time.perf_counter()
     made: set[tuple[str, str]] = set()
-    named = {job.key: job for job in todo}
+    named = {job.entry: job for job in todo}  # a lottery round's ticket and control share a key
     with _workers(config, len(todo)) as workers, tqdm(
             total=len(jobs), initial=len(jobs) - len(todo), unit="job", desc="training jobs",
             disable=not progress, mininterval=0.5) as bar:
@@ -105,7 +105,7 @@ def tracked(job: Job, *args):
     from .work import run_job
 
     if _STARTED is not None:
-        _STARTED.put((os.getpid(), job.key))
+        _STARTED.put((os.getpid(), job.entry))
     return run_job(job, *args)
 
 
@@ -124,15 +124,15 @@ def _write(directory, files: dict[str, bytes]) -> None:
         (directory / name).write_bytes(data)
 
 
-def _fail(future: Future, job: Job, workers: Workers, named: dict[str, Job]) -> None:
+def _fail(future: Future, job: Job, workers: Workers, named: dict[tuple[str, str], Job]) -> None:
     """Raise one line naming the seed, the job and the cause of ``job``'s failure."""
     if future.cancelled():
         raise PipelineError(f"{job.name}: cancelled on the cluster before it finished; the jobs that finished are "
                             "cached")
     error = future.exception()
     if isinstance(error, BrokenProcessPool) or type(error).__name__ == "KilledWorker":
-        key, how = workers.dead() or (job.key, "ended")
-        raise PipelineError(f"{named.get(key, job).name}: its worker process {how} (kill -9, the out-of-memory "
+        entry, how = workers.dead() or (job.entry, "ended")
+        raise PipelineError(f"{named.get(entry, job).name}: its worker process {how} (kill -9, the out-of-memory "
                             "killer, a crash); the jobs that finished are cached, the next build runs the "
                             "rest") from None
     first = str(error).splitlines()[0] if str(error) else ""
@@ -179,21 +179,22 @@ def _pin(threads: int, gpus, started) -> None:
     _STARTED = started
 
 
-def _tracking(pool: ProcessPoolExecutor, started) -> tuple[Callable[[], None], Callable[[], tuple[str, str] | None]]:
+def _tracking(pool: ProcessPoolExecutor, started) -> tuple[Callable[[], None],
+                                                          Callable[[], tuple[tuple[str, str], str] | None]]:
     """`Workers.heard` and `Workers.dead` of a local pool: which job each worker process
     started last (read as the build goes, so the pipe never fills), and the one that died
     on its own (the pool stops the others with SIGTERM once one dies)."""
-    last: dict[int, str] = {}
+    last: dict[int, tuple[str, str]] = {}
 
     def heard() -> None:
         try:
             while not started.empty():
-                pid, key = started.get()
-                last[pid] = key
+                pid, entry = started.get()
+                last[pid] = entry
         except (OSError, ValueError):  # the queue is closed
             pass
 
-    def dead() -> tuple[str, str] | None:
+    def dead() -> tuple[tuple[str, str], str] | None:
         heard()
         processes = dict(getattr(pool, "_processes", None) or {})
         deadline = time.monotonic() + 2  # the pool notices a death a moment before the kernel says how

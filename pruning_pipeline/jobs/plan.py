@@ -9,17 +9,20 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..keys.store import Cache
-from ..train.keyed import ALONE, GRADUAL_KIND, IN_LOOP, ONE_SHOT_KIND, TRAINED, method_keys, training_keys
+from ..train.keyed import (ALONE, CONTROL_KIND, GRADUAL_KIND, IN_LOOP, LOTTERY_KIND, ONE_SHOT_KIND, TRAINED,
+                           method_keys, training_keys)
 
-# the order a worker takes ready jobs in: the plain runs free the others, whole runs before fine-tunings
-KIND_ORDER = (TRAINED, IN_LOOP, GRADUAL_KIND, ONE_SHOT_KIND)
+# the order a worker takes ready jobs in: the plain runs free the others, then the lottery
+# tickets (a chain of rounds: the longest wait), whole runs before fine-tunings
+KIND_ORDER = (TRAINED, LOTTERY_KIND, IN_LOOP, GRADUAL_KIND, CONTROL_KIND, ONE_SHOT_KIND)
 
 
 @dataclass(frozen=True)
 class Job:
     """One training run of one seed (``target``: the sparsity of a gradual run or of a
-    fine-tuning), its output the cache entry (``kind``, ``key``); ``needs``: the entry
-    of the plain run it starts from or bins on, if any."""
+    fine-tuning, the round of a lottery ticket or control), its output the cache entry
+    (``kind``, ``key``); ``needs``: the entry it starts from or bins on, if any (the
+    plain run's, or the previous lottery round's)."""
 
     kind: str
     seed: int
@@ -34,7 +37,8 @@ class Job:
     @property
     def name(self) -> str:
         what = {TRAINED: "plain run", IN_LOOP: "in-loop run", GRADUAL_KIND: "gradual run to {:.0%}",
-                ONE_SHOT_KIND: "one-shot prunes at {:.0%}, fine-tuned"}[self.kind]
+                ONE_SHOT_KIND: "one-shot prunes at {:.0%}, fine-tuned", LOTTERY_KIND: "lottery ticket, round {}",
+                CONTROL_KIND: "lottery control (re-initialised), round {}"}[self.kind]
         return f"seed {self.seed}: {what.format(self.target)}"
 
 
@@ -46,6 +50,10 @@ def seed_jobs(config: Config, device_key: str, trainer: str = ALONE) -> list[Job
     jobs += [Job(GRADUAL_KIND, config.seed, methods[(GRADUAL_KIND, t)], t) for t in config.gmp_sparsities]
     jobs += [Job(ONE_SHOT_KIND, config.seed, methods[(ONE_SHOT_KIND, t)], t, trained)
              for t in config.target_sparsities]
+    previous = trained  # round k, ticket and control, prunes what round k - 1's ticket trained
+    for k in range(1, config.lottery_rounds + 1):
+        jobs += [Job(kind, config.seed, methods[(kind, k)], k, previous) for kind in (LOTTERY_KIND, CONTROL_KIND)]
+        previous = (LOTTERY_KIND, methods[(LOTTERY_KIND, k)])
     return jobs
 
 

@@ -19,10 +19,10 @@ from ..config import Config, PipelineError, stable_hash
 from ..imports import project_on_path
 from ..keys.store import files_of
 from ..measure.stages import layer_edges
-from ..train import methods, runs
+from ..train import lottery, methods, runs
 from ..train.device import prepare
 from ..train.feed import Feed, load_data
-from ..train.keyed import GRADUAL_KIND, IN_LOOP, ONE_SHOT_KIND, TRAINED
+from ..train.keyed import CONTROL_KIND, GRADUAL_KIND, IN_LOOP, LOTTERY_KIND, ONE_SHOT_KIND, TRAINED
 from ..train.model import Subject, build_model, subject_for
 from .plan import Job
 
@@ -32,8 +32,8 @@ _LOADED: dict[str, tuple[Feed, Subject]] = {}  # this worker's data and models, 
 
 def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[str],
             device_kind: str) -> tuple[dict[str, bytes], float]:
-    """Train ``job`` of ``config`` (one seed's), from ``needed``, the files of the plain
-    run's entry where it needs one; returns its entry's files and the seconds it took.
+    """Train ``job`` of ``config`` (one seed's), from ``needed``, the files of the entry
+    it needs (the plain run's, or the previous lottery round's), if any; returns its entry's files and the seconds it took.
     Threads and seeds are pinned first (`prepare`): the same bits in any process. A
     worker whose device is not the kind the build keys the job by (``device_kind``)
     refuses it: its numbers would be filed under another device's key."""
@@ -48,7 +48,8 @@ def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[s
     start = time.perf_counter()
     device = prepare(config)
     data, subject = _loaded(config, device)
-    init = runs.initial_state(config, subject) if job.kind != ONE_SHOT_KIND else None  # a fine-tuning starts trained
+    # a fine-tuning starts trained, a lottery control from weights of its own
+    init = runs.initial_state(config, subject) if job.kind not in (ONE_SHOT_KIND, CONTROL_KIND) else None
     trained = load_state(needed[runs.STATE_FILE]) if job.needs else None
     with tempfile.TemporaryDirectory(prefix="pruning-job-") as scratch:
         directory = Path(scratch)
@@ -62,6 +63,11 @@ def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[s
             methods.gradual_run_into(directory, init, subject, data, config, device, job.target, progress=False)
         elif job.kind == ONE_SHOT_KIND:
             methods.write_one_shot(directory, methods.one_shot(trained, subject, data, config, device, job.target))
+        elif job.kind in (LOTTERY_KIND, CONTROL_KIND):
+            kept = load_state(needed[lottery.MASK_FILE]) if lottery.MASK_FILE in needed else None
+            weights = init if job.kind == LOTTERY_KIND else lottery.control_start(config, subject, job.target)
+            lottery.round_into(directory, weights, trained, kept, subject, data, config, device, job.target,
+                               progress=False)
         else:
             raise ValueError(f"unknown job kind {job.kind!r}")
         files = files_of(directory)

@@ -29,7 +29,7 @@ from ..train.keyed import ALONE, BATCHED, IN_LOOP, TRAINED, method_keys, trainin
 from ..train.model import build_model, parameter_summary, subject_for
 from ..train.training import steps_for
 from ..seeds import flags
-from . import analysis, methods
+from . import analysis, lottery, methods
 from .stages import covering_edges, cut_histograms, layer_edges, measure, pruned_states
 from .stats import widen_counts
 from .together import train_together
@@ -183,6 +183,8 @@ def compute(life: Lifecycle) -> tuple[Results, dict]:
     }
     with timed(life.timings, METHODS_PHASE):
         metrics["methods"] = methods.compare(life, init, trained, stages["trained"]["accuracy"])
+        if config.lottery_rounds:
+            metrics["lottery"] = lottery.rounds(life, init, trained, stages["trained"]["accuracy"])
     if not life.computed_methods:
         life.reused.append(METHODS_PHASE)
     with timed(life.timings, "analysis"):

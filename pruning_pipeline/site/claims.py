@@ -45,7 +45,9 @@ CLAIMS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], dict]] = {
     "threshold_vs_percentile": diagnosis.diag_threshold_vs_percentile,
     "matched_sparsity": diagnosis.diag_matched_sparsity,
     "layer_collapse": diagnosis.diag_layer_collapse,
+    "lottery_ticket": diagnosis.diag_lottery_ticket,
 }
+OPTIONAL = {"lottery_ticket": "lottery"}  # claims judged only where the run has this metrics section
 
 
 class ClaimInputError(ValueError):
@@ -64,6 +66,8 @@ def evaluate(metrics: Mapping[str, Any], facts: Mapping[str, Any] | None = None)
     facts = strict(derive_facts(metrics) if facts is None else facts, "facts")
     out = {}
     for name, judge in CLAIMS.items():
+        if name in OPTIONAL and OPTIONAL[name] not in metrics:
+            continue
         try:
             out[name] = judge(metrics, facts)
         except MissingInput as missing:

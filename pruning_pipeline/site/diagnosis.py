@@ -1,14 +1,15 @@
 """The diagnoses beyond the reference's sentences, judged from the run: over- and
 under-pruning, layer sensitivity, stability of in-loop pruning, the compression payoff,
-one global threshold against per-layer percentiles, pruning methods at the same sparsity."""
+one global threshold against per-layer percentiles, pruning methods at the same sparsity,
+layer collapse and, where the run has it, the lottery ticket."""
 
 from __future__ import annotations
 
-from ..formatting import fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau
+from ..formatting import fmt_int, fmt_pct, fmt_pp, fmt_ratio, fmt_sig, fmt_tau, signed_pp
 from ..names import RANKING_LABEL
 from ..results import drop_within
 from ..seeds.value import Seeds, mean
-from .verdicts import each, judged, verdict_of
+from .verdicts import CONFIRMED, PARTLY, REFUTED, each, judged, verdict_of
 
 
 def diag_over_pruning(m, f):
@@ -163,7 +164,7 @@ def _over_the_curve(m, f) -> str:
              if lead is not None]
     if len(leads) < 2:
         return ""
-    said = ", ".join(f"{'+' if mean(lead) >= 0 else ''}{fmt_pp(lead)} at {fmt_pct(target, '0')}" for target, lead in leads)
+    said = ", ".join(f"{signed_pp(lead)} at {fmt_pct(target, '0')}" for target, lead in leads)
     apart = next((target for target, lead in leads if not drop_within(abs(mean(lead)))), None)
     return (f" Over the gradual curve, gradual minus one-shot with fine-tuning is {said} (points); "
             + (f"the two part by more than a point from {fmt_pct(apart, '0')}." if apart is not None else
@@ -228,3 +229,45 @@ def _in_seeds(dead) -> str:
     if not isinstance(dead, Seeds):
         return "in every seed"
     return f"in {sum(v > 0 for v in dead.values)} of {len(dead.values)} seeds"
+
+
+def diag_lottery_ticket(m, f):
+    lot, facts = m["lottery"], f["lottery"]
+    rounds, sparsity, dense = lot["rounds"], lot["sparsity"], lot["dense_accuracy"]
+    ticket, control = lot["accuracy"]["ticket"], lot["accuracy"]["control"]
+    # per round, in every seed: whether the ticket is a winning one (the criterion)
+    winning = [[drop_within(drop) and lead > 0 and not drop_within(lead) for drop, lead in
+                zip(_seed_values(drop_at), _seed_values(lead_at))]
+               for drop_at, lead_at in zip(facts["ticket_drop"], facts["ticket_lead"])]
+    matches = [drop_within(mean(drop)) for drop in facts["ticket_drop"]]
+    verdict = CONFIRMED if any(map(any, winning)) else PARTLY if any(matches) else REFUTED
+    at = lambda i: f"{fmt_pct(facts['remaining'][i])} of the weights left (round {rounds[i]})"  # noqa: E731
+    if any(matches):
+        last = max(i for i, match in enumerate(matches) if match)
+        text = (f"The rewound ticket ends within a point of the unpruned model ({fmt_pct(dense)}) as "
+                f"late as {at(last)}: {fmt_pct(ticket[last])}.")
+    else:
+        text = f"No round's ticket ends within a point of the unpruned model ({fmt_pct(dense)})."
+    seeds = len(winning[0])
+    found = [f"round {k}" + (f" in {sum(won)} of {seeds} seeds" if seeds > 1 else "")
+             for k, won in zip(rounds, winning) if any(won)]
+    text += (f" Ticket minus re-initialised control, round by round: "
+             f"{', '.join(signed_pp(lead) for lead in facts['ticket_lead'])} points. A winning ticket (within a point "
+             "of the unpruned model and more than a point above its control): "
+             + ("; ".join(found) if found else "at no round") + "."
+             + f" After the last round ({fmt_pct(sparsity[-1], '2')} sparse) the ticket ends at {fmt_pct(ticket[-1])}, "
+             f"its control at {fmt_pct(control[-1])}.")
+    return judged(
+        "Iterative pruning with rewinding finds a winning ticket (Frankle & Carbin 2019)",
+        "Each round prunes 20% of every pruned layer's surviving weights (the last at half that rate), rewinds "
+        "the rest to their initial values and trains again; a round is a winning ticket when it ends within one "
+        "point of the unpruned model, or above it, and more than one point above the same mask trained from "
+        "re-initialised weights. Confirmed: some round is one; partly: the ticket matches the unpruned model "
+        "somewhere but never leads its control by more than a point; refuted: it never matches.",
+        verdict, text,
+        {"rounds": rounds, "sparsity": sparsity, "ticket": ticket, "control": control, "dense": dense})
+
+
+def _seed_values(value) -> tuple:
+    """A number's value in every seed (one, where it is not over seeds)."""
+    return value.values if isinstance(value, Seeds) else (value,)

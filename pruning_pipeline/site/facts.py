@@ -147,6 +147,8 @@ def derive_facts(metrics: Mapping[str, Any]) -> dict:
     facts["threshold_vs_percentile"] = _tvp(metrics)
     facts["curves"] = _curves(metrics)
     facts["methods"] = _finetuning(metrics)
+    if "lottery" in metrics:
+        facts["lottery"] = _lottery(metrics["lottery"])
     return facts
 
 
@@ -175,6 +177,16 @@ def _finetuning(metrics: Mapping[str, Any]) -> dict:
             "gradual_leads": [None if gradual is None else gradual - tuned for gradual, tuned in
                               zip(methods["accuracy"]["gradual"], methods["accuracy"]["layer_finetuned"])],
             "magnitude_over_random": at["layer_finetuned"] - at["random_finetuned"]}
+
+
+def _lottery(lottery: Mapping[str, Any]) -> dict:
+    """Per lottery round: the share of the pruned layers' weights left, what the rewound
+    ticket leads its re-initialised control by, and what it lost against the unpruned
+    model (negative: it ended above it)."""
+    ticket, control = lottery["accuracy"]["ticket"], lottery["accuracy"]["control"]
+    return {"remaining": [1 - s for s in lottery["sparsity"]],
+            "ticket_lead": [t - c for t, c in zip(ticket, control)],
+            "ticket_drop": [lottery["dense_accuracy"] - t for t in ticket]}
 
 
 def _ratio(a: float, b: float | None) -> float | None:

@@ -25,16 +25,18 @@ def page_index(sources: Iterable[str]) -> dict[str, str]:
 
 
 def site_renderer(metrics: dict, figures: list[dict[str, Any]], sources: Iterable[str], publication: Publication,
-                  directory_urls: bool = True) -> SiteRenderer:
+                  directory_urls: bool = True, sections: dict[str, str] | None = None) -> SiteRenderer:
     """What fills a build's placeholders: its published ``metrics.json`` (a number that
     differs across seeds as a `Spread`, which prints as mean ± sd) and ``figures.json``,
-    the page sources (Markdown and notebooks) it links between and where it is published."""
+    the page sources (Markdown and notebooks) it links between, where it is published,
+    and the texts of the optional sections (`templates.section_texts`)."""
     return SiteRenderer(
         metrics=read(metrics),
         catalog=[FigureInfo.from_mapping(entry) for entry in figures],
         pages=page_index(src for src in sources if src.endswith((".md", ".ipynb"))),
         publication=publication,
         directory_urls=directory_urls,
+        sections=sections or {},
     )
 
 

@@ -19,6 +19,8 @@ Syntax (inside a page)::
     {{ explorer: full }}                    the τ explorer (``full`` or ``compact``)
     {{ claim: init_gaussian }}              a reference claim and its measured verdict
     {{ table: stats post }}                 a generated table
+    {{ section: lottery }}                  an optional section, rendered where the run
+                                            has its metrics (``lottery``), else nothing
     \\{{ ... }}                              a literal ``{{ ... }}`` (escaped)
 
 An unknown name, format, figure, claim or table raises `PlaceholderError`
@@ -35,7 +37,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ..figures.spec import FigureInfo
 from ..formatting import FormatError, format_value
 from ..names import layer_by_slug, layers_of, stage_by_alias
-from . import schema, tables
+from . import lottery, schema, tables
 from .markdown import claim_block, explorer_block, figure_block, gallery_block
 from .verdicts import each
 from .versions import Publication, changes_block, publication_block
@@ -127,6 +129,8 @@ class SiteRenderer:
         Where the site is published (its URL and version), for the figures' permalinks.
     directory_urls
         MkDocs' ``use_directory_urls``: where a page's HTML lands, for raw-HTML links.
+    sections
+        Optional section name -> its Markdown with placeholders (`templates.section_texts`).
     """
 
     metrics: Mapping[str, Any]
@@ -134,6 +138,7 @@ class SiteRenderer:
     pages: Mapping[str, str] = field(default_factory=dict)
     publication: Publication = Publication()
     directory_urls: bool = True
+    sections: Mapping[str, str] = field(default_factory=dict)
 
     def render(self, text: str, page: str, on_error: Callable[[str], None] | None = None) -> str:
         """Replace every placeholder of ``text``; ``page`` is the source path for errors/links.
@@ -171,8 +176,11 @@ class SiteRenderer:
     def expand(self, body: str, page: str) -> str:
         kind, colon, rest = body.partition(":")
         kind = kind.strip()
-        if colon and kind in ("figure", "stem", "url", "claim", "table", "explorer", "gallery", "each", "layer"):
+        if colon and kind in ("figure", "stem", "url", "claim", "table", "explorer", "gallery", "each", "layer",
+                              "section"):
             arg = rest.strip()
+            if kind == "section":
+                return self.section(arg, page)
             if kind == "gallery":
                 return gallery_block(self.gallery(arg), page, self.publication)
             if kind == "each":
@@ -198,6 +206,19 @@ class SiteRenderer:
         path, _, spec = body.partition("|")
         value = lookup(self.metrics, path.strip())
         return format_value(value, spec.strip() or None)
+
+    SECTION_NEEDS = {"lottery": "lottery"}  # optional section -> the metrics section it shows
+
+    def section(self, name: str, page: str) -> str:
+        """An optional section, rendered where the run has what it shows; else nothing."""
+        if name not in self.SECTION_NEEDS or name not in self.sections:
+            raise KeyError(f"no section '{name}' (known: {', '.join(sorted(self.sections)) or 'none given'})")
+        if self.SECTION_NEEDS[name] not in self.metrics:
+            return ""
+        try:
+            return self.render(self.sections[name], page)
+        except PlaceholderError as err:  # the outer placeholder reports it, as any other
+            raise KeyError(f"in section '{name}': {err.args[0]}") from None
 
     GALLERIES = ("dynamics", "comparison")
 
@@ -247,6 +268,7 @@ class SiteRenderer:
             "sensitivity": lambda: tables.table_sensitivity(self.metrics, facts),
             "methods": lambda: tables.table_methods(self.metrics),
             "collapse": lambda: tables.table_collapse(self.metrics),
+            "lottery": lambda: lottery.table_lottery(self.metrics),
             "finetuning": lambda: tables.table_finetuning(self.metrics),
             "sweep": lambda: tables.table_sweep(self.metrics, facts),
             "dynamics": lambda: tables.table_dynamics(self.metrics),

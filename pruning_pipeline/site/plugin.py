@@ -104,7 +104,8 @@ class PruningPlugin(GenFilesPlugin):
         files = super().on_files(files, config)  # the project's own gen-files scripts
         self.pages_started = time.perf_counter()
         sources = [file.src_uri for file in files]
-        self.renderer = site_renderer(metrics, figures, sources, self.publication, config.use_directory_urls)
+        self.renderer = site_renderer(metrics, figures, sources, self.publication, config.use_directory_urls,
+                                      templates.section_texts())
         config.nav, placed = templates.site_nav(
             self.own_nav, [f.src_uri for f in files if f.src_uri.endswith(".md") and f.inclusion.is_in_nav()],
             self.notebook)

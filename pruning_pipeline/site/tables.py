@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..figures.spec import DARK_FORMATS, FigureInfo
-from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_pp, fmt_ratio, fmt_seconds, fmt_sig
+from ..formatting import fmt_bytes, fmt_fixed, fmt_int, fmt_ms, fmt_pct, fmt_ratio, fmt_seconds, fmt_sig, signed_pp
 from ..names import METHOD_LABEL, ONE_SHOT_RANKINGS, RANKING_LABEL, STAGE
 from ..results import GLOBAL
 from ..results import STAGES as STAGE_ORDER
-from ..seeds.value import Seeds, mean
+from ..seeds.value import Seeds
 from .markdown import md_table, relative
 from .versions import Publication
 
@@ -189,7 +189,7 @@ def table_finetuning(metrics: Mapping[str, Any]) -> str:
     """What fine-tuning added to each one-shot prune (a row) at each target (a column),
     in points of test accuracy: fine-tuned minus as pruned, per seed, then combined."""
     methods, added = metrics["methods"], metrics["facts"]["methods"]["finetune_added"]
-    rows = [[RANKING_LABEL[ranking]] + [f"{'+' if mean(gain) >= 0 else ''}{fmt_pp(gain)}" for gain in added[ranking]]
+    rows = [[RANKING_LABEL[ranking]] + [signed_pp(gain) for gain in added[ranking]]
             for ranking in ONE_SHOT_RANKINGS]
     return md_table(["fine-tuning added (points)"] + [f"at {fmt_pct(t, '0')}" for t in methods["targets"]], rows,
                     "l" + "r" * len(methods["targets"]))

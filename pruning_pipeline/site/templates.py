@@ -12,6 +12,7 @@ from importlib.resources.abc import Traversable
 from typing import Any, Iterator
 
 PAGES = files("pruning_pipeline.site") / "pages"
+SECTIONS = files("pruning_pipeline.site") / "sections"  # a page's part shown only where the run has it
 NOTEBOOK = "percentile-pruning.ipynb"  # rendered by mkdocs-jupyter where a build has it
 NAV_MARKER = "pruning:pages"  # in a project's own nav: the entry whose value this is holds the pages
 
@@ -67,6 +68,12 @@ def template_files() -> dict[str, Traversable]:
             elif not item.name.startswith("."):
                 yield f"{prefix}{item.name}", item
     return dict(walk(PAGES, ""))
+
+
+def section_texts() -> dict[str, str]:
+    """The optional sections a page pulls in (``{{ section: name }}``), by name."""
+    return {item.name.removesuffix(".md"): item.read_text(encoding="utf-8") for item in SECTIONS.iterdir()
+            if item.name.endswith(".md")}
 
 
 API_REFERENCE = "api-reference.md"

@@ -34,7 +34,7 @@ class ThresholdPruning(prune.BasePruningMethod):
         return default_mask * magnitude_mask(t, self.tau)
 
 
-def _all_but_smallest(magnitudes: torch.Tensor, count: int) -> torch.Tensor:
+def all_but_smallest(magnitudes: torch.Tensor, count: int) -> torch.Tensor:
     """Keep-mask (bool) of a flat tensor without its ``count`` smallest entries (ties at
     the cut broken by position, so exactly ``count`` go)."""
     keep = torch.ones_like(magnitudes, dtype=torch.bool)
@@ -53,10 +53,10 @@ def smallest_masks(weights: dict[str, torch.Tensor], sparsity: float, scope: str
     within each tensor (``layer``: each at ``sparsity``). Exactly ``round(sparsity * n)``
     weights go, whatever the ties."""
     if scope == "layer":
-        return {name: _all_but_smallest(w.detach().abs().flatten(), round(sparsity * w.numel())).view(w.shape)
+        return {name: all_but_smallest(w.detach().abs().flatten(), round(sparsity * w.numel())).view(w.shape)
                 for name, w in weights.items()}
     flat = torch.cat([w.detach().abs().flatten() for w in weights.values()])
-    return _split_like(_all_but_smallest(flat, round(sparsity * flat.numel())), weights)
+    return _split_like(all_but_smallest(flat, round(sparsity * flat.numel())), weights)
 
 
 def random_masks(weights: dict[str, torch.Tensor], sparsity: float, generator: torch.Generator) -> dict[str, torch.Tensor]:

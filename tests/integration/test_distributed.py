@@ -96,7 +96,8 @@ def test_the_cli_trains_on_two_processes_and_writes_one_entry(tmp_path):
     results = Results.load(entries[0])
     assert results.metrics["manifest"]["world_size"] == 2
     assert results.metrics["curves"]["trained"]["test_accuracy"][-1] > 0.2  # rank 0 evaluated
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["finetuned", "gradual", "in_loop", "results", "trained"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["finetuned", "gradual", "in_loop", "lottery", "lottery_control",
+                                                          "results", "trained"]
     again = subprocess.run(args, env=torchrun_env(), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "torchrun" not in again.stdout and "cache" in again.stdout
     one = subprocess.run([*args, "--set=nproc_per_node=1"], env=torchrun_env(), capture_output=True, text=True,

@@ -89,7 +89,8 @@ def test_clean_keeps_what_the_configuration_uses(tmp_path):
         api.run(make_config({**config, "tau_post": tau}), progress=False)
     before = {(e["kind"], e["key"]) for e in Cache(cache).entries()}
     quick = make_config(config)
-    shared = 2 + len(quick.target_sparsities) + len(quick.gmp_sparsities)  # trainings and methods, shared
+    # trainings, methods and lottery rounds (ticket and control), shared
+    shared = 2 + len(quick.target_sparsities) + len(quick.gmp_sparsities) + 2 * quick.lottery_rounds
     assert len(before) == 2 + shared  # two results
     dry = _cli("clean", "--dry-run", *QUICK, "--set", "tau_post=0.2", "--set", f"cache_dir={cache}")
     assert dry.returncode == 0 and "would remove 1 entries" in dry.stdout

@@ -14,7 +14,7 @@ import pytest
 
 from pruning_pipeline import api
 from pruning_pipeline.config import PipelineError, make_config
-from pruning_pipeline.jobs.plan import plan
+from pruning_pipeline.jobs.plan import KIND_ORDER, plan
 from pruning_pipeline.keys.store import Cache
 from pruning_pipeline.report import Report
 
@@ -40,7 +40,7 @@ def _training_files(cache: Path) -> dict:
     (which hold the seconds a run took) as numbers."""
     found = {}
     for e in Cache(cache).entries():
-        if e["kind"] in ("trained", "in_loop", "gradual", "finetuned"):
+        if e["kind"] in KIND_ORDER:
             entry = cache / e["kind"] / e["key"]
             files = json.loads((entry / "entry.json").read_text())["files"]
             if "curves.json" in files:
@@ -64,7 +64,8 @@ def test_the_numbers_are_bit_identical_whatever_runs_the_jobs(tmp_path):
         metrics[name], files[name] = _comparable(results.metrics), _training_files(cache)
     planned = plan([make_config({"profile": "quick", "device": "cpu", "seed": s}) for s in (0, 1)], "cpu")
     jobs = len(planned)
-    assert jobs == 2 * (2 + 1 + 3)  # two seeds x (plain, in-loop, one gradual target, three fine-tuned targets)
+    # two seeds x (plain, in-loop, one gradual target, three fine-tuned targets, two lottery rounds of two runs)
+    assert jobs == 2 * (2 + 1 + 3 + 2 * 2)
     first, second = (files["serial"][job.entry]["state.safetensors"] for job in planned if job.kind == "trained")
     assert first != second  # each job trained its own seed
     for name in runs:

@@ -53,7 +53,7 @@ def test_adding_a_seed_trains_only_that_seed(tmp_path, batch_seeds):
     else:  # seed 2's jobs alone: seeds 0 and 1 are measured already, their jobs are not even looked up
         assert {kind: (row["run"], row["reused"]) for kind, row in again.jobs.items()} == \
             {kind: (row["run"] // 2, 0) for kind, row in first.jobs.items()}
-        assert set(again.jobs) == {"trained", "in_loop", "gradual", "finetuned"}
+        assert set(again.jobs) == {"trained", "in_loop", "gradual", "finetuned", "lottery", "lottery_control"}
     assert [name for name, phase in again.phases.items() if name.endswith(": analysis")] == ["seed 2: analysis"]
     # the first two seeds' own numbers are the entries made before
     assert three.metrics["seeds"]["per_seed"][:2] == two.metrics["seeds"]["per_seed"]

@@ -27,7 +27,7 @@ STEMS_AT_04 = {
     "threshold-vs-percentile-distributions",
     "in-loop-dynamics-ffnn", "in-loop-dynamics-cls-head",
     "stage-comparison-ffnn", "stage-comparison-cls-head", "stage-comparison-global",
-    "training-curves", "compression-payoff", "methods-at-matched-sparsity",
+    "training-curves", "compression-payoff", "methods-at-matched-sparsity", "lottery-ticket",
 }
 PAGES = {
     "visualizations/initialization", "visualizations/before-pruning",
@@ -137,6 +137,15 @@ def fake_results(entry_dir: Path | None = None, tau_post: float = 0.4,
                                          "dead_units": [None if ranking == "gradual" else 0,
                                                         2 if ranking == "global" and layer == list(layers)[-1] else 0]}
                                  for layer in layers} for ranking in ("global", "layer", "random", "gradual")},
+            "units": {layer: shape[0] for layer, shape in layers.items()}},
+        # made up: two rounds; the second is a winning ticket (within a point, 2.5 points over its control)
+        "lottery": {
+            "rounds": [1, 2], "rate": 0.2, "rates": {layer: 0.1 if layer == list(layers)[-1] else 0.2 for layer in layers},
+            "steps": 30, "dense_accuracy": 0.9, "sparsity": [0.2, 0.36],
+            "accuracy": {"ticket": [0.905, 0.895], "control": [0.9, 0.87]},
+            "curves": {"steps": STEPS, "ticket": [[0.4, 0.85, 0.905], [0.5, 0.86, 0.895]],
+                       "control": [[0.3, 0.8, 0.9], [0.3, 0.75, 0.87]]},
+            "layers": {layer: {"sparsity": [0.2, 0.36], "dead_units": [0, 0]} for layer in layers},
             "units": {layer: shape[0] for layer, shape in layers.items()}},
     }
     return Results(metrics=metrics, histograms=histograms, entry_dir=entry_dir)

@@ -142,6 +142,10 @@ def test_fine_tuning_with_a_fixed_mask_keeps_every_pruned_weight_exactly_zero_at
     ({"gmp_start": 100, "gmp_end": 50}, "gmp_start"),
     ({"gmp_end": 6000}, "gmp_end"),
     ({"gmp_start": -1}, "gmp_start"),
+    ({"lottery_rounds": -1}, "lottery_rounds"),
+    ({"lottery_rounds": 31}, "lottery_rounds"),
+    ({"lottery_rounds": "many"}, "lottery_rounds"),
+    ({"lottery_rounds": True}, "lottery_rounds"),
 ])
 def test_each_new_option_fails_in_one_line_naming_it(values, key):
     with pytest.raises(ConfigError) as error:
@@ -160,7 +164,8 @@ def test_each_entry_is_keyed_by_exactly_what_changes_it():
 
     base = make_config({"profile": "quick"})
     keys = method_keys(base, "cpu")
-    assert sorted(keys) == sorted([("finetuned", t) for t in base.target_sparsities] + [("gradual", 0.9)])
+    rounds = [(kind, k) for k in range(1, base.lottery_rounds + 1) for kind in ("lottery", "lottery_control")]
+    assert sorted(keys) == sorted([("finetuned", t) for t in base.target_sparsities] + [("gradual", 0.9)] + rounds)
 
     def changed(**values):
         other = method_keys(replace(base, **values), "cpu")
@@ -169,6 +174,10 @@ def test_each_entry_is_keyed_by_exactly_what_changes_it():
     assert changed(finetune_steps=99)[0] == {("finetuned", t) for t in base.target_sparsities}
     assert changed(finetune_lr=1e-4)[0] == {("finetuned", t) for t in base.target_sparsities}
     assert changed(gmp_every=7)[0] == {("gradual", 0.9)}
+    differs, more = changed(lottery_rounds=base.lottery_rounds + 1)  # one more round: only it is new
+    assert differs == set() and set(more) - set(keys) == {("lottery", 3), ("lottery_control", 3)}
+    assert len({keys[entry] for entry in rounds}) == base.lottery_rounds  # a round's ticket and control share it
+    assert set(method_keys(replace(base, lottery_rounds=0), "cpu")) == set(keys) - set(rounds)
     assert changed(tau_post=0.1, percentile=30.0, sweep_points=40)[0] == set()
     differs, more = changed(target_sparsities=(0.5, 0.8, 0.9, 0.99))
     assert differs == set() and set(more) - set(keys) == {("finetuned", 0.8)}
