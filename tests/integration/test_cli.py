@@ -1,5 +1,6 @@
 """The command line end to end, through a real subprocess."""
 
+import itertools
 import subprocess
 import sys
 
@@ -20,13 +21,19 @@ def test_run_prints_a_summary_table(tmp_path):
     phase_table, job_table = out.stdout.split("where the time went:")[1].strip().split("\n\n")
     phases = [line.rsplit(None, 2)[0] if line.split()[-1] in ("cache", "computed") else line.split()[0]
               for line in phase_table.splitlines()[2:]]
-    quick = make_config({"profile": "quick", "seeds": 1})  # results, trained, in_loop and one entry per method target
-    jobs = 2 + len(quick.target_sparsities) + len(quick.gmp_sparsities)
+    # trained, in_loop, one entry per method target and a ticket and a control per lottery round (and results)
+    quick = make_config({"profile": "quick", "seeds": 1})
+    jobs = 2 + len(quick.target_sparsities) + len(quick.gmp_sparsities) + 2 * quick.lottery_rounds
     assert phases[0].startswith(f"training jobs: {jobs} on ") and phases[-1] == "total"
     assert "data" in phases and "analysis" in phases
     runs = {line.split()[0]: int(line.split()[1]) for line in job_table.splitlines()[1:]}
     assert runs == {"trained": 1, "in_loop": 1, "gradual": len(quick.gmp_sparsities),
-                    "finetuned": len(quick.target_sparsities)}
+                    "finetuned": len(quick.target_sparsities), "lottery": quick.lottery_rounds,
+                    "lottery_control": quick.lottery_rounds}
+    # the lottery table the methods page gives: the unpruned run and every round
+    lottery = out.stdout.split("lottery tickets (Frankle & Carbin 2019), by round:\n")[1].splitlines()[2:]
+    rounds = [line.split()[0] for line in itertools.takewhile(lambda line: line[:1].isdigit(), lottery)]
+    assert rounds == [str(k) for k in range(quick.lottery_rounds + 1)]
     info = _cli("info", "--set", f"cache_dir={tmp_path}")
     assert info.returncode == 0
     assert info.stdout.count(" ok") == 1 + jobs
