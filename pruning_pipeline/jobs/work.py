@@ -33,7 +33,8 @@ _LOADED: dict[str, tuple[Feed, Subject]] = {}  # this worker's data and models, 
 def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[str],
             device_kind: str) -> tuple[dict[str, bytes], float]:
     """Train ``job`` of ``config`` (one seed's), from ``needed``, the files of the entry
-    it needs (the plain run's, or the previous lottery round's), if any; returns its entry's files and the seconds it took.
+    it needs (the plain run's, or the previous lottery round's), if any; returns its
+    entry's files and the seconds it took.
     Threads and seeds are pinned first (`prepare`): the same bits in any process. A
     worker whose device is not the kind the build keys the job by (``device_kind``)
     refuses it: its numbers would be filed under another device's key."""
@@ -65,9 +66,8 @@ def run_job(job: Job, config: Config, needed: dict[str, bytes], projects: list[s
             methods.write_one_shot(directory, methods.one_shot(trained, subject, data, config, device, job.target))
         elif job.kind in (LOTTERY_KIND, CONTROL_KIND):
             kept = load_state(needed[lottery.MASK_FILE]) if lottery.MASK_FILE in needed else None
-            weights = init if job.kind == LOTTERY_KIND else lottery.control_start(config, subject, job.target)
-            lottery.round_into(directory, weights, trained, kept, subject, data, config, device, job.target,
-                               progress=False)
+            lottery.round_into(directory, init, trained, kept, subject, data, config, device, job.target,
+                               job.kind == CONTROL_KIND, progress=False)
         else:
             raise ValueError(f"unknown job kind {job.kind!r}")
         files = files_of(directory)

@@ -13,7 +13,7 @@ from ..train.keyed import CONTROL_KIND, LOTTERY_KIND
 from ..train.methods import layer_collapse, selected_sparsity
 from ..train.model import weight_key
 
-ROLES = {"ticket": LOTTERY_KIND, "control": CONTROL_KIND}  # the keys of ``lottery.accuracy``, by entry kind
+ROLES = {"control": CONTROL_KIND, "ticket": LOTTERY_KIND}  # the keys of ``lottery.accuracy``, by entry kind
 
 
 def rounds(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
@@ -27,24 +27,20 @@ def rounds(life, init: dict, trained: dict, dense_accuracy: float) -> dict:
                "accuracy": {role: [] for role in ROLES}, "curves": {role: [] for role in ROLES},
                "layers": {name: {"sparsity": [], "dead_units": []} for name in subject.layers}}
     for k in section["rounds"]:
-        made = {}
-        for role, kind in ROLES.items():
-            start = (lambda: init) if role == "ticket" else (lambda k=k: lottery.control_start(config, subject, k))
-            entry = life.cached(kind, k, lambda directory, start=start, previous=previous, kept=kept, k=k:
-                                lottery.round_into(directory, start(), previous, kept, subject, life.data, config,
-                                                   life.device, k, life.progress))
+        for role, kind in ROLES.items():  # the ticket last: the next round starts from it
+            entry = life.cached(kind, k, lambda directory, previous=previous, kept=kept, k=k, control=role == "control":
+                                lottery.round_into(directory, init, previous, kept, subject, life.data, config,
+                                                   life.device, k, control, life.progress))
             state, curves = runs.load_run(entry)
             section["accuracy"][role].append(curves["test_accuracy"][-1])
             section["curves"][role].append(curves["test_accuracy"])
-            made[role] = state, entry
-        state, entry = made["ticket"]
         weights = {name: state[weight_key(name, state)] for name in subject.layers}
         section["sparsity"].append(selected_sparsity(weights))
         collapse = layer_collapse(weights)
         for name, layer in collapse.items():
             for key in ("sparsity", "dead_units"):
                 section["layers"][name][key].append(layer[key])
-        section["units"] = {name: layer["units"] for name, layer in collapse.items()}
-        section["curves"]["steps"] = curves["steps"]
         previous, kept = state, load_file(entry / lottery.MASK_FILE)
+    section["units"] = {name: layer["units"] for name, layer in collapse.items()}
+    section["curves"]["steps"] = curves["steps"]
     return section

@@ -24,7 +24,7 @@ from .pruning import all_but_smallest
 from .runs import cpu_state, initial_state, model_from, write_run
 from .training import train
 
-LOTTERY_RATE = 0.2  # of the surviving weights, each round (Frankle & Carbin's LeNet and Conv-2/4/6 fully-connected layers)
+LOTTERY_RATE = 0.2  # of the surviving weights a round (Frankle & Carbin's LeNet, and their Conv nets' dense layers)
 MASK_FILE = "mask.safetensors"  # a round's keep-masks, by pruned layer
 _CONTROL_SEEDS = 1_000_003  # a control's initial weights are seeded apart from every run's own seed
 
@@ -57,13 +57,14 @@ def control_start(config: Config, subject: Subject, k: int) -> dict[str, torch.T
     return initial_state(replace(config, seed=_CONTROL_SEEDS * k + config.seed), subject)
 
 
-def round_into(directory: Path, start: dict, previous: dict, kept: dict | None, subject: Subject, data: Feed,
-               config: Config, device: torch.device, k: int, progress: bool) -> None:
-    """Train round ``k`` from ``start`` (the rewound initial weights, or a control's
-    `control_start`) with `round_masks` held after every step, for the plain run's
-    steps and batches; write its weights, curves and masks into ``directory``."""
+def round_into(directory: Path, init: dict | None, previous: dict, kept: dict | None, subject: Subject, data: Feed,
+               config: Config, device: torch.device, k: int, control: bool, progress: bool) -> None:
+    """Train round ``k`` from ``init`` (the ticket, rewound), or for its ``control``
+    from `control_start` (``init`` unused), with `round_masks` held after every step,
+    for the plain run's steps and batches; write its weights, curves and masks into
+    ``directory``."""
     masks = round_masks(previous, kept, subject.layers, k)
-    model = model_from(start, subject, device)
+    model = model_from(control_start(config, subject, k) if control else init, subject, device)
     hold = FixedMask(prunable_weights(model, subject.layers), {name: m.to(device) for name, m in masks.items()})
     hold.apply_()
     began = time.perf_counter()
